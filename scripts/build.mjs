@@ -1,0 +1,31 @@
+// Bundles each tool into one CommonJS file under dist/: a CLI's start-up is dominated by
+// module loading, so the tools ship as single pre-linked files with browser-only and
+// debug-only dependencies replaced by Node built-ins (see scripts/shims/).
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shim = (name) => join(root, 'scripts', 'shims', name);
+const tools = process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tspasswd'];
+
+await build({
+  entryPoints: Object.fromEntries(tools.map((t) => [t, join(root, 'src', `${t}.ts`)])),
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // ESM-only dependencies (yargs-parser) ask import.meta.url for createRequire.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "var __importMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+  alias: {
+    'readable-stream': shim('readable-stream.cjs'),
+    'worker-timers': shim('worker-timers.cjs'),
+    debug: shim('debug.cjs'),
+  },
+});

@@ -1,0 +1,273 @@
+// The connection layer: turns a checked ClientConfig into a connected MQTT.js client, with
+// mosquitto's client id rules, message ids, -d tracing and failure messages and codes.
+import * as net from 'node:net';
+import MqttClientModule from 'mqtt/lib/client';
+import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
+import type { IConnackPacket } from 'mqtt-packet';
+import { ToolError } from './errors.ts';
+import type { ClientConfig } from './options.ts';
+import { Tracer, type TraceSink } from './trace.ts';
+
+// mqtt/lib/client is CommonJS with a default export; bundlers and tsx disagree on the shape.
+const MqttClient: typeof MqttClientType =
+  ((MqttClientModule as unknown as { default?: typeof MqttClientType }).default ?? MqttClientModule) as typeof MqttClientType;
+export type MqttClient = MqttClientType;
+
+/** Message ids as libmosquitto hands them out: 1, 2, 3, ... wrapping past 65535 to 1. */
+export class SequentialIds {
+  private last = 0;
+  allocate(): number {
+    this.last = this.last >= 65535 ? 1 : this.last + 1;
+    return this.last;
+  }
+  getLastAllocated(): number | null {
+    return this.last === 0 ? null : this.last;
+  }
+  register(_id: number): boolean {
+    return true;
+  }
+  deallocate(_id: number): void {}
+  clear(): void {
+    this.last = 0;
+  }
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The client id mosquitto's tools would use for this configuration. */
+export function clientIdFor(cfg: ClientConfig, pid = process.pid): string {
+  if (cfg.clientId !== undefined) {
+    if (cfg.clientId === '') throw new ToolError('Error: Invalid id.\n');
+    return cfg.clientId;
+  }
+  if (cfg.idPrefix !== undefined) return `${cfg.idPrefix}${pid}`;
+  if (cfg.protocolVersion === 3) {
+    // MQTT 3.1 brokers may refuse an empty id, so libmosquitto makes one up (23 characters).
+    let id = 'mosq-';
+    for (let i = 0; i < 18; i++) id += ALNUM[Math.floor(Math.random() * ALNUM.length)];
+    return id;
+  }
+  return '';
+}
+
+/** strerror() texts for the socket errors a user can meet. */
+const STRERROR: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  ENETUNREACH: 'Network is unreachable',
+  EHOSTUNREACH: 'No route to host',
+  ETIMEDOUT: 'Connection timed out',
+  EPIPE: 'Broken pipe',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+};
+
+/** mosquitto_connack_string() for MQTT 3.1/3.1.1 return codes. */
+const CONNACK_V3: Record<number, string> = {
+  1: 'Connection Refused: unacceptable protocol version.',
+  2: 'Connection Refused: identifier rejected.',
+  3: 'Connection Refused: broker unavailable.',
+  4: 'Connection Refused: bad user name or password.',
+  5: 'Connection Refused: not authorised.',
+};
+
+/** mosquitto_reason_string() for MQTT v5 reason codes. */
+export const REASON_V5: Record<number, string> = {
+  0: 'Success',
+  4: 'Disconnect with Will Message',
+  16: 'No matching subscribers',
+  17: 'No subscription existed',
+  128: 'Unspecified error',
+  129: 'Malformed Packet',
+  130: 'Protocol Error',
+  131: 'Implementation specific error',
+  132: 'Unsupported Protocol Version',
+  133: 'Client Identifier not valid',
+  134: 'Bad User Name or Password',
+  135: 'Not authorized',
+  136: 'Server unavailable',
+  137: 'Server busy',
+  138: 'Banned',
+  139: 'Server shutting down',
+  140: 'Bad authentication method',
+  141: 'Keep Alive timeout',
+  142: 'Session taken over',
+  143: 'Topic Filter invalid',
+  144: 'Topic Name invalid',
+  145: 'Packet Identifier in use',
+  146: 'Packet Identifier not found',
+  147: 'Receive Maximum exceeded',
+  148: 'Topic Alias invalid',
+  149: 'Packet too large',
+  150: 'Message rate too high',
+  151: 'Quota exceeded',
+  152: 'Administrative action',
+  153: 'Payload format invalid',
+  154: 'Retain not supported',
+  155: 'QoS not supported',
+  156: 'Use another server',
+  157: 'Server moved',
+  158: 'Shared Subscriptions not supported',
+  159: 'Connection rate exceeded',
+  160: 'Maximum connect time',
+  161: 'Subscription identifiers not supported',
+  162: 'Wildcard Subscriptions not supported',
+};
+
+/** How the connection attempt failed, as mosquitto words it. */
+export class ConnectError extends ToolError {
+  constructor(
+    text: string,
+    status: number,
+    /** The broker answered CONNACK with a refusal (rather than the socket failing). */
+    readonly refused: boolean,
+  ) {
+    super(text, status);
+  }
+}
+
+function socketError(err: NodeJS.ErrnoException): ConnectError {
+  const code = err.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
+    return new ConnectError('Unable to connect (Lookup error.).\n', 1, false);
+  }
+  return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
+}
+
+export interface Session {
+  client: MqttClient;
+  ids: SequentialIds;
+  /** The id the broker knows us by ('' until it tells us, for an assigned one). */
+  clientId: string;
+  connack: IConnackPacket;
+}
+
+export interface ConnectOptions {
+  /** Where -d lines go (stdout). */
+  trace?: TraceSink;
+  /** Called for each packet the client receives, after tracing. */
+  onPacket?: (packet: import('mqtt-packet').Packet) => void;
+}
+
+/** MQTT.js wants booleans where mosquitto's -D takes numbers. */
+function connectProperties(cfg: ClientConfig): IClientOptions['properties'] | undefined {
+  if (cfg.protocolVersion !== 5) return undefined;
+  const props: Record<string, unknown> = { ...(cfg.properties.connect ?? {}) };
+  for (const k of ['requestResponseInformation', 'requestProblemInformation']) {
+    if (k in props) props[k] = props[k] !== 0;
+  }
+  const expiry = cfg.sessionExpiry ?? (props.sessionExpiryInterval as number | undefined) ?? (cfg.cleanSession ? 0 : 0xffffffff);
+  if (expiry !== 0) props.sessionExpiryInterval = expiry;
+  else delete props.sessionExpiryInterval;
+  return props as IClientOptions['properties'];
+}
+
+/** Builds MQTT.js options for this configuration (no I/O). */
+export function clientOptions(cfg: ClientConfig, clientId: string, ids: SequentialIds): IClientOptions {
+  const opts: IClientOptions = {
+    clientId,
+    protocolVersion: cfg.protocolVersion,
+    protocolId: cfg.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+    keepalive: cfg.keepalive,
+    clean: cfg.cleanSession,
+    reconnectPeriod: 0,
+    connectTimeout: 0x7fffffff,
+    resubscribe: false,
+    // MQTT.js otherwise builds a 65536-entry Buffer cache on the first packet: ~50 ms of
+    // start-up for nothing a command-line tool needs.
+    writeCache: false,
+    messageIdProvider: ids,
+    // Listeners (the tracer) must be in place before CONNECT is written.
+    manualConnect: true,
+    properties: connectProperties(cfg),
+  };
+  if (cfg.username !== undefined) opts.username = cfg.username;
+  if (cfg.password !== undefined) opts.password = Buffer.from(cfg.password, 'utf8');
+  if (cfg.will.topic !== undefined) {
+    opts.will = {
+      topic: cfg.will.topic,
+      payload: cfg.will.payload ?? Buffer.alloc(0),
+      qos: cfg.will.qos,
+      retain: cfg.will.retain,
+      ...(cfg.protocolVersion === 5 && cfg.properties.will ? { properties: willProperties(cfg.properties.will) } : {}),
+    };
+  }
+  return opts;
+}
+
+function willProperties(set: Record<string, unknown>): NonNullable<IClientOptions['will']>['properties'] {
+  // MQTT.js cannot carry reason-string in a will; mosquitto's broker would refuse it anyway.
+  const { reasonString: _ignored, ...rest } = set;
+  return rest as NonNullable<IClientOptions['will']>['properties'];
+}
+
+/**
+ * Connects and waits for CONNACK. Rejects with a ConnectError carrying mosquitto's message
+ * and exit status when the socket fails or the broker refuses.
+ */
+export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promise<Session> {
+  if (cfg.password !== undefined && cfg.username === undefined) {
+    return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
+  }
+  let clientId: string;
+  try {
+    clientId = clientIdFor(cfg);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const port = cfg.port ?? 1883;
+  if (port === 0) {
+    // libmosquitto takes port 0 to mean a unix socket named by the host, which is not there.
+    return Promise.reject(new ConnectError('Error: No such file or directory\n', 1, false));
+  }
+  const ids = new SequentialIds();
+  const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
+  let socketFailure: ConnectError | undefined;
+  const client = new MqttClient(() => {
+    const socket = net.connect({ host: cfg.host, port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
+    socket.once('error', (err) => { socketFailure ??= socketError(err); });
+    return socket as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
+  }, clientOptions(cfg, clientId, ids));
+  if (tracer) {
+    client.on('packetsend', (p) => tracer.sent(p));
+    client.on('packetreceive', (p) => tracer.received(p));
+  }
+  if (options.onPacket) client.on('packetreceive', options.onPacket);
+  client.connect();
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error & { code?: string | number }) => {
+      cleanup();
+      if (typeof err.code === 'number') {
+        const rc = err.code;
+        const text = cfg.protocolVersion === 5
+          ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}\n`
+          : `Connection error: ${CONNACK_V3[rc] ?? 'Connection Refused: unknown reason.'}\n`;
+        reject(new ConnectError(text, rc, true));
+      } else {
+        reject(socketFailure ?? socketError(err as NodeJS.ErrnoException));
+      }
+      client.end(true);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(socketFailure ?? new ConnectError('Error: The connection was lost.\n', 1, false));
+    };
+    const onConnect = (connack: IConnackPacket) => {
+      cleanup();
+      resolve({ client, ids, clientId: connack.properties?.assignedClientIdentifier ?? clientId, connack });
+    };
+    const cleanup = () => {
+      client.off('error', onError);
+      client.off('close', onClose);
+      client.off('connect', onConnect);
+    };
+    client.on('error', onError);
+    client.on('close', onClose);
+    client.on('connect', onConnect);
+  });
+}

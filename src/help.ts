@@ -1,0 +1,38 @@
+// --help texts, made from the option table so they can never list a flag that is not there.
+import { CLIENT_OPTIONS, type OptionSpec, type Tool } from './options.ts';
+
+const SYNOPSIS: Record<Tool, string> = {
+  pub: `tspub publishes MQTT messages to one topic and exits; a drop-in mosquitto_pub.
+
+Usage: tspub {[-h host] [-p port] [-u username] [-P password] -t topic | -L URL}
+             {-f file | -l | -n | -m message | -s}
+             [-c] [-k keepalive] [-q qos] [-r] [--repeat N] [--repeat-delay time] [-x session-expiry]
+             [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
+             [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
+             [-V protocol-version] [-D command identifier value]
+       tspub --help
+`,
+  sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.
+
+Usage: tssub {[-h host] [-p port] [-u username] [-P password] -t topic ... | -L URL [-t topic ...]}
+             [-c] [-k keepalive] [-q qos] [-x session-expiry] [-C msg_count] [-E] [-R]
+             [--retained-only] [--remove-retained] [-T filter_out ...] [-U topic ...]
+             [-F format] [--pretty] [-W timeout_secs] [--random-filter chance]
+             [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v]
+             [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
+             [-V protocol-version] [-D command identifier value]
+       tssub --help
+`,
+};
+
+export function helpLines<C>(table: readonly OptionSpec<C>[], tool: string): string {
+  const rows = table
+    .filter((s) => s.tools.includes(tool))
+    .map((s) => [`${s.flags.join(', ')}${s.help[0] ? ` ${s.help[0]}` : ''}`, s.help[1]] as const);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([left, text]) => ` ${left.padEnd(width)}  ${text}\n`).join('');
+}
+
+export function clientHelp(tool: Tool): string {
+  return `${SYNOPSIS[tool]}\n${helpLines(CLIENT_OPTIONS, tool)}\nSee 'man ts${tool}' for more.\n`;
+}

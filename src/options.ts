@@ -1,0 +1,623 @@
+// The option table shared by the MQTT client tools. Each flag is declared once: which
+// tools take it, what it takes, how it is checked (with mosquitto's exact messages), what
+// it sets, and its help line. yargs's parser reads the command line from this table.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import yargsParser from 'yargs-parser';
+import { UsageError } from './errors.ts';
+import { addProperty, atol, checkPropertySets, valueCount, type PropertySets } from './properties.ts';
+import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
+
+export type Tool = 'pub' | 'sub';
+
+/** What mosquitto calls each tool, for the defaults file and messages. */
+export const MOSQUITTO_NAME: Record<Tool, string> = { pub: 'mosquitto_pub', sub: 'mosquitto_sub' };
+
+export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
+
+export interface Will {
+  topic?: string;
+  payload?: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export interface ClientConfig {
+  tool: Tool;
+  // connection
+  host: string;
+  port?: number;
+  bindAddress?: string;
+  keepalive: number;
+  protocolVersion: 3 | 4 | 5;
+  clientId?: string;
+  idPrefix?: string;
+  cleanSession: boolean;
+  /** -x as given; undefined means mosquitto's default (infinite with -c, else 0). */
+  sessionExpiry?: number;
+  username?: string;
+  password?: string;
+  will: Will;
+  nodelay: boolean;
+  debug: boolean;
+  quiet: boolean;
+  properties: PropertySets;
+  qos: 0 | 1 | 2;
+  maxInflight: number;
+  help: boolean;
+  // publishing
+  topic?: string;
+  retain: boolean;
+  mode?: PublishMode;
+  message?: Buffer;
+  file?: string;
+  repeat: number;
+  repeatDelay: number;
+  // subscribing
+  topics: string[];
+  filterOut: string[];
+  unsubscribe: string[];
+  count?: number;
+  timeout?: number;
+  exitAfterSubscribe: boolean;
+  noStaleRetained: boolean;
+  retainedOnly: boolean;
+  removeRetained: boolean;
+  verbose: boolean;
+  noEol: boolean;
+  pretty: boolean;
+  format?: string;
+  randomFilter?: number;
+}
+
+function defaults(tool: Tool): ClientConfig {
+  return {
+    tool,
+    host: 'localhost',
+    keepalive: 60,
+    protocolVersion: 4,
+    cleanSession: true,
+    will: { qos: 0, retain: false },
+    nodelay: false,
+    debug: false,
+    quiet: false,
+    properties: {},
+    qos: 0,
+    maxInflight: 20,
+    help: false,
+    retain: false,
+    repeat: 1,
+    repeatDelay: 0,
+    topics: [],
+    filterOut: [],
+    unsubscribe: [],
+    exitAfterSubscribe: false,
+    noStaleRetained: false,
+    retainedOnly: false,
+    removeRetained: false,
+    verbose: false,
+    noEol: false,
+    pretty: false,
+  };
+}
+
+export interface OptionSpec<C> {
+  /** Spellings; the first is the one shown in help. */
+  flags: readonly string[];
+  tools: readonly string[];
+  /** What follows the flag: nothing, one word, or a -D group. */
+  takes?: 'word' | 'property';
+  /** mosquitto's message when the word is missing. */
+  missing?: string;
+  /** Help: argument name and description. */
+  help: [arg: string, text: string];
+  apply(cfg: C, value: string): void;
+}
+
+/** "Error: X\n\n" with mosquitto's usage hint after it: the common shape of its messages. */
+const fail = (text: string): never => {
+  throw new UsageError(text + '\n\n');
+};
+/** The other shape: one newline before the usage hint. */
+const fail1 = (text: string): never => {
+  throw new UsageError(text + '\n');
+};
+const missing = (flag: string, what: string) => `Error: ${flag} argument given but no ${what} specified.\n\n`;
+
+/** C's atof(): the longest leading decimal number, 0 if none. */
+function atof(text: string): number {
+  const m = /^[ \t\n\v\f\r]*[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf(inity)?|nan)/i.exec(text);
+  return m ? parseFloat(m[0]) : 0;
+}
+
+function setMode(cfg: ClientConfig, mode: PublishMode): void {
+  if (cfg.mode !== undefined) fail('Error: Only one type of message can be sent at once.');
+  cfg.mode = mode;
+}
+
+function qosOf(value: string, message: (n: number) => string, oneNewline = false): 0 | 1 | 2 {
+  const n = atol(value);
+  if (n < 0 || n > 2) (oneNewline ? fail1 : fail)(message(n));
+  return n as 0 | 1 | 2;
+}
+
+/** -L mqtt://[user[:pass]@]host[:port]/topic */
+function applyUrl(cfg: ClientConfig, url: string): void {
+  let rest: string;
+  if (url.startsWith('mqtt://')) rest = url.slice(7);
+  else fail('Error: unsupported URL scheme.');
+  const slash = rest!.indexOf('/');
+  if (slash < 0) fail1('Error: Invalid URL for -L argument specified - topic missing.');
+  let authority = rest!.slice(0, slash);
+  const topic = rest!.slice(slash + 1);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const cred = authority.slice(0, at);
+    authority = authority.slice(at + 1);
+    const colon = cred.indexOf(':');
+    if (colon >= 0) {
+      cfg.username = cred.slice(0, colon);
+      cfg.password = cred.slice(colon + 1);
+    } else {
+      cfg.username = cred;
+    }
+  }
+  const colon = authority.lastIndexOf(':');
+  if (colon >= 0 && !authority.endsWith(']')) {
+    cfg.host = authority.slice(0, colon);
+    cfg.port = atol(authority.slice(colon + 1));
+  } else {
+    cfg.host = authority;
+    cfg.port = 1883;
+  }
+  if (cfg.host.startsWith('[') && cfg.host.endsWith(']')) cfg.host = cfg.host.slice(1, -1);
+  if (cfg.tool === 'pub') cfg.topic = topic;
+  else cfg.topics.push(topic);
+}
+
+const BOTH: readonly Tool[] = ['pub', 'sub'];
+const PUB: readonly Tool[] = ['pub'];
+const SUB: readonly Tool[] = ['sub'];
+
+type Spec = OptionSpec<ClientConfig>;
+
+export const CLIENT_OPTIONS: readonly Spec[] = [
+  {
+    flags: ['-A'], tools: BOTH, takes: 'word', missing: missing('-A', 'address'),
+    help: ['address', 'bind the outgoing connection to this local address'],
+    apply: (c, v) => { c.bindAddress = v; },
+  },
+  {
+    flags: ['-c', '--disable-clean-session'], tools: BOTH,
+    help: ['', 'ask for a persistent session: the broker keeps it (and, for a subscriber, queues messages) while the client is away'],
+    apply: (c) => { c.cleanSession = false; },
+  },
+  {
+    flags: ['-C'], tools: SUB, takes: 'word', missing: missing('-C', 'count'),
+    help: ['count', 'exit after receiving this many messages'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 1) fail(`Error: Invalid message count "${n}".`);
+      c.count = n;
+    },
+  },
+  {
+    flags: ['-d', '--debug'], tools: BOTH,
+    help: ['', 'print a line for every MQTT packet sent and received'],
+    apply: (c) => { c.debug = true; },
+  },
+  {
+    flags: ['-D', '--property'], tools: BOTH, takes: 'property',
+    help: ['command name value', 'set an MQTT v5 property on a packet (see PROPERTIES in the man page)'],
+    apply: () => {},
+  },
+  {
+    flags: ['-E'], tools: SUB,
+    help: ['', 'exit once all subscriptions are acknowledged'],
+    apply: (c) => { c.exitAfterSubscribe = true; },
+  },
+  {
+    flags: ['-f', '--file'], tools: PUB, takes: 'word', missing: missing('-f', 'file'),
+    help: ['file', 'send the contents of a file as one message'],
+    apply: (c, v) => { setMode(c, 'file'); c.file = v; },
+  },
+  {
+    flags: ['-F'], tools: SUB, takes: 'word', missing: missing('-F', 'format'),
+    help: ['format', 'print each message in this format (see OUTPUT FORMAT in the man page)'],
+    apply: (c, v) => { c.format = v; },
+  },
+  {
+    flags: ['-h', '--host'], tools: BOTH, takes: 'word', missing: missing('-h', 'host'),
+    help: ['host', 'broker to connect to (default localhost)'],
+    apply: (c, v) => { c.host = v; },
+  },
+  {
+    flags: ['-i', '--id'], tools: BOTH, takes: 'word', missing: missing('-i', 'id'),
+    help: ['id', 'client id (default: let the broker choose one)'],
+    apply: (c, v) => { c.clientId = v; },
+  },
+  {
+    flags: ['-I', '--id-prefix'], tools: BOTH, takes: 'word', missing: missing('-I', 'id prefix'),
+    help: ['prefix', 'client id made of this prefix and the process id'],
+    apply: (c, v) => { c.idPrefix = v; },
+  },
+  {
+    flags: ['-k', '--keepalive'], tools: BOTH, takes: 'word', missing: missing('-k', 'keepalive'),
+    help: ['seconds', 'keep-alive interval, 5 to 65535 (default 60)'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 5 || n > 65535) fail('Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n');
+      c.keepalive = n;
+    },
+  },
+  {
+    flags: ['-l', '--stdin-line'], tools: PUB,
+    help: ['', 'send each line read from standard input as a message, as it arrives'],
+    apply: (c) => setMode(c, 'stdin-line'),
+  },
+  {
+    flags: ['-L', '--url'], tools: BOTH, takes: 'word', missing: missing('-L', 'URL'),
+    help: ['url', 'mqtt://[user[:password]@]host[:port]/topic'],
+    apply: applyUrl,
+  },
+  {
+    flags: ['-m', '--message'], tools: PUB, takes: 'word', missing: missing('-m', 'message'),
+    help: ['message', 'send this message'],
+    apply: (c, v) => { setMode(c, 'message'); c.message = Buffer.from(v, 'utf8'); },
+  },
+  {
+    flags: ['-M'], tools: PUB, takes: 'word', missing: 'Error: -M argument given but max_inflight not specified.\n\n',
+    help: ['count', 'most QoS 1 and 2 messages awaiting acknowledgement at once (default 20)'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 1) fail('Error: Maximum inflight messages must be greater than 0.\n');
+      c.maxInflight = n;
+    },
+  },
+  {
+    flags: ['-n', '--null-message'], tools: PUB,
+    help: ['', 'send a zero-length message'],
+    apply: (c) => setMode(c, 'null'),
+  },
+  {
+    flags: ['-N'], tools: SUB,
+    help: ['', 'no newline after each message'],
+    apply: (c) => { c.noEol = true; },
+  },
+  {
+    flags: ['-p', '--port'], tools: BOTH, takes: 'word', missing: missing('-p', 'port'),
+    help: ['port', 'broker port (default 1883)'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 0 || n > 65535) fail1(`Error: Invalid port given: ${n}`);
+      c.port = n;
+    },
+  },
+  {
+    flags: ['-P', '--pw'], tools: BOTH, takes: 'word', missing: missing('-P', 'password'),
+    help: ['password', 'password for the broker (needs -u)'],
+    apply: (c, v) => { c.password = v; },
+  },
+  {
+    flags: ['-q', '--qos'], tools: BOTH, takes: 'word', missing: missing('-q', 'QoS'),
+    help: ['qos', 'quality of service: 0, 1 or 2 (default 0)'],
+    apply: (c, v) => { c.qos = qosOf(v, (n) => `Error: Invalid QoS given: ${n}`, true); },
+  },
+  {
+    flags: ['-r', '--retain'], tools: PUB,
+    help: ['', 'ask the broker to retain the message'],
+    apply: (c) => { c.retain = true; },
+  },
+  {
+    flags: ['-R'], tools: SUB,
+    help: ['', 'do not print stale retained messages'],
+    apply: (c) => { c.noStaleRetained = true; },
+  },
+  {
+    flags: ['-s', '--stdin-file'], tools: PUB,
+    help: ['', 'send all of standard input as one message'],
+    apply: (c) => setMode(c, 'stdin-file'),
+  },
+  {
+    flags: ['-t', '--topic'], tools: BOTH, takes: 'word', missing: missing('-t', 'topic'),
+    help: ['topic', 'topic to publish to / subscribe to (subscriber: may repeat)'],
+    apply: (c, v) => {
+      if (c.tool === 'pub') {
+        if (!checkPublishTopic(v)) fail1(`Error: Invalid publish topic '${v}', does it contain '+' or '#'?`);
+        c.topic = v;
+      } else {
+        if (!checkSubscribeTopic(v)) fail1(`Error: Invalid subscription topic '${v}', are all '+' and '#' wildcards correct?`);
+        c.topics.push(v);
+      }
+    },
+  },
+  {
+    flags: ['-T', '--filter-out'], tools: SUB, takes: 'word', missing: missing('-T', 'topic filter'),
+    help: ['filter', 'do not print messages whose topic matches this filter (may repeat)'],
+    apply: (c, v) => {
+      if (!checkSubscribeTopic(v)) fail1(`Error: Invalid filter topic '${v}', are all '+' and '#' wildcards correct?`);
+      c.filterOut.push(v);
+    },
+  },
+  {
+    flags: ['-u', '--username'], tools: BOTH, takes: 'word', missing: missing('-u', 'username'),
+    help: ['user', 'username for the broker'],
+    apply: (c, v) => { c.username = v; },
+  },
+  {
+    flags: ['-U', '--unsubscribe'], tools: SUB, takes: 'word', missing: missing('-U', 'unsubscribe topic'),
+    help: ['topic', 'unsubscribe from this topic after connecting (may repeat)'],
+    apply: (c, v) => {
+      if (!checkSubscribeTopic(v)) fail1(`Error: Invalid unsubscribe topic '${v}', are all '+' and '#' wildcards correct?`);
+      c.unsubscribe.push(v);
+    },
+  },
+  {
+    flags: ['-v', '--verbose'], tools: SUB,
+    help: ['', 'print the topic before each message'],
+    apply: (c) => { c.verbose = true; },
+  },
+  {
+    flags: ['-V', '--protocol-version'], tools: BOTH, takes: 'word',
+    missing: 'Error: --protocol-version argument given but no version specified.\n\n',
+    help: ['version', 'MQTT version: mqttv5 (5), mqttv311 (311, default) or mqttv31 (31)'],
+    apply: (c, v) => {
+      const version = ({ mqttv31: 3, '31': 3, mqttv311: 4, '311': 4, mqttv5: 5, '5': 5 } as const)[v];
+      if (version === undefined) fail('Error: Invalid protocol version argument given.\n');
+      c.protocolVersion = version!;
+    },
+  },
+  {
+    flags: ['-W'], tools: SUB, takes: 'word', missing: missing('-W', 'timeout'),
+    help: ['seconds', 'exit with status 27 if nothing arrives for this long'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 1) fail(`Error: Invalid timeout "${n}".`);
+      c.timeout = n;
+    },
+  },
+  {
+    flags: ['-x'], tools: BOTH, takes: 'word', missing: missing('-x', 'session expiry interval'),
+    help: ['seconds', 'MQTT v5 session expiry interval; -1 or \u221e for never'],
+    apply: (c, v) => {
+      if (v === '\u221e') { c.sessionExpiry = 0xffffffff; return; }
+      const t = v.trim();
+      if (!/^[+-]?\d+$/.test(t)) fail('Error: session-expiry-interval not a number.\n');
+      const n = Number(t);
+      if (n < -1 || n > 0xffffffff) fail('Error: session-expiry-interval out of range.\n');
+      c.sessionExpiry = n === -1 ? 0xffffffff : n;
+    },
+  },
+  {
+    flags: ['--help'], tools: BOTH,
+    help: ['', 'print this help and exit'],
+    apply: (c) => { c.help = true; },
+  },
+  {
+    flags: ['--nodelay'], tools: BOTH,
+    help: ['', 'disable Nagle\'s algorithm on the connection'],
+    apply: (c) => { c.nodelay = true; },
+  },
+  {
+    flags: ['--pretty'], tools: SUB,
+    help: ['', 'indent JSON output (-F %j and %J)'],
+    apply: (c) => { c.pretty = true; },
+  },
+  {
+    flags: ['--quiet'], tools: BOTH,
+    help: ['', 'do not print errors once the command line has been accepted'],
+    apply: (c) => { c.quiet = true; },
+  },
+  {
+    flags: ['--random-filter'], tools: SUB, takes: 'word', missing: missing('--random-filter', 'chance'),
+    help: ['percent', 'print each message with this chance (0.1 to 100)'],
+    apply: (c, v) => {
+      const n = atof(v);
+      if (!(n >= 0.1)) fail('Error: --random-filter chance must be between 0.1-100.0\n');
+      c.randomFilter = n;
+    },
+  },
+  {
+    flags: ['--remove-retained'], tools: SUB,
+    help: ['', 'clear each retained message received (not those excluded with -T)'],
+    apply: (c) => { c.removeRetained = true; },
+  },
+  {
+    flags: ['--repeat'], tools: PUB, takes: 'word', missing: missing('--repeat', 'count'),
+    help: ['count', 'publish the message this many times (with -m, -f, -s or -n)'],
+    apply: (c, v) => {
+      const n = atol(v);
+      if (n < 1) fail('Error: --repeat argument must be >0.\n');
+      c.repeat = n;
+    },
+  },
+  {
+    flags: ['--repeat-delay'], tools: PUB, takes: 'word', missing: missing('--repeat-delay', 'time'),
+    help: ['seconds', 'wait this long between repeats; fractions allowed'],
+    apply: (c, v) => {
+      const n = atof(v);
+      if (n < 0) fail('Error: --repeat-delay argument must be >=0.0.\n');
+      c.repeatDelay = n;
+    },
+  },
+  {
+    flags: ['--retained-only'], tools: SUB,
+    help: ['', 'print only retained messages; exit at the first one that is not'],
+    apply: (c) => { c.retainedOnly = true; },
+  },
+  {
+    flags: ['--will-payload'], tools: BOTH, takes: 'word', missing: missing('--will-payload', 'will payload'),
+    help: ['payload', 'payload of the will (default empty)'],
+    apply: (c, v) => { c.will.payload = Buffer.from(v, 'utf8'); },
+  },
+  {
+    flags: ['--will-qos'], tools: BOTH, takes: 'word', missing: missing('--will-qos', 'will QoS'),
+    help: ['qos', 'QoS of the will'],
+    apply: (c, v) => { c.will.qos = qosOf(v, (n) => `Error: Invalid will QoS ${n}.\n`); },
+  },
+  {
+    flags: ['--will-retain'], tools: BOTH,
+    help: ['', 'retain the will'],
+    apply: (c) => { c.will.retain = true; },
+  },
+  {
+    flags: ['--will-topic'], tools: BOTH, takes: 'word', missing: missing('--will-topic', 'will topic'),
+    help: ['topic', 'topic of the will the broker publishes if the client vanishes'],
+    apply: (c, v) => {
+      if (!checkPublishTopic(v)) fail1(`Error: Invalid will topic '${v}', does it contain '+' or '#'?`);
+      c.will.topic = v;
+    },
+  },
+];
+
+const PARSER_CONFIGURATION = {
+  'short-option-groups': false,
+  'camel-case-expansion': false,
+  'dot-notation': false,
+  'parse-numbers': false,
+  'parse-positional-numbers': false,
+  'boolean-negation': false,
+  'duplicate-arguments-array': true,
+  'flatten-duplicate-arrays': false,
+  'greedy-arrays': true,
+  'nargs-eats-options': true,
+  'unknown-options-as-args': true,
+  'strip-aliased': true,
+} as const;
+
+export interface ParsedArgs<C> {
+  /** Each option met, in command-line order, with the words it took. */
+  given: Array<{ spec: OptionSpec<C>; values: string[][] }>;
+  /** The first word that is no option of this tool, if any. */
+  unknown?: string;
+}
+
+/**
+ * Reads argv with yargs's parser, configured from `table` for `tool`. Options come back in
+ * the order they first appear, so checks report the first bad one as mosquitto does.
+ */
+export function parseWithTable<C>(table: readonly OptionSpec<C>[], tool: string, argv: readonly string[]): ParsedArgs<C> {
+  const specs = table.filter((s) => s.tools.includes(tool));
+  const key = (i: number) => `o${i}`;
+  const alias: Record<string, string[]> = {};
+  const boolean: string[] = [];
+  const string: string[] = [];
+  const array: string[] = [];
+  const narg: Record<string, number> = {};
+  const byName = new Map<string, number>();
+  specs.forEach((s, i) => {
+    alias[key(i)] = s.flags.map((f) => f.replace(/^--?/, ''));
+    for (const f of s.flags) byName.set(f, i);
+    if (!s.takes) boolean.push(key(i));
+    else if (s.takes === 'word') { string.push(key(i)); narg[key(i)] = 1; }
+    else { string.push(key(i)); array.push(key(i)); }
+  });
+  const result = yargsParser.detailed([...argv], { alias, boolean, string, array, narg, configuration: PARSER_CONFIGURATION });
+  if (result.error) {
+    const m = /following: (.+)$/.exec(result.error.message);
+    const i = m ? Number(m[1]!.replace(/^o/, '')) : NaN;
+    const flag = m ? specs.findIndex((s) => s.flags.some((f) => f.replace(/^--?/, '') === m[1])) : -1;
+    const spec = specs[Number.isInteger(i) ? i : flag];
+    throw new UsageError(spec?.missing ?? `${result.error.message}\n`);
+  }
+  const firstIndex = new Map<number, number>();
+  argv.forEach((word, at) => {
+    const i = byName.get(word);
+    if (i !== undefined && !firstIndex.has(i)) firstIndex.set(i, at);
+  });
+  const given: ParsedArgs<C>['given'] = [];
+  specs.forEach((spec, i) => {
+    const raw = (result.argv as Record<string, unknown>)[key(i)];
+    if (raw === undefined) return;
+    let values: string[][];
+    if (!spec.takes) {
+      const n = Array.isArray(raw) ? raw.length : 1;
+      values = Array.from({ length: n }, () => []);
+    } else if (spec.takes === 'word') {
+      values = (Array.isArray(raw) ? raw : [raw]).map((v) => [String(v)]);
+    } else {
+      const groups = raw as unknown[];
+      values = groups.length > 0 && Array.isArray(groups[0]) ? (groups as string[][]) : [groups as string[]];
+      values = values.map((g) => g.map(String));
+    }
+    given.push({ spec, values });
+  });
+  given.sort((a, b) => (firstIndex.get(specs.indexOf(a.spec)) ?? Infinity) - (firstIndex.get(specs.indexOf(b.spec)) ?? Infinity));
+  const stray = (result.argv._ as unknown[]).map(String);
+  return { given, unknown: stray[0] };
+}
+
+/** The defaults file mosquitto's tool reads: one option (and its value) per line. */
+export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  let text: string;
+  try {
+    text = readFileSync(join(dir, name), 'utf8');
+  } catch {
+    return [];
+  }
+  const args: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '').replace(/^[ \t]+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.indexOf(' ');
+    if (space < 0) args.push(line);
+    else args.push(line.slice(0, space), line.slice(space + 1));
+  }
+  return args;
+}
+
+/**
+ * The command line of a client tool, checked the way mosquitto checks it: first the
+ * defaults file, then argv; each option in order; then the checks across options.
+ */
+export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const cfg = defaults(tool);
+  const args = [...defaultsFileArgs(MOSQUITTO_NAME[tool], env), ...argv];
+  const { given, unknown } = parseWithTable(CLIENT_OPTIONS, tool, args);
+  // An unknown word is reported where it stands: after the options before it.
+  const unknownAt = unknown === undefined ? Infinity : args.indexOf(unknown);
+  for (const { spec, values } of given) {
+    const at = spec.flags.map((f) => args.indexOf(f)).filter((i) => i >= 0);
+    if (at.length && Math.min(...at) > unknownAt) break;
+    for (const words of values) {
+      if (spec.takes === 'property') {
+        const need = words.length >= 2 ? 2 + valueCount(words[1]!) : 3;
+        addProperty(cfg.properties, words);
+        if (words.length > need) throw new UsageError(`Error: Unknown option '${words[need]}'.\n`);
+      } else {
+        spec.apply(cfg, words[0] ?? '');
+      }
+      if (cfg.help) return cfg;
+    }
+  }
+  if (unknown !== undefined) throw new UsageError(`Error: Unknown option '${unknown}'.\n`);
+  checkClientConfig(cfg);
+  return cfg;
+}
+
+/** mosquitto's checks across options, in its order. */
+function checkClientConfig(cfg: ClientConfig): void {
+  if (cfg.clientId !== undefined && cfg.idPrefix !== undefined) fail('Error: -i and -I argument cannot be used together.\n');
+  if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
+  if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
+  if (!cfg.cleanSession && cfg.clientId === undefined) {
+    if (cfg.protocolVersion === 5 && (cfg.sessionExpiry === undefined || cfg.sessionExpiry === 0xffffffff)) {
+      fail1('Error: You must provide a client id if you are using an infinite session expiry interval.');
+    }
+    fail1('Error: You must provide a client id if you are using the -c option.');
+  }
+  checkPropertySets(cfg.properties);
+  if (cfg.tool === 'pub') {
+    if (cfg.topic === undefined || cfg.mode === undefined) {
+      throw new UsageError('Error: Both topic and message must be supplied.\n', false, true);
+    }
+    if (cfg.mode === 'stdin-line' && cfg.repeat > 1) {
+      // mosquitto_pub quietly ignores --repeat for -l; so do we (documented).
+      cfg.repeat = 1;
+    }
+  } else if (cfg.topics.length === 0) {
+    fail1('Error: You must specify a topic to subscribe to.');
+  }
+}

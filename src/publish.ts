@@ -1,0 +1,94 @@
+// Publishing with nothing lost silently: a bounded window of unacknowledged messages
+// (-M), every acknowledgement awaited before DISCONNECT, and a clear failure with a count
+// when the broker goes away.
+import { ToolError } from './errors.ts';
+import type { Session } from './connection.ts';
+import type { ClientConfig } from './options.ts';
+
+/** libmosquitto's code for a lost connection (MOSQ_ERR_CONN_LOST). */
+export const CONN_LOST_STATUS = 7;
+
+export class Publisher {
+  private inflight = 0;
+  private sent = 0;
+  private readonly window: number;
+  private wake: (() => void) | undefined;
+  private failure: ToolError | undefined;
+  private ending = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly cfg: ClientConfig,
+  ) {
+    // Message ids are 16 bits: never more in flight than there are ids.
+    this.window = Math.min(cfg.maxInflight, 65535);
+    session.client.on('close', () => this.lost());
+    session.client.on('error', () => this.lost());
+  }
+
+  private lost(): void {
+    if (this.ending || this.failure) return;
+    const unacked = this.cfg.qos > 0
+      ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n`
+      : `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n`;
+    this.failure = new ToolError('Error: The connection was lost.\n' + unacked, CONN_LOST_STATUS);
+    this.wake?.();
+  }
+
+  private options() {
+    const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.publish : undefined;
+    // MQTT.js rewrites packets that use a topic alias, so those get their own copy.
+    return { qos: this.cfg.qos, retain: this.cfg.retain, properties: props && 'topicAlias' in props ? { ...props } : props };
+  }
+
+  /** Publishes one message; resolves when the window has room for the next. */
+  async send(payload: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    const topic = this.cfg.topic!;
+    if (topic === '') {
+      // mosquitto_pub says this and then exits 0 having sent nothing; we fail instead.
+      throw new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n");
+    }
+    const client = this.session.client;
+    if (this.cfg.qos === 0) {
+      await new Promise<void>((resolve, reject) => {
+        client.publish(topic, payload, this.options(), (err) => {
+          if (err) { this.lost(); reject(this.failure); } else { this.sent++; resolve(); }
+        });
+      });
+      return;
+    }
+    while (this.inflight >= this.window) {
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+      if (this.failure) throw this.failure;
+    }
+    this.inflight++;
+    this.sent++;
+    client.publish(topic, payload, this.options(), (err) => {
+      if (err) { this.lost(); return; }
+      this.inflight--;
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
+    });
+  }
+
+  /** Waits until every message sent so far is acknowledged. */
+  async drain(): Promise<void> {
+    while (this.inflight > 0) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for every acknowledgement, then sends DISCONNECT and closes. */
+  async finish(): Promise<void> {
+    await this.drain();
+    this.ending = true;
+    const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
+    await new Promise<void>((resolve) => {
+      this.session.client.end(false, props ? { properties: props } : {}, () => resolve());
+    });
+  }
+}

@@ -1,0 +1,109 @@
+// The -d packet trace: one line on stdout for every packet sent or received, worded as
+// mosquitto's clients word it. It only observes packets; it never prints a password.
+import type { Packet } from 'mqtt-packet';
+
+export interface TraceSink {
+  write(line: string): void;
+}
+
+/** Allocates message ids; the tracer takes one for each QoS 0 PUBLISH, as libmosquitto does. */
+export interface MidSource {
+  allocate(): number | null;
+}
+
+export class Tracer {
+  private id: string;
+
+  constructor(
+    private readonly out: TraceSink,
+    private readonly mids: MidSource,
+    clientId: string,
+  ) {
+    this.id = clientId === '' ? '(null)' : clientId;
+  }
+
+  private line(text: string): void {
+    this.out.write(`Client ${this.id} ${text}\n`);
+  }
+
+  sent(packet: Packet): void {
+    switch (packet.cmd) {
+      case 'connect':
+        return this.line('sending CONNECT');
+      case 'publish': {
+        const mid = packet.qos > 0 ? packet.messageId : this.mids.allocate();
+        return this.line(`sending PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+      }
+      case 'puback':
+        return this.line(`sending PUBACK (m${packet.messageId}, rc${packet.reasonCode ?? 0})`);
+      case 'pubrec':
+        return this.line(`sending PUBREC (m${packet.messageId}, rc${packet.reasonCode ?? 0})`);
+      case 'pubrel':
+        return this.line(`sending PUBREL (m${packet.messageId})`);
+      case 'pubcomp':
+        return this.line(`sending PUBCOMP (m${packet.messageId})`);
+      case 'subscribe':
+        for (const s of packet.subscriptions) {
+          const options = ((s.nl ? 1 : 0) << 2) | ((s.rap ? 1 : 0) << 3) | ((s.rh ?? 0) << 4);
+          this.line(`sending SUBSCRIBE (Mid: ${packet.messageId}, Topic: ${s.topic}, QoS: ${s.qos}, Options: 0x${hex2(options)})`);
+        }
+        return;
+      case 'unsubscribe':
+        for (const topic of packet.unsubscriptions) {
+          this.line(`sending UNSUBSCRIBE (Mid: ${packet.messageId}, Topic: ${topic})`);
+        }
+        return;
+      case 'pingreq':
+        return this.line('sending PINGREQ');
+      case 'disconnect':
+        return this.line('sending DISCONNECT');
+      case 'auth':
+        return this.line('sending AUTH');
+      default:
+        return;
+    }
+  }
+
+  received(packet: Packet): void {
+    switch (packet.cmd) {
+      case 'connack': {
+        const assigned = packet.properties?.assignedClientIdentifier;
+        if (assigned) this.id = assigned;
+        return this.line(`received CONNACK (${packet.reasonCode ?? packet.returnCode ?? 0})`);
+      }
+      case 'publish': {
+        const mid = packet.qos > 0 ? packet.messageId : 0;
+        return this.line(`received PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+      }
+      case 'puback':
+        return this.line(`received PUBACK (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
+      case 'pubrec':
+        return this.line(`received PUBREC (Mid: ${packet.messageId})`);
+      case 'pubrel':
+        return this.line(`received PUBREL (Mid: ${packet.messageId})`);
+      case 'pubcomp':
+        return this.line(`received PUBCOMP (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
+      case 'suback':
+        return this.line('received SUBACK');
+      case 'unsuback':
+        return this.line('received UNSUBACK');
+      case 'pingresp':
+        return this.line('received PINGRESP');
+      case 'disconnect':
+        return this.line(`received DISCONNECT (${packet.reasonCode ?? 0})`);
+      case 'auth':
+        return this.line(`received AUTH (${packet.reasonCode ?? 0})`);
+      default:
+        return;
+    }
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+function payloadLength(payload: string | Buffer | undefined): number {
+  if (payload === undefined) return 0;
+  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+}

@@ -1,0 +1,80 @@
+// tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
+import { readFile } from 'node:fs/promises';
+import { runTool } from './cli.ts';
+import { connect, ConnectError, type Session } from './connection.ts';
+import { ToolError } from './errors.ts';
+import { clientHelp } from './help.ts';
+import { parseClientArgs, type ClientConfig } from './options.ts';
+import { Publisher } from './publish.ts';
+import { readAll, readLines } from './input.ts';
+
+let quiet = false;
+
+async function main(): Promise<number> {
+  const cfg = parseClientArgs('pub', process.argv.slice(2));
+  if (cfg.help) {
+    process.stdout.write(clientHelp('pub'));
+    return 1;
+  }
+  quiet = cfg.quiet;
+  const payload = await loadPayload(cfg);
+  const session = await connectOrExplain(cfg);
+  const publisher = new Publisher(session, cfg);
+  if (cfg.mode === 'stdin-line') {
+    for await (const line of readLines(process.stdin)) await publisher.send(line);
+  } else {
+    for (let i = 0; i < cfg.repeat; i++) {
+      if (i > 0 && cfg.repeatDelay > 0) await sleep(cfg.repeatDelay * 1000);
+      await publisher.send(payload!);
+      await publisher.drain();
+    }
+  }
+  await publisher.finish();
+  return 0;
+}
+
+/** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */
+async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
+  switch (cfg.mode) {
+    case 'message':
+      return cfg.message!;
+    case 'null':
+      return Buffer.alloc(0);
+    case 'file':
+      try {
+        return await readFile(cfg.file!);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EISDIR' ? 'Error: File must be less than 268435455 bytes.\n\n' : `Error: Unable to open file "${cfg.file}".\n`;
+        throw new ToolError(`${why}Error loading input file "${cfg.file}".\n`);
+      }
+    case 'stdin-file': {
+      const all = await readAll(process.stdin);
+      if (all.length === 0) throw new ToolError('Error: Zero length input.\nError loading input from stdin.\n');
+      return all;
+    }
+    default:
+      return undefined;
+  }
+}
+
+async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
+  try {
+    return await connect(cfg, cfg.debug ? { trace: process.stdout } : {});
+  } catch (e) {
+    if (e instanceof ConnectError && e.refused) {
+      // mosquitto_pub adds the library's view of the failure on a second line.
+      const why = cfg.protocolVersion === 5
+        ? 'Error: A network protocol error occurred when communicating with the broker.\n'
+        : 'Error: The connection was refused.\n';
+      throw new ToolError(e.text + why, e.status);
+    }
+    throw e;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+runTool({ name: 'tspub', help: () => clientHelp('pub'), quiet: () => quiet }, main);

@@ -1,0 +1,110 @@
+// Starts a private mosquitto broker for one test file: its own config in a temp dir and an
+// ephemeral port on 127.0.0.1. Tests that need it skip, with a visible reason, when
+// mosquitto is not installed (CI installs it).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function which(cmd: string): string | null {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export const MOSQUITTO = which('mosquitto');
+export const MOSQUITTO_PUB = which('mosquitto_pub');
+export const MOSQUITTO_SUB = which('mosquitto_sub');
+export const MOSQUITTO_PASSWD = which('mosquitto_passwd');
+
+/** The reason to skip a test that needs the mosquitto tools, or false when they are all here. */
+export const needMosquitto: string | false =
+  MOSQUITTO && MOSQUITTO_PUB && MOSQUITTO_SUB && MOSQUITTO_PASSWD
+    ? false
+    : 'mosquitto and mosquitto-clients are not installed (apt-get install -y mosquitto mosquitto-clients)';
+if (needMosquitto) process.stderr.write(`# SKIPPING broker tests: ${needMosquitto}\n`);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`mosquitto did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface BrokerOptions {
+  /** Path of a password file; sets allow_anonymous false. */
+  passwordFile?: string;
+  /** Extra mosquitto.conf lines. */
+  extra?: string[];
+  /** Port to listen on (default: a free ephemeral one). */
+  port?: number;
+}
+
+export interface Broker {
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
+  if (!MOSQUITTO) throw new Error('mosquitto is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-broker-'));
+  const port = opts.port ?? (await freePort());
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    opts.passwordFile ? 'allow_anonymous false' : 'allow_anonymous true',
+    ...(opts.passwordFile ? [`password_file ${opts.passwordFile}`] : []),
+    'max_queued_messages 0',
+    'persistence false',
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    ...(opts.extra ?? []),
+  ];
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, lines.join('\n') + '\n');
+  const logFile = join(dir, 'broker.log');
+  const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr!.on('data', (d) => { log += d; });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  try {
+    await waitForPort(port, 5000);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}: ${log}`);
+  }
+  return {
+    port,
+    dir,
+    proc,
+    log: () => log + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

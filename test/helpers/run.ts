@@ -1,0 +1,48 @@
+// Runs a command (ours or mosquitto's) and collects its bytes and exit status.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const bin = (tool: string) => join(ROOT, 'bin', tool);
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const so: SpawnOptions = { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] };
+    const p = spawn(cmd, args, so);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout!.on('data', (d) => out.push(d));
+    p.stderr!.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    p.once('error', (e) => { clearTimeout(timer); reject(e); });
+    p.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal });
+    });
+    p.stdin!.on('error', () => {});
+    if (opts.input !== undefined) p.stdin!.end(opts.input);
+    else p.stdin!.end();
+  });
+}
+
+/** Replaces each tool's own name so mosquitto's and ours can be compared. */
+export function normalise(text: Buffer | string, names: string[] = ['mosquitto_pub', 'mosquitto_sub', 'mosquitto_passwd', 'tspub', 'tssub', 'tspasswd']): string {
+  let s = text.toString('utf8');
+  for (const n of names) s = s.split(n).join('TOOL');
+  return s;
+}
