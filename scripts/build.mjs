@@ -4,10 +4,12 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shim = (name) => join(root, 'scripts', 'shims', name);
-const tools = process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tspasswd'];
+const tools = (process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tspasswd'])
+  .filter((t) => existsSync(join(root, 'src', `${t}.ts`)));
 
 await build({
   entryPoints: Object.fromEntries(tools.map((t) => [t, join(root, 'src', `${t}.ts`)])),
