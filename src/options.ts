@@ -491,13 +491,20 @@ export interface ParsedArgs<C> {
   given: Array<{ spec: OptionSpec<C>; values: string[][] }>;
   /** The first word that is no option of this tool, if any. */
   unknown?: string;
+  /** Every word that is no option of this tool, in order (positional arguments). */
+  positional: string[];
 }
 
 /**
  * Reads argv with yargs's parser, configured from `table` for `tool`. Options come back in
  * the order they first appear, so checks report the first bad one as mosquitto does.
  */
-export function parseWithTable<C>(table: readonly OptionSpec<C>[], tool: string, argv: readonly string[]): ParsedArgs<C> {
+export function parseWithTable<C>(
+  table: readonly OptionSpec<C>[],
+  tool: string,
+  argv: readonly string[],
+  configuration: Record<string, boolean> = {},
+): ParsedArgs<C> {
   const specs = table.filter((s) => s.tools.includes(tool));
   const key = (i: number) => `o${i}`;
   const alias: Record<string, string[]> = {};
@@ -513,7 +520,7 @@ export function parseWithTable<C>(table: readonly OptionSpec<C>[], tool: string,
     else if (s.takes === 'word') { string.push(key(i)); narg[key(i)] = 1; }
     else { string.push(key(i)); array.push(key(i)); }
   });
-  const result = yargsParser.detailed([...argv], { alias, boolean, string, array, narg, configuration: PARSER_CONFIGURATION });
+  const result = yargsParser.detailed([...argv], { alias, boolean, string, array, narg, configuration: { ...PARSER_CONFIGURATION, ...configuration } });
   if (result.error) {
     const m = /following: (.+)$/.exec(result.error.message);
     const i = m ? Number(m[1]!.replace(/^o/, '')) : NaN;
@@ -545,7 +552,7 @@ export function parseWithTable<C>(table: readonly OptionSpec<C>[], tool: string,
   });
   given.sort((a, b) => (firstIndex.get(specs.indexOf(a.spec)) ?? Infinity) - (firstIndex.get(specs.indexOf(b.spec)) ?? Infinity));
   const stray = (result.argv._ as unknown[]).map(String);
-  return { given, unknown: stray[0] };
+  return { given, unknown: stray[0], positional: stray };
 }
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
