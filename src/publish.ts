@@ -35,6 +35,24 @@ export class Publisher {
     this.wake?.();
   }
 
+  /**
+   * Wakes the sender once per event-loop turn, after every acknowledgement that arrived in
+   * the same read has been counted: the refill then leaves in one write. (Refilling must
+   * not wait for more than that: a sender that stays silent while acknowledgements trickle
+   * in makes the kernel delay its TCP ACKs, and the broker's Nagle then holds the rest.)
+   */
+  private wakeScheduled = false;
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
+    });
+  }
+
   private options() {
     const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.publish : undefined;
     // MQTT.js rewrites packets that use a topic alias, so those get their own copy.
@@ -67,9 +85,7 @@ export class Publisher {
     client.publish(topic, payload, this.options(), (err) => {
       if (err) { this.lost(); return; }
       this.inflight--;
-      const w = this.wake;
-      this.wake = undefined;
-      w?.();
+      this.wakeSoon();
     });
   }
 
