@@ -113,6 +113,8 @@ export interface OptionSpec<C> {
   /** Help: argument name and description. */
   help: [arg: string, text: string];
   apply(cfg: C, value: string): void;
+  /** A check mosquitto makes as soon as it meets the flag, before reading its argument. */
+  precheck?(cfg: C): void;
 }
 
 /** "Error: X\n\n" with mosquitto's usage hint after it: the common shape of its messages. */
@@ -220,7 +222,8 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-f', '--file'], tools: PUB, takes: 'word', missing: missing('-f', 'file'),
     help: ['file', 'send the contents of a file as one message'],
-    apply: (c, v) => { setMode(c, 'file'); c.file = v; },
+    precheck: (c) => setMode(c, 'file'),
+    apply: (c, v) => { c.file = v; },
   },
   {
     flags: ['-F'], tools: SUB, takes: 'word', missing: missing('-F', 'format'),
@@ -247,7 +250,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['seconds', 'keep-alive interval, 5 to 65535 (default 60)'],
     apply: (c, v) => {
       const n = atol(v);
-      if (n < 5 || n > 65535) fail('Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n');
+      if (n < 5 || n > 65535) fail('Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.');
       c.keepalive = n;
     },
   },
@@ -271,7 +274,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['count', 'most QoS 1 and 2 messages awaiting acknowledgement at once (default 20)'],
     apply: (c, v) => {
       const n = atol(v);
-      if (n < 1) fail('Error: Maximum inflight messages must be greater than 0.\n');
+      if (n < 1) fail('Error: Maximum inflight messages must be greater than 0.');
       c.maxInflight = n;
     },
   },
@@ -364,7 +367,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['version', 'MQTT version: mqttv5 (5), mqttv311 (311, default) or mqttv31 (31)'],
     apply: (c, v) => {
       const version = ({ mqttv31: 3, '31': 3, mqttv311: 4, '311': 4, mqttv5: 5, '5': 5 } as const)[v];
-      if (version === undefined) fail('Error: Invalid protocol version argument given.\n');
+      if (version === undefined) fail('Error: Invalid protocol version argument given.');
       c.protocolVersion = version!;
     },
   },
@@ -383,9 +386,9 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c, v) => {
       if (v === '\u221e') { c.sessionExpiry = 0xffffffff; return; }
       const t = v.trim();
-      if (!/^[+-]?\d+$/.test(t)) fail('Error: session-expiry-interval not a number.\n');
+      if (!/^[+-]?\d+$/.test(t)) fail('Error: session-expiry-interval not a number.');
       const n = Number(t);
-      if (n < -1 || n > 0xffffffff) fail('Error: session-expiry-interval out of range.\n');
+      if (n < -1 || n > 0xffffffff) fail('Error: session-expiry-interval out of range.');
       c.sessionExpiry = n === -1 ? 0xffffffff : n;
     },
   },
@@ -414,7 +417,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['percent', 'print each message with this chance (0.1 to 100)'],
     apply: (c, v) => {
       const n = atof(v);
-      if (!(n >= 0.1)) fail('Error: --random-filter chance must be between 0.1-100.0\n');
+      if (!(n >= 0.1)) fail('Error: --random-filter chance must be between 0.1-100.0');
       c.randomFilter = n;
     },
   },
@@ -428,7 +431,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['count', 'publish the message this many times (with -m, -f, -s or -n)'],
     apply: (c, v) => {
       const n = atol(v);
-      if (n < 1) fail('Error: --repeat argument must be >0.\n');
+      if (n < 1) fail('Error: --repeat argument must be >0.');
       c.repeat = n;
     },
   },
@@ -437,7 +440,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['seconds', 'wait this long between repeats; fractions allowed'],
     apply: (c, v) => {
       const n = atof(v);
-      if (n < 0) fail('Error: --repeat-delay argument must be >=0.0.\n');
+      if (n < 0) fail('Error: --repeat-delay argument must be >=0.0.');
       c.repeatDelay = n;
     },
   },
@@ -454,7 +457,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['--will-qos'], tools: BOTH, takes: 'word', missing: missing('--will-qos', 'will QoS'),
     help: ['qos', 'QoS of the will'],
-    apply: (c, v) => { c.will.qos = qosOf(v, (n) => `Error: Invalid will QoS ${n}.\n`); },
+    apply: (c, v) => { c.will.qos = qosOf(v, (n) => `Error: Invalid will QoS ${n}.`); },
   },
   {
     flags: ['--will-retain'], tools: BOTH,
@@ -485,6 +488,17 @@ const PARSER_CONFIGURATION = {
   'unknown-options-as-args': true,
   'strip-aliased': true,
 } as const;
+
+/** A flag at the end of the line without its argument; the rest of the line is in `parsed`. */
+export class MissingArgument<C> extends UsageError {
+  constructor(
+    readonly spec: OptionSpec<C> | undefined,
+    readonly parsed: ParsedArgs<C>,
+    text: string,
+  ) {
+    super(text);
+  }
+}
 
 export interface ParsedArgs<C> {
   /** Each option met, in command-line order, with the words it took. */
@@ -521,12 +535,14 @@ export function parseWithTable<C>(
     else { string.push(key(i)); array.push(key(i)); }
   });
   const result = yargsParser.detailed([...argv], { alias, boolean, string, array, narg, configuration: { ...PARSER_CONFIGURATION, ...configuration } });
+  let missingSpec: OptionSpec<C> | undefined;
+  let missingText: string | undefined;
   if (result.error) {
     const m = /following: (.+)$/.exec(result.error.message);
-    const i = m ? Number(m[1]!.replace(/^o/, '')) : NaN;
-    const flag = m ? specs.findIndex((s) => s.flags.some((f) => f.replace(/^--?/, '') === m[1])) : -1;
-    const spec = specs[Number.isInteger(i) ? i : flag];
-    throw new UsageError(spec?.missing ?? `${result.error.message}\n`);
+    // The parser names the option by whichever alias it met.
+    const name = m?.[1] ?? '';
+    missingSpec = /^o\d+$/.test(name) ? specs[Number(name.slice(1))] : specs.find((s) => s.flags.some((f) => f.replace(/^--?/, '') === name));
+    missingText = missingSpec?.missing ?? `${result.error.message}\n`;
   }
   const firstIndex = new Map<number, number>();
   argv.forEach((word, at) => {
@@ -536,7 +552,7 @@ export function parseWithTable<C>(
   const given: ParsedArgs<C>['given'] = [];
   specs.forEach((spec, i) => {
     const raw = (result.argv as Record<string, unknown>)[key(i)];
-    if (raw === undefined) return;
+    if (raw === undefined || spec === missingSpec) return;
     let values: string[][];
     if (!spec.takes) {
       const n = Array.isArray(raw) ? raw.length : 1;
@@ -552,7 +568,18 @@ export function parseWithTable<C>(
   });
   given.sort((a, b) => (firstIndex.get(specs.indexOf(a.spec)) ?? Infinity) - (firstIndex.get(specs.indexOf(b.spec)) ?? Infinity));
   const stray = (result.argv._ as unknown[]).map(String);
-  return { given, unknown: stray[0], positional: stray };
+  // yargs's parser takes a word like -rq as a group of known flags even with groups turned
+  // off, and keeps it under its own key: such keys are unknown options too.
+  const known = new Set(specs.map((_, i) => key(i)));
+  for (const k of Object.keys(result.argv)) {
+    if (k === '_' || k === '$0' || known.has(k)) continue;
+    const word = argv.find((w) => w === `-${k}` || w === `--${k}` || w.startsWith(`--${k}=`) || w.startsWith(`-${k}=`));
+    if (word !== undefined) stray.push(word);
+  }
+  stray.sort((a, b) => argv.indexOf(a) - argv.indexOf(b));
+  const parsed = { given, unknown: stray[0], positional: stray };
+  if (missingText !== undefined) throw new MissingArgument(missingSpec, parsed, missingText);
+  return parsed;
 }
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
@@ -582,7 +609,16 @@ export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.
 export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const cfg = defaults(tool);
   const args = [...defaultsFileArgs(MOSQUITTO_NAME[tool], env), ...argv];
-  const { given, unknown } = parseWithTable(CLIENT_OPTIONS, tool, args);
+  let parsed: ParsedArgs<ClientConfig>;
+  let missing: MissingArgument<ClientConfig> | undefined;
+  try {
+    parsed = parseWithTable(CLIENT_OPTIONS, tool, args);
+  } catch (e) {
+    if (!(e instanceof MissingArgument)) throw e;
+    missing = e as MissingArgument<ClientConfig>;
+    parsed = missing.parsed;
+  }
+  const { given, unknown } = parsed;
   // An unknown word is reported where it stands: after the options before it.
   const unknownAt = unknown === undefined ? Infinity : args.indexOf(unknown);
   for (const { spec, values } of given) {
@@ -594,19 +630,24 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
         addProperty(cfg.properties, words);
         if (words.length > need) throw new UsageError(`Error: Unknown option '${words[need]}'.\n`);
       } else {
+        spec.precheck?.(cfg);
         spec.apply(cfg, words[0] ?? '');
       }
       if (cfg.help) return cfg;
     }
   }
   if (unknown !== undefined) throw new UsageError(`Error: Unknown option '${unknown}'.\n`);
+  if (missing) {
+    missing.spec?.precheck?.(cfg);
+    throw missing;
+  }
   checkClientConfig(cfg);
   return cfg;
 }
 
 /** mosquitto's checks across options, in its order. */
 function checkClientConfig(cfg: ClientConfig): void {
-  if (cfg.clientId !== undefined && cfg.idPrefix !== undefined) fail('Error: -i and -I argument cannot be used together.\n');
+  if (cfg.clientId !== undefined && cfg.idPrefix !== undefined) fail('Error: -i and -I argument cannot be used together.');
   if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
   if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
   if (!cfg.cleanSession && cfg.clientId === undefined) {

@@ -86,19 +86,19 @@ export function valueCount(name: string): number {
 export function addProperty(sets: PropertySets, words: readonly string[]): void {
   const [command, name] = words;
   if (command === undefined || name === undefined || words.length < 2 + valueCount(name)) {
-    throw usage('Error: --property argument given but not enough arguments specified.\n');
+    throw usage('Error: --property argument given but not enough arguments specified.');
   }
-  if (!COMMANDS.has(command)) throw usage('Error: Invalid command given in --property argument.\n');
+  if (!COMMANDS.has(command)) throw usage('Error: Invalid command given in --property argument.');
   const info = PROPERTIES[name];
-  if (!info) throw usage('Error: Invalid property name given in --property argument.\n');
+  if (!info) throw usage('Error: Invalid property name given in --property argument.');
   const cmd = command as Command;
   if (!info.allowed.includes(cmd)) {
-    throw usage(`Error: ${name} property not allowed for ${command} in --property argument.\n`);
+    throw usage(`Error: ${name} property not allowed for ${command} in --property argument.`);
   }
   // mosquitto 2.0.11 accepts "-D connack ..." and then exits 1 without a word.
   if (cmd === 'connack') throw new UsageError('', false);
   if (!SENDABLE.has(cmd) || (cmd === 'publish' && name === 'subscription-identifier')) {
-    throw usage(`Error: ${name} property not supported for ${command} in --property argument.\n`);
+    throw usage(`Error: ${name} property not supported for ${command} in --property argument.`);
   }
   const set = (sets[cmd] ??= {});
   const value = words[2]!;
@@ -109,7 +109,7 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
     case 'varint': {
       const n = atol(value);
       if (info.type !== 'varint' && (n < 0 || n > MAX[info.type]!)) {
-        throw usage(`Error: Property value (${n}) out of range for property ${name}.\n`);
+        throw usage(`Error: Property value (${n}) out of range for property ${name}.`);
       }
       if (info.type === 'varint' && (n < 0 || n > MAX.varint!)) {
         throw new UsageError(`Error adding property ${name} 4\n`, false);

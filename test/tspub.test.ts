@@ -1,0 +1,230 @@
+// Differential tests: mosquitto_pub and tspub run with the same arguments against the same
+// private broker; stdout, stderr (tool names and broker-made ids normalised), exit status
+// and what a subscriber received must be identical.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker } from './helpers/broker.ts';
+import { run, bin, normalise, type RunResult } from './helpers/run.ts';
+import { collect, retainedOn, type Collector, type Received } from './helpers/collector.ts';
+
+const skip = needMosquitto;
+let broker: Broker;
+let auth: Broker;
+let coll: Collector;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'tspub-test-'));
+  // An empty defaults-file directory, so a user's own ~/.config/mosquitto_pub cannot interfere.
+  mkdirSync(join(dir, 'xdg'));
+  env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg') };
+  broker = await startBroker();
+  const pw = join(dir, 'passwd');
+  await run(MOSQUITTO_PASSWD!, ['-c', '-b', pw, 'bob', 'secret']);
+  auth = await startBroker({ passwordFile: pw });
+  coll = await collect(broker.port);
+  writeFileSync(join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 0x80]));
+  writeFileSync(join(dir, 'empty'), '');
+});
+
+after(async () => {
+  if (skip) return;
+  await coll.close();
+  await broker.stop();
+  await auth.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Ids the broker or libmosquitto makes up, and process ids, differ between any two runs. */
+function tidy(text: Buffer | string): string {
+  return normalise(text)
+    .replace(/auto-[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/g, 'auto-ID')
+    .replace(/mosq-[A-Za-z0-9]{18}/g, 'mosq-ID')
+    .replace(/pfx\d+/g, 'pfxPID');
+}
+
+interface Case {
+  args: string[] | ((dir: string) => string[]);
+  input?: string | Buffer;
+  /** Which broker to point -h/-p at ('none' adds no connection arguments). */
+  to?: 'main' | 'auth' | 'refused' | 'none';
+  /** Compare stdout as a sorted list of lines (pipelined traces may interleave differently). */
+  sortLines?: boolean;
+  /** Both print their (different) help text on stdout: compare that both did. */
+  usage?: boolean;
+  /** Compare the retained message left on this topic (and clear it after each run). */
+  retained?: string;
+  env?: (dir: string) => NodeJS.ProcessEnv;
+}
+
+async function side(cmd: string, c: Case, port: number): Promise<{ r: RunResult; got: Received[]; ret?: Received }> {
+  const conn = c.to === 'none' ? [] : ['-h', '127.0.0.1', '-p', String(port)];
+  const args = [...conn, ...(typeof c.args === 'function' ? c.args(dir) : c.args)];
+  coll.reset();
+  const r = await run(cmd, args, { input: c.input, env: c.env ? c.env(dir) : env, timeoutMs: 15000 });
+  const got = await coll.settle(undefined, 200, 3000);
+  let ret: Received | undefined;
+  if (c.retained) {
+    ret = await retainedOn(broker.port, c.retained);
+    await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', c.retained, '-r', '-n'], { env });
+    await coll.settle(undefined, 150, 1000);
+  }
+  return { r, got, ret };
+}
+
+async function differential(c: Case) {
+  const port = c.to === 'auth' ? auth.port : c.to === 'refused' ? await freePort() : broker.port;
+  const ref = await side(MOSQUITTO_PUB!, c, port);
+  const ours = await side(bin('tspub'), c, port);
+  const lines = (b: Buffer) => (c.sortLines ? tidy(b).split('\n').sort().join('\n') : tidy(b));
+  assert.equal(ours.r.code, ref.r.code, `exit status; stderr: ${ours.r.stderr}`);
+  assert.equal(tidy(ours.r.stderr), tidy(ref.r.stderr), 'stderr');
+  if (c.usage) {
+    assert.ok(ref.r.stdout.length > 0 && ours.r.stdout.length > 0, 'both print help on stdout');
+  } else {
+    assert.equal(lines(ours.r.stdout), lines(ref.r.stdout), 'stdout');
+  }
+  assert.deepEqual(ours.got, ref.got, 'what the subscriber received');
+  if (c.retained) assert.deepEqual(ours.ret, ref.ret, 'retained message');
+}
+
+const CASES: Record<string, Case> = {
+  // Each QoS, traced.
+  'QoS 0 with -d': { args: ['-t', 'w/q0', '-m', 'hello', '-d'] },
+  'QoS 1 with -d': { args: ['-t', 'w/q1', '-m', 'hello', '-q', '1', '-d'] },
+  'QoS 2 with -d': { args: ['-t', 'w/q2', '-m', 'hello', '-q', '2', '-d'] },
+  'MQTT v5 QoS 2 with -d (broker-assigned id)': { args: ['-t', 'w/v5', '-m', 'hello', '-q', '2', '-d', '-V', 'mqttv5'] },
+  'MQTT v5 QoS 1 with -d': { args: ['-t', 'w/v5', '-m', 'hi', '-q', '1', '-d', '-V', '5'] },
+  'MQTT v3.1 with -d (made-up id)': { args: ['-t', 'w/v31', '-m', 'hello', '-q', '1', '-d', '-V', 'mqttv31'] },
+  'MQTT v3.1.1 spelled 311': { args: ['-t', 'w/v311', '-m', 'x', '-V', '311', '-d'] },
+  // Input modes.
+  'null message -n': { args: ['-t', 'w/null', '-n', '-d'] },
+  'file -f, binary': { args: (d) => ['-t', 'w/file', '-f', join(d, 'binary'), '-q', '1', '-d'] },
+  'empty file -f': { args: (d) => ['-t', 'w/file', '-f', join(d, 'empty'), '-d'] },
+  'stdin -s, binary': { args: ['-t', 'w/s', '-s', '-q', '2', '-d'], input: Buffer.from([0, 255, 10, 10, 13, 65]) },
+  'stdin -s, empty': { args: ['-t', 'w/s', '-s'], input: '' },
+  'lines -l, QoS 0: empty lines, CRLF, last line without newline': { args: ['-t', 'w/l', '-l', '-d'], input: 'a\n\nb\r\nc', sortLines: true },
+  'lines -l, QoS 1': { args: ['-t', 'w/l', '-l', '-q', '1'], input: 'one\ntwo\nthree\n' },
+  'lines -l, QoS 2, traced': { args: ['-t', 'w/l', '-l', '-q', '2', '-d'], input: 'one\ntwo\n', sortLines: true },
+  'lines -l with -M 1, 300 lines in order': { args: ['-t', 'w/l', '-l', '-q', '1', '-M', '1'], input: Array.from({ length: 300 }, (_, i) => `line ${i}`).join('\n') + '\n' },
+  'lines -l ignores --repeat': { args: ['-t', 'w/l', '-l', '--repeat', '3'], input: 'x\ny\n' },
+  // Retained messages.
+  'retained -r, QoS 1': { args: ['-t', 'w/ret', '-m', 'kept', '-r', '-q', '1', '-d'], retained: 'w/ret' },
+  'retained null message clears': { args: ['-t', 'w/ret', '-r', '-n'], retained: 'w/ret' },
+  // --repeat.
+  '--repeat 3 QoS 0': { args: ['-t', 'w/rep', '-m', 'again', '--repeat', '3', '-d'] },
+  '--repeat 2 --repeat-delay 0.2 QoS 1': { args: ['-t', 'w/rep', '-m', 'again', '--repeat', '2', '--repeat-delay', '0.2', '-q', '1', '-d'] },
+  '--repeat 2 QoS 2 v5': { args: ['-t', 'w/rep', '-m', 'again', '--repeat', '2', '-q', '2', '-V', '5', '-d'] },
+  // MQTT v5 properties.
+  'v5 publish properties': {
+    args: ['-t', 'w/props', '-m', 'p', '-q', '1', '-V', '5', '-d',
+      '-D', 'publish', 'user-property', 'k', 'v', '-D', 'publish', 'content-type', 'text/plain',
+      '-D', 'publish', 'response-topic', 'w/reply', '-D', 'publish', 'correlation-data', 'abc',
+      '-D', 'publish', 'message-expiry-interval', '60', '-D', 'publish', 'payload-format-indicator', '1'],
+  },
+  'v5 connect and disconnect properties, -x': {
+    args: ['-t', 'w/props', '-m', 'p', '-V', '5', '-d', '-i', 'fixed-id', '-x', '30',
+      '-D', 'connect', 'user-property', 'a', 'b', '-D', 'connect', 'receive-maximum', '10',
+      '-D', 'disconnect', 'reason-string', 'bye', '-D', 'will', 'content-type', 'x'],
+  },
+  'v5 --property spelling': { args: ['-t', 'w/props', '-m', 'p', '-V', '5', '--property', 'publish', 'user-property', 'k', 'v'] },
+  // Session and connection flags.
+  'persistent session -c -i': { args: ['-t', 'w/c', '-m', 'x', '-c', '-i', 'persist-me', '-q', '1', '-d'] },
+  'keepalive -k 5, client id -i': { args: ['-t', 'w/k', '-m', 'x', '-k', '5', '-i', 'myid', '-d'] },
+  'id prefix -I': { args: ['-t', 'w/I', '-m', 'x', '-I', 'pfx', '-d'] },
+  'will': { args: ['-t', 'w/will', '-m', 'x', '--will-topic', 'w/gone', '--will-payload', 'bye', '--will-qos', '1', '--will-retain', '-d'] },
+  '--nodelay, -A': { args: ['-t', 'w/nd', '-m', 'x', '--nodelay', '-A', '127.0.0.1', '-d'] },
+  'long spellings': { args: ['--topic', 'w/long', '--message', 'x', '--qos', '1', '--debug', '--retain', '--id', 'long-id'], retained: 'w/long' },
+  'last -t wins': { args: ['-t', 'w/first', '-t', 'w/second', '-m', 'x'] },
+  '-L URL': { args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/w/url`, '-m', 'x', '-d'], to: 'none' },
+  '--quiet hides a refusal': { args: ['-t', 'a', '-m', 'x', '--quiet'], to: 'refused' },
+  // Authentication.
+  'auth accepted': { args: ['-t', 'w/auth', '-m', 'x', '-u', 'bob', '-P', 'secret', '-q', '1', '-d'], to: 'auth' },
+  'auth accepted via -L user:pass': { args: () => ['-L', `mqtt://bob:secret@127.0.0.1:${auth.port}/w/auth`, '-m', 'x'], to: 'none' },
+  'auth refused, v3.1.1': { args: ['-t', 'w/auth', '-m', 'x', '-u', 'bob', '-P', 'wrong', '-d'], to: 'auth' },
+  'auth refused, v3.1': { args: ['-t', 'w/auth', '-m', 'x', '-u', 'bob', '-P', 'wrong', '-V', '31'], to: 'auth' },
+  'auth refused, v5': { args: ['-t', 'w/auth', '-m', 'x', '-u', 'bob', '-P', 'wrong', '-V', '5', '-d'], to: 'auth' },
+  'anonymous refused': { args: ['-t', 'w/auth', '-m', 'x'], to: 'auth' },
+  'password without username': { args: ['-t', 'w/auth', '-m', 'x', '-P', 'secret'], to: 'auth' },
+  // Network failures.
+  'refused port': { args: ['-t', 'a', '-m', 'x'], to: 'refused' },
+  'unresolvable host': { args: ['-h', 'no-such-host.invalid', '-t', 'a', '-m', 'x'], to: 'none' },
+  'port 0': { args: ['-t', 'a', '-m', 'x', '-p', '0'] },
+  'missing file': { args: ['-t', 'a', '-f', '/nonexistent/file'] },
+  'directory as file': { args: ['-t', 'a', '-f', '/etc'] },
+  'empty client id': { args: ['-t', 'a', '-m', 'x', '-i', ''] },
+  // Validation: mosquitto's message, hint and status for each.
+  'help': { args: ['--help'], usage: true, to: 'none' },
+  'no message': { args: ['-t', 'a'], usage: true },
+  'no topic': { args: ['-m', 'x'], usage: true },
+  'wildcard topic': { args: ['-t', 'a/#', '-m', 'x'] },
+  'wildcard + topic': { args: ['-t', 'a/+/b', '-m', 'x'] },
+  'QoS 3': { args: ['-t', 'a', '-m', 'x', '-q', '3'] },
+  'QoS not a number is 0': { args: ['-t', 'w/qa', '-m', 'x', '-q', 'abc', '-d'] },
+  'keepalive 3': { args: ['-t', 'a', '-m', 'x', '-k', '3'] },
+  'keepalive 70000': { args: ['-t', 'a', '-m', 'x', '-k', '70000'] },
+  'unknown option': { args: ['--bogus'] },
+  'stray word': { args: ['-t', 'a', '-m', 'x', 'extra'] },
+  'grouped short options': { args: ['-t', 'a', '-m', 'x', '-rq', '1'] },
+  'two input modes -m -n': { args: ['-t', 'a', '-m', 'x', '-n'] },
+  'two input modes -l -s': { args: ['-t', 'a', '-l', '-s'] },
+  'two -m': { args: ['-t', 'a', '-m', 'x', '-m', 'y'] },
+  'port 65536': { args: ['-t', 'a', '-m', 'x', '-p', '65536'] },
+  'port -1': { args: ['-t', 'a', '-m', 'x', '-p', '-1'] },
+  'bad -V': { args: ['-t', 'a', '-m', 'x', '-V', '4'] },
+  '-M 0': { args: ['-t', 'a', '-m', 'x', '-M', '0'] },
+  '-x out of range': { args: ['-t', 'a', '-m', 'x', '-x', '-2'] },
+  '-x not a number': { args: ['-t', 'a', '-m', 'x', '-x', 'abc'] },
+  '--repeat 0': { args: ['-t', 'a', '-m', 'x', '--repeat', '0'] },
+  '--repeat-delay negative': { args: ['-t', 'a', '-m', 'x', '--repeat-delay', '-1'] },
+  'will payload without topic': { args: ['-t', 'a', '-m', 'x', '--will-payload', 'p'] },
+  'will retain without topic': { args: ['-t', 'a', '-m', 'x', '--will-retain'] },
+  'will QoS 3': { args: ['-t', 'a', '-m', 'x', '--will-topic', 'w', '--will-qos', '3'] },
+  'will topic with wildcard': { args: ['-t', 'a', '-m', 'x', '--will-topic', 'a/+'] },
+  '-i with -I': { args: ['-t', 'a', '-m', 'x', '-i', 'x', '-I', 'y'] },
+  '-c without id': { args: ['-t', 'a', '-m', 'x', '-c'] },
+  '-c without id, v5': { args: ['-t', 'a', '-m', 'x', '-c', '-V', '5'] },
+  '-L unsupported scheme': { args: ['-L', 'ftp://x/a', '-m', 'x'] },
+  '-L without topic': { args: ['-L', 'mqtt://127.0.0.1:1', '-m', 'x'] },
+  'first of two errors wins': { args: ['-t', 'a', '-m', 'x', '-q', '5', '-k', '1'] },
+  '-D bad property name': { args: ['-t', 'a', '-m', 'x', '-D', 'connect', 'bogus', '1'] },
+  '-D bad command': { args: ['-t', 'a', '-m', 'x', '-D', 'bogus', 'content-type', 'x'] },
+  '-D not allowed': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'session-expiry-interval', '5'] },
+  '-D not supported': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'subscription-identifier', '1'] },
+  '-D user-property short': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'user-property', 'a'] },
+  '-D out of range': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'payload-format-indicator', '300'] },
+  '-D topic-alias 0': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'topic-alias', '0'] },
+  '-D receive-maximum 0': { args: ['-t', 'a', '-m', 'x', '-D', 'connect', 'receive-maximum', '0'] },
+};
+
+// Missing arguments: every flag that takes one, last on the line.
+for (const flag of ['-A', '-f', '-h', '-i', '-I', '-k', '-L', '-M', '-p', '-P', '-q', '-u', '-V', '-x', '-D', '--repeat', '--repeat-delay', '--will-payload', '--will-qos', '--will-topic']) {
+  CASES[`missing argument to ${flag}`] = { args: ['-t', 'a', '-m', 'x', flag] };
+}
+CASES['missing argument to -t'] = { args: ['-m', 'x', '-t'] };
+CASES['missing argument to -m'] = { args: ['-t', 'a', '-m'] };
+
+for (const [name, c] of Object.entries(CASES)) {
+  test(`tspub = mosquitto_pub: ${name}`, { skip }, () => differential(c));
+}
+
+test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_pub, command line wins', { skip }, async () => {
+  const xdg = join(dir, 'xdg-defaults');
+  mkdirSync(xdg, { recursive: true });
+  writeFileSync(join(xdg, 'mosquitto_pub'), `# defaults\n-h 127.0.0.1\n\n  -p ${broker.port}\n-q 1\n-m from file\n`);
+  await differential({ args: ['-t', 'w/defaults', '-q', '2', '-d'], to: 'none', env: () => ({ ...process.env, XDG_CONFIG_HOME: xdg }) });
+});
+
+// Deliberate differences from mosquitto_pub 2.0.11.
+test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent 0', { skip }, async () => {
+  const ref = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', '', '-m', 'x'], { env });
+  const ours = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', '', '-m', 'x'], { env });
+  assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success although nothing was sent');
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stderr.toString(), ref.stderr.toString());
+});
