@@ -1,0 +1,278 @@
+// tspasswd [-H sha512-pbkdf2 | -H sha512 | -H bcrypt] [-I iterations] [-c | -D] passwordfile username
+// tspasswd [-H ...] [-I iterations] [-c] -b passwordfile username password
+// tspasswd [-H ...] [-I iterations] -U passwordfile
+// tspasswd --verify [-b] passwordfile username [password]
+import { existsSync, readFileSync } from 'node:fs';
+import { runTool } from './cli.ts';
+import { ToolError } from './errors.ts';
+import {
+  binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
+  resolvePasswordPath, strerror, type PasswordPath,
+} from './passwd/file.ts';
+import { BCRYPT_MAX_BYTES, hashPassword, parseStored, verifyPassword } from './passwd/hash.ts';
+import { parsePasswdArgs, passwdHelp, rawArguments, type PasswdCommand, type UserName } from './passwd/options.ts';
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const cmd = parsePasswdArgs(argv, rawArguments(argv));
+  switch (cmd.mode) {
+    case 'create':
+    case 'update': return setPassword(cmd);
+    case 'delete': return deleteUser(cmd);
+    case 'upgrade': return hashPlainPasswords(cmd);
+    case 'verify': return verify(cmd);
+  }
+}
+
+/**
+ * Adds the user or changes its password; everything else in the file stays as it was. With
+ * -c the file starts empty (an existing one is replaced, keeping its mode and owner).
+ */
+async function setPassword(cmd: PasswdCommand): Promise<number> {
+  const fresh = cmd.mode === 'create';
+  const path = locate(cmd.file);
+  if (!fresh) openForUpdate(path);
+  const password = cmd.password ?? (await promptPassword(true));
+  if (fresh) check(path, () => checkReplaceable(path.target));
+  const secret = hashFor(cmd, password);
+  await edit(path, fresh, (file) => {
+    file.setUser(binary(cmd.user!.bytes), secret);
+    return { changed: true, value: undefined };
+  });
+  return 0;
+}
+
+/** -D */
+async function deleteUser(cmd: PasswdCommand): Promise<number> {
+  const path = locate(cmd.file);
+  openForUpdate(path);
+  const removed = await edit(path, false, (file) => {
+    const n = file.deleteUser(binary(cmd.user!.bytes));
+    return { changed: n > 0, value: n };
+  });
+  if (removed === 0) throw notFound(cmd.user!);
+  return 0;
+}
+
+/** -U: hashes the plain-text entries; hashes of any kind are left alone. */
+async function hashPlainPasswords(cmd: PasswdCommand): Promise<number> {
+  const path = locate(cmd.file);
+  openForUpdate(path);
+  const warnings = await edit(path, false, (file) => {
+    const notes: string[] = [];
+    let hashed = 0;
+    for (const entry of file.entries()) {
+      const stored = parseStored(entry.secret);
+      const where = `Line ${entry.index + 1} of ${path.shown}`;
+      if (stored.kind === 'foreign') {
+        notes.push(`Warning: ${where}: the password of user ${text(entry.user)} is a ${stored.scheme} hash, which tspasswd does not make; left unchanged.\n`);
+      } else if (stored.kind === 'plain') {
+        const plain = plainPassword(entry.secret);
+        if (plain.length === 0) notes.push(`Warning: ${where}: user ${text(entry.user)} has no password; left unchanged.\n`);
+        else {
+          file.replaceSecret(entry, hashFor(cmd, Buffer.from(plain, 'latin1')));
+          hashed++;
+        }
+      }
+    }
+    return { changed: hashed > 0, value: notes };
+  });
+  process.stderr.write(warnings.join(''));
+  return 0;
+}
+
+/** --verify: exit 0 if the password is the user's, 1 if not. */
+async function verify(cmd: PasswdCommand): Promise<number> {
+  const path = locate(cmd.file);
+  const file = read(path);
+  const entry = file.find(binary(cmd.user!.bytes));
+  if (!entry) throw notFound(cmd.user!);
+  const password = cmd.password ?? (await promptPassword(false));
+  const ok = verifyPassword(password, entry.secret);
+  if (ok === undefined) {
+    throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$ or $2b$ hash; tspasswd cannot check it.\n`);
+  }
+  if (!ok) throw new ToolError(`Error: Password for user ${cmd.user!.text} does not match.\n`);
+  process.stdout.write(`Password for user ${cmd.user!.text} is correct.\n`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------
+
+let warnedBcrypt = false;
+
+function hashFor(cmd: PasswdCommand, password: Buffer): string {
+  if (cmd.hash === 'bcrypt') {
+    if (!warnedBcrypt) {
+      process.stderr.write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
+      warnedBcrypt = true;
+    }
+    if (password.length > BCRYPT_MAX_BYTES) {
+      process.stderr.write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
+    }
+  }
+  return hashPassword(password, cmd.hash, cmd.work);
+}
+
+const text = (bin: string) => Buffer.from(bin, 'latin1').toString('utf8');
+
+const notFound = (user: UserName) => new ToolError(`Warning: User ${user.text} not found in password file.\n`);
+
+/** The messages mosquitto_passwd prints for each way a file operation can fail. */
+function failure(path: PasswordPath, e: unknown): unknown {
+  if (!(e instanceof FileError)) return e;
+  const why = strerror(e.cause);
+  switch (e.stage) {
+    case 'read':
+      return new ToolError(`Error: Unable to open password file ${path.shown}. ${why}.\n`);
+    case 'create':
+      return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
+    case 'beside':
+      if (!existsSync(path.target)) return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
+      return new ToolError(`Error: Unable to create a file in the directory of ${path.shown}: ${why}. tspasswd writes a new file beside the old one and renames it over; the file was not changed.\n`);
+    case 'write':
+      return new ToolError(`Error: Unable to write password file ${path.shown}: ${why}. The file was not changed.\n`);
+    case 'owner':
+      return new ToolError(`Error: Unable to keep the owner (${e.detail}) of password file ${path.shown}: ${why}. The file was not changed.\n`);
+    case 'locked':
+      return new ToolError(`Error: Password file ${path.shown} is locked by ${e.detail}. Try again, or remove the lock file if no tspasswd is running.\n`);
+  }
+}
+
+function locate(file: string): PasswordPath {
+  try {
+    return resolvePasswordPath(file);
+  } catch (e) {
+    throw e instanceof FileError ? new ToolError(`Error reading password file: ${strerror(e.cause)}\n`) : e;
+  }
+}
+
+/** Runs a file check, turning its failure into mosquitto_passwd's message. */
+function check<T>(path: PasswordPath, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw failure(path, e instanceof FileError ? e : new FileError('read', e));
+  }
+}
+
+/** Fails early, before any prompt, when the file cannot be opened for changing. */
+function openForUpdate(path: PasswordPath): void {
+  check(path, () => readForUpdate(path.target));
+}
+
+function read(path: PasswordPath): PasswordFile {
+  return check(path, () => PasswordFile.parse(readFileSync(path.target)));
+}
+
+/** Edits under the lock, then says which lines it kept without understanding them. */
+async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: PasswordFile) => { changed: boolean; value: T }): Promise<T> {
+  try {
+    const result = await editPasswordFile(path, fresh, change);
+    if (result.written) {
+      for (const n of result.unknown) process.stderr.write(`Warning: Line ${n} of ${path.shown} is not a user entry; kept unchanged.\n`);
+    }
+    return result.value;
+  } catch (e) {
+    throw failure(path, e);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Password prompt: "Password: " and "Reenter password: " on stdout; the answer is read with
+// echo off from a terminal, or as lines from whatever else stdin is.
+
+async function promptPassword(twice: boolean): Promise<Buffer> {
+  const first = await ask('Password: ');
+  if (!twice) return first;
+  const second = await ask('Reenter password: ');
+  if (!first.equals(second)) throw new ToolError('Error: Passwords do not match.\n', 2);
+  return first;
+}
+
+async function ask(prompt: string): Promise<Buffer> {
+  process.stdout.write(prompt);
+  const answer = await stdinLine();
+  if (!answer || answer.length === 0) throw new ToolError('Error: Empty password.\n');
+  process.stdout.write('\n');
+  return answer;
+}
+
+let chunks: AsyncIterator<Buffer> | undefined;
+let pending = Buffer.alloc(0);
+
+async function nextChunk(): Promise<Buffer | null> {
+  chunks ??= (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const r = await chunks.next();
+  return r.done ? null : Buffer.from(r.value);
+}
+
+/** One line from stdin without its line ending; null at end of input with nothing read. */
+async function stdinLine(): Promise<Buffer | null> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    try {
+      return await terminalLine();
+    } finally {
+      stdin.setRawMode(false);
+    }
+  }
+  for (;;) {
+    const nl = pending.indexOf(0x0a);
+    if (nl >= 0) {
+      const line = pending.subarray(0, nl);
+      pending = pending.subarray(nl + 1);
+      return stripEol(line);
+    }
+    const chunk = await nextChunk();
+    if (!chunk) {
+      const rest = pending;
+      pending = Buffer.alloc(0);
+      return rest.length ? stripEol(rest) : null;
+    }
+    pending = Buffer.concat([pending, chunk]);
+  }
+}
+
+function stripEol(line: Buffer): Buffer {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === 0x0a || line[end - 1] === 0x0d)) end--;
+  return line.subarray(0, end);
+}
+
+/** A line typed with echo off: Enter ends it, Backspace and Ctrl-U edit it, Ctrl-C quits. */
+async function terminalLine(): Promise<Buffer | null> {
+  const typed: number[] = [];
+  for (;;) {
+    const chunk = await nextChunk();
+    if (!chunk) return typed.length ? Buffer.from(typed) : null;
+    for (const byte of chunk) {
+      switch (byte) {
+        case 0x0d:
+        case 0x0a:
+          return Buffer.from(typed);
+        case 0x7f:
+        case 0x08:
+          // One character, however many UTF-8 bytes it took.
+          while (typed.length && (typed.pop()! & 0xc0) === 0x80);
+          break;
+        case 0x15:
+          typed.length = 0;
+          break;
+        case 0x04:
+          if (typed.length === 0) return null;
+          return Buffer.from(typed);
+        case 0x03:
+          process.stdin.setRawMode(false);
+          process.stdout.write('\n');
+          process.kill(process.pid, 'SIGINT');
+          return new Promise<never>(() => {});
+        default:
+          typed.push(byte);
+      }
+    }
+  }
+}
+
+runTool({ name: 'tspasswd', help: passwdHelp }, main);
