@@ -135,7 +135,7 @@ function failure(path: PasswordPath, e: unknown): unknown {
     case 'owner':
       return new ToolError(`Error: Unable to keep the owner (${e.detail}) of password file ${path.shown}: ${why}. The file was not changed.\n`);
     case 'locked':
-      return new ToolError(`Error: Password file ${path.shown} is locked by ${e.detail}. Try again, or remove the lock file if no tspasswd is running.\n`);
+      return new ToolError(`Error: Password file ${path.shown} is being changed by another tspasswd (${e.detail}). Try again, or remove the lock file if no tspasswd is running.\n`);
   }
 }
 

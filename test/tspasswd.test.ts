@@ -457,6 +457,12 @@ test('on a terminal the password is asked twice with echo off, and echo is back 
     assert.deepEqual([m.status, m.out], [2, 'Password: \r\nReenter password: \r\nError: Passwords do not match.\r\n']);
     const e = await onTerminal(['\r'], `"${TSPASSWD}" -c "${f}" u`);
     assert.deepEqual([e.status, e.out], [1, 'Password: Error: Empty password.\r\n']);
+    // Ctrl-C: killed by SIGINT, nothing written, echo on again.
+    const before = fs.readFileSync(f);
+    const c = await onTerminal(['secr\x03'], `"${TSPASSWD}" -c "${f}" u; echo "exit=$?"; stty -a`);
+    assert.match(c.out, /^Password: \r\nexit=130\r\n/);
+    assert.match(c.out, /(^|\s)echo(\s|$)/);
+    assert.deepEqual(fs.readFileSync(f), before);
   });
 });
 

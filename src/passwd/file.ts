@@ -385,7 +385,9 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>, opts
         continue;
       }
     }
-    if (Date.now() > deadline) throw new FileError('locked', undefined, holder ? `${lock} (process ${holder.pid || 'unknown'})` : lock);
+    if (Date.now() > deadline) {
+      throw new FileError('locked', undefined, `lock file ${lock}${holder?.pid ? `, held by process ${holder.pid}` : ''}`);
+    }
     await sleep(delay * (0.5 + Math.random()));
     delay = Math.min(delay * 2, 100);
   }
