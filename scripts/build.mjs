@@ -4,7 +4,8 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shim = (name) => join(root, 'scripts', 'shims', name);
@@ -31,3 +32,15 @@ await build({
     debug: shim('debug.cjs'),
   },
 });
+
+// Warm each tool's V8 code cache (see bin/launch.cjs) with one run through its start-up and
+// connection path: a connection to a port nobody listens on.
+const WARM = {
+  tspub: ['-h', '127.0.0.1', '-p', '9', '-t', 'warm', '-m', 'up', '-q', '1', '--quiet'],
+  tssub: ['-h', '127.0.0.1', '-p', '9', '-t', 'warm', '-v', '--quiet'],
+  tspasswd: ['--help'],
+};
+for (const t of tools) {
+  rmSync(join(root, 'dist', `${t}.cjs.v8cache`), { force: true });
+  spawnSync(process.execPath, [join(root, 'bin', t), ...(WARM[t] ?? ['--help'])], { stdio: 'ignore', timeout: 10000 });
+}
