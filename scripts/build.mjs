@@ -24,7 +24,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   // ESM-only dependencies (yargs-parser) ask import.meta.url for createRequire.
-  define: { 'import.meta.url': '__importMetaUrl' },
+  // lru-cache (MQTT.js's topic-alias table) probes `performance` when it loads, which loads
+  // perf_hooks and a dozen internal modules; without it, it uses Date (we set no TTLs).
+  define: { 'import.meta.url': '__importMetaUrl', performance: 'undefined' },
   banner: { js: "var __importMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
   alias: {
     'readable-stream': shim('readable-stream.cjs'),

@@ -52,16 +52,18 @@ export interface Timestamp {
 // ---------------------------------------------------------------------------
 // Clock
 
-let clockBase = performance.timeOrigin; // ms since epoch at performance.now() == 0
+// Wall-clock nanoseconds at process.hrtime 0, anchored on first use. (process.hrtime needs
+// no module: reading `performance` would load perf_hooks and a dozen modules at start-up.)
+let clockBase: number | undefined;
 
 /** Best available wall-clock time with sub-millisecond precision. */
 export function now(): Timestamp {
-  const rel = performance.now();
-  let ms = clockBase + rel;
+  const rel = Number(process.hrtime.bigint()) / 1e6;
   const wall = Date.now();
+  let ms = clockBase === undefined ? wall : clockBase + rel;
   // The monotonic clock does not follow wall-clock adjustments: re-anchor when
   // it drifts noticeably from Date.now() (which only has ms resolution).
-  if (ms - wall > 2 || wall - ms > 2) {
+  if (clockBase === undefined || ms - wall > 2 || wall - ms > 2) {
     clockBase = wall - rel;
     ms = wall;
   }

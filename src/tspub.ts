@@ -1,5 +1,5 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { runTool } from './cli.ts';
 import { connect, ConnectError, type Session } from './connection.ts';
 import { ToolError } from './errors.ts';
@@ -42,7 +42,7 @@ async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
       return Buffer.alloc(0);
     case 'file':
       try {
-        return await readFile(cfg.file!);
+        return await new Promise<Buffer>((resolve, reject) => readFile(cfg.file!, (e, data) => (e ? reject(e) : resolve(data))));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === 'EISDIR' ? 'Error: File must be less than 268435455 bytes.\n\n' : `Error: Unable to open file "${cfg.file}".\n`;
