@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker } from './helpers/broker.ts';
@@ -101,6 +102,7 @@ const CASES: Record<string, Case> = {
   'MQTT v5 QoS 2 with -d (broker-assigned id)': { args: ['-t', 'w/v5', '-m', 'hello', '-q', '2', '-d', '-V', 'mqttv5'] },
   'MQTT v5 QoS 1 with -d': { args: ['-t', 'w/v5', '-m', 'hi', '-q', '1', '-d', '-V', '5'] },
   'MQTT v3.1 with -d (made-up id)': { args: ['-t', 'w/v31', '-m', 'hello', '-q', '1', '-d', '-V', 'mqttv31'] },
+  'MQTT v3.1 with a 24-character id': { args: ['-t', 'w/v31', '-m', 'x', '-V', '31', '-i', '123456789012345678901234', '-d'] },
   'MQTT v3.1.1 spelled 311': { args: ['-t', 'w/v311', '-m', 'x', '-V', '311', '-d'] },
   // Input modes.
   'null message -n': { args: ['-t', 'w/null', '-n', '-d'] },
@@ -227,4 +229,20 @@ test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent
   assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success although nothing was sent');
   assert.equal(ours.code, 1);
   assert.equal(ours.stderr.toString(), ref.stderr.toString());
+});
+
+test('PINGREQ/PINGRESP traced while -l waits for input, as mosquitto_pub does', { skip, timeout: 30000 }, async () => {
+  const traces: string[] = [];
+  for (const cmd of [MOSQUITTO_PUB!, bin('tspub')]) {
+    // Input that arrives only after more than one keep-alive interval.
+    const p = spawn(cmd, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/ping', '-l', '-k', '5', '-d'], { env });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    setTimeout(() => p.stdin.end('late\n'), 6500);
+    const code = await new Promise((r) => p.once('close', r));
+    assert.equal(code, 0);
+    traces.push(out);
+  }
+  assert.match(traces[0]!, /sending PINGREQ\n.*received PINGRESP\n/s);
+  assert.equal(traces[1], traces[0]);
 });
