@@ -8,16 +8,18 @@ export interface ToolInfo {
   /** The full help text (stdout). */
   help: () => string;
   quiet?: () => boolean;
+  /** Handles errors on stdout itself (default: EPIPE ends the tool as SIGPIPE would). */
+  stdoutError?: (err: NodeJS.ErrnoException) => void;
 }
 
 /** Runs a tool's main; every way out goes through here. */
 export function runTool(info: ToolInfo, main: () => Promise<number>): void {
   // A reader that goes away (`tool | head -1`) ends the tool quietly, with the status a
   // shell reports for a process killed by SIGPIPE, as mosquitto's tools are.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  process.stdout.on('error', info.stdoutError ?? ((err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(128 + 13);
     throw err;
-  });
+  }));
   main().then(
     (status) => exit(status),
     (err: unknown) => {

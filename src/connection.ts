@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import MqttClientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
-import type { IConnackPacket } from 'mqtt-packet';
+import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { ToolError } from './errors.ts';
 import type { ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
@@ -27,9 +27,8 @@ export class SequentialIds {
     return true;
   }
   deallocate(_id: number): void {}
-  clear(): void {
-    this.last = 0;
-  }
+  /** MQTT.js calls this on every CONNACK; libmosquitto numbers on across reconnections. */
+  clear(): void {}
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -125,6 +124,8 @@ export class ConnectError extends ToolError {
     status: number,
     /** The broker answered CONNACK with a refusal (rather than the socket failing). */
     readonly refused: boolean,
+    /** The connection was made, then lost before CONNACK (libmosquitto retries these). */
+    readonly lost: boolean = false,
   ) {
     super(text, status);
   }
@@ -136,6 +137,10 @@ function socketError(err: NodeJS.ErrnoException): ConnectError {
     return new ConnectError('Unable to connect (Lookup error.).\n', 1, false);
   }
   return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
+}
+
+function lostError(): ConnectError {
+  return new ConnectError('Error: The connection was lost.\n', 1, false, true);
 }
 
 export interface Session {
@@ -151,6 +156,12 @@ export interface ConnectOptions {
   trace?: TraceSink;
   /** Called for each packet the client receives, after tracing. */
   onPacket?: (packet: import('mqtt-packet').Packet) => void;
+  /** Message ids to go on with (a reconnection numbers on from the last connection). */
+  ids?: SequentialIds;
+  /** Answer a refused CONNACK with DISCONNECT, as mosquitto_sub does (mosquitto_pub does not). */
+  disconnectOnRefusal?: boolean;
+  /** Called with the client before CONNECT is sent, for hooks that must be in place early. */
+  setup?: (client: MqttClient) => void;
 }
 
 /** MQTT.js wants booleans where mosquitto's -D takes numbers. */
@@ -224,19 +235,49 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // libmosquitto takes port 0 to mean a unix socket named by the host, which is not there.
     return Promise.reject(new ConnectError('Error: No such file or directory\n', 1, false));
   }
-  const ids = new SequentialIds();
+  if (cfg.protocolVersion !== 5 && cfg.properties.connect) {
+    // "-D connect ... -V 311": libmosquitto refuses to put properties in a v3 CONNECT.
+    return Promise.reject(new ConnectError('Unable to connect (This feature is not supported.).\n', 1, false));
+  }
+  const ids = options.ids ?? new SequentialIds();
   const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
   let socketFailure: ConnectError | undefined;
+  let socketConnected = false;
+  /** MQTT.js writes CONNECT before the socket is up; libmosquitto traces it once it is. */
+  let connectTrace: Packet | undefined;
   const client = new MqttClient(() => {
     const socket = net.connect({ host: cfg.host, port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
-    socket.once('error', (err) => { socketFailure ??= socketError(err); });
+    socket.once('connect', () => {
+      socketConnected = true;
+      if (connectTrace) tracer?.sent(connectTrace);
+    });
+    socket.once('error', (err) => { socketFailure ??= socketConnected ? lostError() : socketError(err); });
     return socket as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
+  if (cfg.protocolVersion === 5) {
+    // A v3 broker answers a v5 CONNECT with "unacceptable protocol version" (1); libmosquitto
+    // reports (and traces) it as the v5 code for the same thing.
+    client.on('packetreceive', (p) => {
+      if (p.cmd === 'connack' && p.reasonCode === 1) p.reasonCode = 132;
+    });
+  }
   if (tracer) {
-    client.on('packetsend', (p) => tracer.sent(p));
+    client.on('packetsend', (p) => {
+      if (p.cmd === 'connect' && !socketConnected) connectTrace = p;
+      else tracer.sent(p);
+    });
     client.on('packetreceive', (p) => tracer.received(p));
   }
+  if (options.disconnectOnRefusal) {
+    client.on('packetreceive', (p) => {
+      if (p.cmd !== 'connack' || !(p.reasonCode ?? p.returnCode)) return;
+      // MQTT.js closes the socket right after this event; DISCONNECT is two bytes in v3 and v5.
+      tracer?.sent({ cmd: 'disconnect' });
+      client.stream.write(Buffer.from([0xe0, 0x00]));
+    });
+  }
   if (options.onPacket) client.on('packetreceive', options.onPacket);
+  options.setup?.(client);
   client.connect();
 
   return new Promise((resolve, reject) => {
@@ -245,7 +286,7 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
       if (typeof err.code === 'number') {
         const rc = err.code;
         const text = cfg.protocolVersion === 5
-          ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}\n`
+          ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}${rc === 132 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : ''}\n`
           : `Connection error: ${CONNACK_V3[rc] ?? 'Connection Refused: unknown reason.'}\n`;
         reject(new ConnectError(text, rc, true));
       } else {
@@ -255,7 +296,7 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     };
     const onClose = () => {
       cleanup();
-      reject(socketFailure ?? new ConnectError('Error: The connection was lost.\n', 1, false));
+      reject(socketFailure ?? lostError());
     };
     const onConnect = (connack: IConnackPacket) => {
       cleanup();

@@ -2,10 +2,10 @@
 // tools take it, what it takes, how it is checked (with mosquitto's exact messages), what
 // it sets, and its help line. yargs's parser reads the command line from this table.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import yargsParser from 'yargs-parser';
 import { UsageError } from './errors.ts';
+import { createFormatter, FormatError } from './format.ts';
 import { addProperty, atol, checkPropertySets, valueCount, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
 
@@ -228,7 +228,16 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-F'], tools: SUB, takes: 'word', missing: missing('-F', 'format'),
     help: ['format', 'print each message in this format (see OUTPUT FORMAT in the man page)'],
-    apply: (c, v) => { c.format = v; },
+    apply: (c, v) => {
+      // mosquitto_sub checks the format where -F stands among the options.
+      try {
+        createFormatter({ format: v, verbose: false, noEol: false, pretty: false });
+      } catch (e) {
+        if (e instanceof FormatError) fail1(e.message);
+        throw e;
+      }
+      c.format = v;
+    },
   },
   {
     flags: ['-h', '--host'], tools: BOTH, takes: 'word', missing: missing('-h', 'host'),
@@ -584,7 +593,8 @@ export function parseWithTable<C>(
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
 export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const dir = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  // HOME as mosquitto reads it; the os module (a start-up cost) only when HOME is unset.
+  const dir = env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config');
   let text: string;
   try {
     text = readFileSync(join(dir, name), 'utf8');
@@ -629,6 +639,8 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
         const need = words.length >= 2 ? 2 + valueCount(words[1]!) : 3;
         addProperty(cfg.properties, words);
         if (words.length > need) throw new UsageError(`Error: Unknown option '${words[need]}'.\n`);
+        // Properties are MQTT v5: -D switches to it (a later -V can switch back).
+        cfg.protocolVersion = 5;
       } else {
         spec.precheck?.(cfg);
         spec.apply(cfg, words[0] ?? '');
@@ -650,6 +662,11 @@ function checkClientConfig(cfg: ClientConfig): void {
   if (cfg.clientId !== undefined && cfg.idPrefix !== undefined) fail('Error: -i and -I argument cannot be used together.');
   if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
   if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
+  if (cfg.protocolVersion === 5 && cfg.properties.connect?.sessionExpiryInterval !== undefined
+    && (cfg.sessionExpiry ?? (cfg.cleanSession ? 0 : 0xffffffff)) !== 0) {
+    // -x (or -c's default of "never") adds its own session-expiry-interval to CONNECT.
+    fail1('Error in CONNECT properties: Duplicate property in property list');
+  }
   if (!cfg.cleanSession && cfg.clientId === undefined) {
     if (cfg.protocolVersion === 5 && (cfg.sessionExpiry === undefined || cfg.sessionExpiry === 0xffffffff)) {
       fail1('Error: You must provide a client id if you are using an infinite session expiry interval.');

@@ -90,7 +90,8 @@ export class Tracer {
       case 'pingresp':
         return this.line('received PINGRESP');
       case 'disconnect':
-        return this.line(`received DISCONNECT (${packet.reasonCode ?? 0})`);
+        // libmosquitto words this one differently: no client id, capital R.
+        return this.out.write(`Received DISCONNECT (${packet.reasonCode ?? 0})\n`);
       case 'auth':
         return this.line(`received AUTH (${packet.reasonCode ?? 0})`);
       default:

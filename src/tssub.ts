@@ -1,0 +1,41 @@
+// tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
+import { runTool } from './cli.ts';
+import { createFormatter } from './format.ts';
+import { clientHelp } from './help.ts';
+import { parseClientArgs } from './options.ts';
+import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
+
+let quiet = false;
+let subscriber: Subscriber | undefined;
+
+async function main(): Promise<number> {
+  const cfg = parseClientArgs('sub', process.argv.slice(2));
+  if (cfg.help) {
+    process.stdout.write(clientHelp('sub'));
+    return 1;
+  }
+  quiet = cfg.quiet;
+  const format = createFormatter({ format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty });
+  const out = new Output();
+  subscriber = new Subscriber(cfg, format, out);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => subscriber!.interrupt());
+  let status: number;
+  try {
+    status = await subscriber.run();
+  } finally {
+    out.flush();
+  }
+  if (status === TIMED_OUT_STATUS && !quiet) process.stderr.write('Timed out\n');
+  return status;
+}
+
+runTool({
+  name: 'tssub',
+  help: () => clientHelp('sub'),
+  quiet: () => quiet,
+  // Like mosquitto_sub: when stdout fails (`tssub | head -1`), disconnect and exit 0.
+  stdoutError: () => {
+    if (subscriber) subscriber.outputFailed();
+    else process.exit(0);
+  },
+}, main);
