@@ -69,6 +69,9 @@ export interface ClientConfig {
   pretty: boolean;
   format?: string;
   randomFilter?: number;
+  /** MQTT v5 subscription option: keep the retain flag of live messages. */
+  retainAsPublished: boolean;
+  version: boolean;
 }
 
 function defaults(tool: Tool): ClientConfig {
@@ -99,6 +102,8 @@ function defaults(tool: Tool): ClientConfig {
     verbose: false,
     noEol: false,
     pretty: false,
+    retainAsPublished: false,
+    version: false,
   };
 }
 
@@ -407,6 +412,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.help = true; },
   },
   {
+    flags: ['--version'], tools: SUB,
+    help: ['', 'print the version and exit'],
+    apply: (c) => { c.version = true; },
+  },
+  {
     flags: ['--nodelay'], tools: BOTH,
     help: ['', 'disable Nagle\'s algorithm on the connection'],
     apply: (c) => { c.nodelay = true; },
@@ -452,6 +462,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
       if (n < 0) fail('Error: --repeat-delay argument must be >=0.0.');
       c.repeatDelay = n;
     },
+  },
+  {
+    flags: ['--retain-as-published'], tools: SUB,
+    help: ['', 'MQTT v5: ask the broker to keep the retain flag on live messages'],
+    apply: (c) => { c.retainAsPublished = true; },
   },
   {
     flags: ['--retained-only'], tools: SUB,
@@ -645,7 +660,7 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
         spec.precheck?.(cfg);
         spec.apply(cfg, words[0] ?? '');
       }
-      if (cfg.help) return cfg;
+      if (cfg.help || cfg.version) return cfg;
     }
   }
   if (unknown !== undefined) throw new UsageError(`Error: Unknown option '${unknown}'.\n`);

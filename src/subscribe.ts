@@ -83,6 +83,8 @@ export class Subscriber {
   private clientId: string | undefined;
   private subscribeMid = 0;
   private printed = 0;
+  /** A message waiting for stdout to drain. */
+  private pending: { packet: IPublishPacket; done: () => void } | undefined;
   /** --remove-retained clears waiting for their PUBACK. */
   private readonly clearing = new Set<number>();
   /** No more messages are handled: an exit condition was met. */
@@ -217,6 +219,7 @@ export class Subscriber {
     const v5 = cfg.protocolVersion === 5;
     const options: IClientSubscribeOptions = { qos: cfg.qos };
     if (v5 && cfg.properties.subscribe) options.properties = { ...cfg.properties.subscribe };
+    if (v5 && cfg.retainAsPublished) options.rap = true;
     // One SUBSCRIBE for every -t, then one UNSUBSCRIBE per -U.
     client.subscribe(cfg.topics, options, () => {});
     this.subscribeMid = this.ids.getLastAllocated() ?? 0;
@@ -242,7 +245,12 @@ export class Subscriber {
   private receive(packet: IPublishPacket, done: () => void): void {
     if (this.disconnecting) return;
     if (this.out.backedUp) {
-      this.out.whenDrained(() => this.receive(packet, done));
+      this.pending = { packet, done };
+      this.out.whenDrained(() => {
+        const p = this.pending;
+        this.pending = undefined;
+        if (p) this.receive(p.packet, p.done);
+      });
       return;
     }
     // mosquitto_sub acknowledges before it prints.
@@ -284,6 +292,13 @@ export class Subscriber {
    * --retained-only) once the broker has acknowledged the clears sent so far.
    */
   private stop(status: number, now = false): void {
+    const pending = this.stopping ? undefined : this.pending;
+    if (pending) {
+      // Received (and traced) before the stop, waiting for stdout: still printed.
+      this.pending = undefined;
+      pending.done();
+      this.handle(pending.packet);
+    }
     if (this.ended) return;
     if (!this.stopping) this.status = status;
     if (this.timedOut) this.status = TIMED_OUT_STATUS;

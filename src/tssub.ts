@@ -1,4 +1,5 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
+import { readFileSync } from 'node:fs';
 import { runTool } from './cli.ts';
 import { createFormatter } from './format.ts';
 import { clientHelp } from './help.ts';
@@ -10,8 +11,8 @@ let subscriber: Subscriber | undefined;
 
 async function main(): Promise<number> {
   const cfg = parseClientArgs('sub', process.argv.slice(2));
-  if (cfg.help) {
-    process.stdout.write(clientHelp('sub'));
+  if (cfg.help || cfg.version) {
+    process.stdout.write(cfg.help ? clientHelp('sub') : version());
     return 1;
   }
   quiet = cfg.quiet;
@@ -27,6 +28,12 @@ async function main(): Promise<number> {
   }
   if (status === TIMED_OUT_STATUS && !quiet) process.stderr.write('Timed out\n');
   return status;
+}
+
+/** In the shape of mosquitto_sub's --version line. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `tssub version ${pkg.version} (equivalent of mosquitto_sub 2.0.11).\n`;
 }
 
 runTool({
