@@ -35,10 +35,11 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The client id mosquitto's tools would use for this configuration. */
 export function clientIdFor(cfg: ClientConfig, pid = process.pid): string {
-  if (cfg.clientId !== undefined) {
-    if (cfg.clientId === '') throw new ToolError('Error: Invalid id.\n');
-    return cfg.clientId;
+  // An empty id, or none for a persistent session (v5 with a finite -x gets this far).
+  if (cfg.clientId === '' || (cfg.clientId === undefined && cfg.idPrefix === undefined && !cfg.cleanSession)) {
+    throw new ToolError(cfg.tool === 'sub' ? 'Error: Invalid id and/or clean_session.\n' : 'Error: Invalid id.\n');
   }
+  if (cfg.clientId !== undefined) return cfg.clientId;
   if (cfg.idPrefix !== undefined) return `${cfg.idPrefix}${pid}`;
   if (cfg.protocolVersion === 3) {
     // MQTT 3.1 brokers may refuse an empty id, so libmosquitto makes one up (23 characters).
@@ -230,6 +231,7 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
   } catch (e) {
     return Promise.reject(e);
   }
+  if (cfg.host === '') return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
   const port = cfg.port ?? 1883;
   if (port === 0) {
     // libmosquitto takes port 0 to mean a unix socket named by the host, which is not there.

@@ -686,7 +686,8 @@ function checkClientConfig(cfg: ClientConfig): void {
     if (cfg.protocolVersion === 5 && (cfg.sessionExpiry === undefined || cfg.sessionExpiry === 0xffffffff)) {
       fail1('Error: You must provide a client id if you are using an infinite session expiry interval.');
     }
-    fail1('Error: You must provide a client id if you are using the -c option.');
+    // v5 with a finite -x gets past here: libmosquitto refuses the missing id when connecting.
+    if (cfg.protocolVersion !== 5) fail1('Error: You must provide a client id if you are using the -c option.');
   }
   checkPropertySets(cfg.properties);
   if (cfg.tool === 'pub') {
@@ -699,5 +700,8 @@ function checkClientConfig(cfg: ClientConfig): void {
     }
   } else if (cfg.topics.length === 0) {
     fail1('Error: You must specify a topic to subscribe to.');
+  } else if (cfg.noStaleRetained && cfg.retainedOnly) {
+    // mosquitto_sub checks this one last, without the usage hint, even with --quiet.
+    throw new UsageError("\nError: Combining '-R' and '--retained-only' makes no sense.\n", false);
   }
 }

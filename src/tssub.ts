@@ -16,7 +16,10 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
-  const format = createFormatter({ format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty });
+  const format = createFormatter({
+    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    onError: (line) => { if (!quiet) process.stderr.write(`${line}\n`); },
+  });
   const out = new Output();
   subscriber = new Subscriber(cfg, format, out);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => subscriber!.interrupt());

@@ -166,6 +166,8 @@ const CASES: Record<string, Case> = {
     feed: [['-t', 'o/8', '-m', '{"a":[1,2,{"b":null}]}'], ['-t', 'o/8', '-m', 'not "json"\n'], ['-t', 'o/8', '-f', 'BIN']],
   },
   '-F %J --pretty': { args: ['-t', 'o/9', '-C', '2', '-F', '%J', '--pretty'], feed: [['-t', 'o/9', '-m', '{"a":1,"b":[true,"x"]}'], ['-t', 'o/9', '-m', '[]']] },
+  '-F %J with a payload that is not JSON': { args: ['-t', 'o/9b', '-C', '2', '-F', '%J'], feed: [['-t', 'o/9b', '-m', 'not json'], ['-t', 'o/9b', '-m', '{}']] },
+  '-F %J with a payload that is not JSON, --quiet': { args: ['-t', 'o/9c', '-C', '1', '-F', '%J', '--quiet'], feed: [['-t', 'o/9c', '-m', 'not json']] },
   'v5 properties in -F (and -D subscribe subscription-identifier)': {
     args: ['-t', 'o/10', '-C', '1', '-V', '5', '-D', 'subscribe', 'subscription-identifier', '7', '-F', '%C|%D|%E|%P|%R|%S|%A|%F|%j'],
     feed: [['-t', 'o/10', '-m', '{"a":1}', '-V', '5', '-D', 'publish', 'content-type', 'text/json', '-D', 'publish', 'user-property', 'k', 'v',
@@ -261,6 +263,10 @@ const CASES: Record<string, Case> = {
   '-k 4': { args: ['-t', 'a', '-k', '4'] },
   '-L without topic': { args: ['-L', 'mqtt://127.0.0.1:1'] },
   'will payload without will topic': { args: ['-t', 'a', '--will-payload', 'p'] },
+  '-R with --retained-only (checked last, shown even with --quiet)': { args: ['-t', 'a', '--retained-only', '-R', '--quiet'] },
+  '-c -V 5 -x 100 without an id: refused when connecting': { args: ['-t', 'a', '-c', '-V', '5', '-x', '100'] },
+  'empty client id': { args: ['-t', 'a', '-i', ''] },
+  'empty host name': { args: ['-h', '', '-p', '1', '-t', 'a'], to: 'none' },
   '-D connect session-expiry-interval with -x: duplicate': { args: ['-t', 'a', '-i', 'x', '-x', '10', '-D', 'connect', 'session-expiry-interval', '5'] },
 };
 
