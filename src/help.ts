@@ -20,8 +20,8 @@ Usage: tssub {[-h host] [-p port] [-u username] [-P password] -t topic ... | -L 
              [-F format] [--pretty] [-W timeout_secs] [--random-filter chance]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-             [-V protocol-version] [-D command identifier value]
-       tssub --help
+             [-V protocol-version] [-D command identifier value] [--retain-as-published]
+       tssub --help | --version
 `,
 };
 

@@ -202,7 +202,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-C'], tools: SUB, takes: 'word', missing: missing('-C', 'count'),
-    help: ['count', 'exit after receiving this many messages'],
+    help: ['count', 'exit after printing this many messages'],
     apply: (c, v) => {
       const n = atol(v);
       if (n < 1) fail(`Error: Invalid message count "${n}".`);
@@ -387,7 +387,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-W'], tools: SUB, takes: 'word', missing: missing('-W', 'timeout'),
-    help: ['seconds', 'exit with status 27 if nothing arrives for this long'],
+    help: ['seconds', 'stop this long after connecting: "Timed out", exit status 27'],
     apply: (c, v) => {
       const n = atol(v);
       if (n < 1) fail(`Error: Invalid timeout "${n}".`);

@@ -234,3 +234,19 @@ test('every subscription denied (aedes broker): "All subscription requests were 
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 });
+
+// Deliberate difference: mosquitto_sub 2.0.11 never exits here (bounded below with -W).
+test('--remove-retained -C 2: same output, but tssub exits 0 once the clears are acknowledged', { skip }, async () => {
+  const topics = ['rr/1', 'rr/2', 'rr/3'];
+  const results = [];
+  for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
+    for (const t of topics) await pub(broker.port, ['-t', t, '-m', `kept ${t}`, '-r']);
+    results.push(await run(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'rr/#', '-v', '--remove-retained', '-C', '2', '-d', '-W', '3']));
+    for (const t of topics) await pub(broker.port, ['-t', t, '-r', '-n']);
+  }
+  const [ref, ours] = results;
+  assert.equal(ref!.code, 27, 'mosquitto_sub 2.0.11 only stops at -W');
+  assert.equal(ours!.code, 0);
+  assert.equal(ours!.stderr.toString(), '');
+  assert.equal(ours!.stdout.toString(), ref!.stdout.toString());
+});
