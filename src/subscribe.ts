@@ -11,6 +11,9 @@ import { topicMatches } from './topic.ts';
 /** libmosquitto's MOSQ_ERR_TIMEOUT: mosquitto_sub's status when -W runs out. */
 export const TIMED_OUT_STATUS = 27;
 
+/** -W ran out while the broker had yet to answer CONNECT. */
+const CONNECT_PENDING_STATUS = 255;
+
 /** libmosquitto's reconnect delay (its default: one second, no back-off). */
 const RECONNECT_DELAY_MS = 1000;
 
@@ -83,6 +86,8 @@ export class Subscriber {
   private clientId: string | undefined;
   private subscribeMid = 0;
   private printed = 0;
+  /** False once a stop has taken the message that was waiting for stdout. */
+  private reading = true;
   /** A message waiting for stdout to drain. */
   private pending: { packet: IPublishPacket; done: () => void } | undefined;
   /** --remove-retained clears waiting for their PUBACK. */
@@ -116,12 +121,6 @@ export class Subscriber {
       this.resolve = resolve;
       this.reject = reject;
     });
-    if (this.cfg.timeout !== undefined) {
-      this.deadline = setTimeout(() => {
-        this.timedOut = true;
-        this.stop(TIMED_OUT_STATUS, true);
-      }, this.cfg.timeout * 1000);
-    }
     this.open(true);
     return result;
   }
@@ -166,10 +165,33 @@ export class Subscriber {
 
   private setup(client: MqttClient): void {
     this.client = client;
+    if (this.cfg.timeout !== undefined && this.deadline === undefined) {
+      // mosquitto_sub sets its alarm once the connection is made and CONNECT is on its way.
+      client.once('packetsend', () => {
+        (client.stream as unknown as import('node:net').Socket).once('connect', () => this.startDeadline(this.cfg.timeout!));
+      });
+    }
     // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
     client.on('error', () => {});
     // MQTT.js's back-pressure hook: no further packet is read until `done` is called.
     client.handleMessage = (packet, done) => this.receive(packet, done);
+  }
+
+  private startDeadline(seconds: number): void {
+    if (this.deadline !== undefined || this.ended) return;
+    this.deadline = setTimeout(() => {
+      const client = this.client;
+      const socket = client?.stream as unknown as import('node:net').Socket | undefined;
+      if (client && !this.accepted.has(client) && socket && !socket.destroyed && !socket.connecting) {
+        // Connected but no CONNACK yet: libmosquitto's loop ends with "connection pending"
+        // (-1), which mosquitto_sub returns as it is: status 255, without a word.
+        this.status = CONNECT_PENDING_STATUS;
+        this.finish();
+        return;
+      }
+      this.timedOut = true;
+      this.stop(TIMED_OUT_STATUS, true);
+    }, seconds * 1000);
   }
 
   private retry(): void {
@@ -243,7 +265,7 @@ export class Subscriber {
    * the socket is not read, and the broker holds what is not yet printed.
    */
   private receive(packet: IPublishPacket, done: () => void): void {
-    if (this.disconnecting) return;
+    if (this.disconnecting || !this.reading) return;
     if (this.out.backedUp) {
       this.pending = { packet, done };
       this.out.whenDrained(() => {
@@ -294,8 +316,11 @@ export class Subscriber {
   private stop(status: number, now = false): void {
     const pending = this.stopping ? undefined : this.pending;
     if (pending) {
-      // Received (and traced) before the stop, waiting for stdout: still printed.
+      // Received (and traced) before the stop, waiting for stdout: still printed. Nothing
+      // after it is read: `done` may hand MQTT.js the next packet at once.
       this.pending = undefined;
+      this.reading = false;
+      this.live?.removeAllListeners('packetreceive');
       pending.done();
       this.handle(pending.packet);
     }
@@ -313,6 +338,10 @@ export class Subscriber {
   private disconnect(): void {
     if (this.disconnecting) return;
     const client = this.live!;
+    // libmosquitto reads nothing after its DISCONNECT; MQTT.js would still parse what the
+    // socket already holds, and trace messages that are then never printed.
+    this.reading = false;
+    client.removeAllListeners('packetreceive');
     // DISCONNECT goes now, whatever is still unacknowledged (MQTT.js would wait).
     for (const mid of Object.keys(client.outgoing)) delete client.outgoing[Number(mid)];
     const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
