@@ -88,6 +88,8 @@ export class Subscriber {
   private printed = 0;
   /** False once a stop has taken the message that was waiting for stdout. */
   private reading = true;
+  /** The QoS 1 or 2 message whose acknowledgement is being sent. */
+  private acking: IPublishPacket | undefined;
   /** A message waiting for stdout to drain. */
   private pending: { packet: IPublishPacket; done: () => void } | undefined;
   /** --remove-retained clears waiting for their PUBACK. */
@@ -175,6 +177,8 @@ export class Subscriber {
     client.on('error', () => {});
     // MQTT.js's back-pressure hook: no further packet is read until `done` is called.
     client.handleMessage = (packet, done) => this.receive(packet, done);
+    // After the tracer's listener: the ack's -d line comes first.
+    client.on('packetsend', (packet) => this.acked(packet));
   }
 
   private startDeadline(seconds: number): void {
@@ -275,9 +279,35 @@ export class Subscriber {
       });
       return;
     }
-    // mosquitto_sub acknowledges before it prints.
+    this.deliver(packet, done);
+  }
+
+  /**
+   * Acknowledges, then handles: mosquitto_sub prints a message after its PUBACK (QoS 1) or
+   * PUBCOMP (QoS 2) line. `done` sends that ack, then may let MQTT.js handle the next packet
+   * before it returns, so the message is handled when the ack goes out (see setup()).
+   */
+  private deliver(packet: IPublishPacket, done: () => void): void {
+    if (packet.qos === 0) {
+      if (!this.stopping) this.handle(packet);
+      done();
+      return;
+    }
+    this.acking = packet;
     done();
-    if (!this.stopping) this.handle(packet);
+    if (this.acking === packet) {
+      // No ack went out (the connection is closing): handled all the same.
+      this.acking = undefined;
+      if (!this.stopping) this.handle(packet);
+    }
+  }
+
+  /** The ack for `acking` is being sent (after its -d line): handle the message now. */
+  private acked(packet: Packet): void {
+    const message = this.acking;
+    if (!message || (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') || packet.messageId !== message.messageId) return;
+    this.acking = undefined;
+    if (!this.stopping) this.handle(message);
   }
 
   /** mosquitto_sub's message callback: its checks, in its order. */
@@ -321,8 +351,7 @@ export class Subscriber {
       this.pending = undefined;
       this.reading = false;
       this.live?.removeAllListeners('packetreceive');
-      pending.done();
-      this.handle(pending.packet);
+      this.deliver(pending.packet, pending.done);
     }
     if (this.ended) return;
     if (!this.stopping) this.status = status;

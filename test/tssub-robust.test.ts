@@ -90,26 +90,31 @@ test('stdout on a full disk: both exit 0 after the first failed write', { skip }
   await pub(broker.port, ['-t', 'h/full', '-r', '-n']);
 });
 
-/** Checks a -d -v transcript: each received PUBLISH followed by its message, in sequence, then DISCONNECT. */
+/**
+ * Checks a -d -v transcript: each received PUBLISH followed by its PUBACK line (QoS 1) and
+ * its message, in sequence, then DISCONNECT.
+ */
 function checkTranscript(out: string, topic: string): number {
   const rows = out.split('\n');
   assert.equal(rows.pop(), '', 'ends with a complete line');
   assert.equal(rows.at(-1), 'Client (null) sending DISCONNECT', 'last line');
   let next = 0;
   for (let i = 0; i < rows.length; i++) {
-    if (!rows[i]!.includes('received PUBLISH')) continue;
+    const m = /received PUBLISH \(d0, q(\d), r0, m(\d+),/.exec(rows[i]!);
+    if (!m) continue;
+    if (m[1] === '1') assert.equal(rows[++i], `Client (null) sending PUBACK (m${m[2]}, rc0)`, `ack after trace line ${i - 1}`);
     assert.equal(rows[i + 1], `${topic} m${String(next).padStart(6, '0')}`, `message after trace line ${i}`);
     next++;
   }
   return next;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${signal} in the middle of a flood: DISCONNECT, status 0, everything received is printed`, { skip }, async () => {
+for (const [signal, qos] of [['SIGINT', '0'], ['SIGTERM', '1']] as const) {
+  test(`${signal} in the middle of a QoS ${qos} flood: DISCONNECT, status 0, everything received is printed, in order`, { skip }, async () => {
     const n = subscriptions(broker);
-    const sub = start(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `s/${signal}`, '-d', '-v']);
+    const sub = start(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `s/${signal}`, '-d', '-v', '-q', qos]);
     await subscribed(broker, n + 1);
-    const feed = pub(broker.port, ['-t', `s/${signal}`, '-l'], lines(20000));
+    const feed = pub(broker.port, ['-t', `s/${signal}`, '-l', '-q', qos], lines(20000));
     while (!sub.out().includes('m001000')) await sleep(5);
     sub.kill(signal);
     const { code } = await sub.exit;
@@ -249,4 +254,23 @@ test('--remove-retained -C 2: same output, but tssub exits 0 once the clears are
   assert.equal(ours!.code, 0);
   assert.equal(ours!.stderr.toString(), '');
   assert.equal(ours!.stdout.toString(), ref!.stdout.toString());
+});
+
+test('-W against a broker that never answers CONNECT: status 255, nothing on stderr (as mosquitto_sub)', { skip }, async () => {
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((s) => { held.push(s); });
+  const port = await freePort();
+  await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+  try {
+    const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'x', '-W', '1', '-d'];
+    const ref = await run(MOSQUITTO_SUB!, args);
+    const ours = await run(TSSUB, args);
+    assert.equal(ref.code, 255);
+    assert.equal(ours.code, ref.code);
+    assert.equal(ours.stderr.toString(), ref.stderr.toString());
+    assert.equal(ours.stdout.toString(), ref.stdout.toString());
+  } finally {
+    for (const s of held) s.destroy();
+    silent.close();
+  }
 });

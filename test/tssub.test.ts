@@ -208,8 +208,8 @@ const CASES: Record<string, Case> = {
     args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/e/13/a`, '-t', 'e/13/b', '-v', '-C', '2', '-d'], to: 'none',
     feed: [['-t', 'e/13/a', '-m', 'one'], ['-t', 'e/13/b', '-m', 'two']],
   },
-  'SIGINT: clean DISCONNECT, status 0': { args: ['-t', 'e/14', '-d', '-v'], feed: [['-t', 'e/14', '-m', 'before']], signal: 'SIGINT' },
-  'SIGTERM, MQTT v5': { args: ['-t', 'e/15', '-d', '-V', '5', '-q', '1'], feed: [['-t', 'e/15', '-q', '1', '-m', 'm']], signal: 'SIGTERM' },
+  'SIGINT: clean DISCONNECT, status 0': { args: ['-t', 'e/14', '-d', '-v'], feed: [['-t', 'e/14', '-m', 'before']], signal: 'SIGINT', settleMs: 500 },
+  'SIGTERM, MQTT v5': { args: ['-t', 'e/15', '-d', '-V', '5', '-q', '1'], feed: [['-t', 'e/15', '-q', '1', '-m', 'm']], signal: 'SIGTERM', settleMs: 500 },
   'broker DISCONNECT (v5, -D switches to v5): status 0': { args: ['-t', 'e/16', '-D', 'subscribe', 'subscription-identifier', '0', '-d'] },
   // -d traces for each QoS and protocol version.
   '-d, subscribed at QoS 0, sent at 0, 1, 2': {
