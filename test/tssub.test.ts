@@ -220,6 +220,7 @@ const CASES: Record<string, Case> = {
     args: ['-t', 'd/3', '-d', '-q', '2', '-v', '-C', '2'], feed: [['-t', 'd/3', '-q', '2', '-m', 'a'], ['-t', 'd/3', '-q', '2', '-f', 'BIN']], gapMs: 100,
   },
   '-d -q 2 -V 5': { args: ['-t', 'd/4', '-d', '-q', '2', '-V', 'mqttv5', '-C', '2'], feed: [['-t', 'd/4', '-q', '2', '-m', 'a'], ['-t', 'd/4', '-q', '1', '-m', 'b', '-V', '5']], gapMs: 100 },
+  '-d with -U: UNSUBSCRIBE and UNSUBACK traced': { args: ['-t', 'd/10', '-U', 'd/old', '-d', '-C', '1'], feed: [['-t', 'd/10', '-m', 'x']] },
   '-d -V 31 (made-up id)': { args: ['-t', 'd/5', '-d', '-V', 'mqttv31', '-C', '1'], feed: [['-t', 'd/5', '-m', 'a']] },
   '-d -I prefix': { args: ['-t', 'd/6', '-d', '-I', 'pfx', '-E'] },
   '-d with a will': { args: ['-t', 'd/7', '-d', '-E', '--will-topic', 'd/gone', '--will-payload', 'bye', '--will-qos', '1', '--will-retain'] },
