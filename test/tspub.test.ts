@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker } from './helpers/broker.ts';
+import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
 import { run, bin, normalise, type RunResult } from './helpers/run.ts';
 import { collect, retainedOn, type Collector, type Received } from './helpers/collector.ts';
 
@@ -16,18 +16,12 @@ let broker: Broker;
 let auth: Broker;
 let coll: Collector;
 let dir: string;
+let testBrokers: TestBrokers;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'tspub-test-'));
-  // An empty defaults-file directory, so a user's own ~/.config/mosquitto_pub cannot interfere.
-  mkdirSync(join(dir, 'xdg'));
-  env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg') };
-  broker = await startBroker();
-  const pw = join(dir, 'passwd');
-  await run(MOSQUITTO_PASSWD!, ['-c', '-b', pw, 'bob', 'secret']);
-  auth = await startBroker({ passwordFile: pw });
+  ({ dir, env, broker, auth } = testBrokers = await startTestBrokers('tspub-test-'));
   coll = await collect(broker.port);
   writeFileSync(join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 0x80]));
   writeFileSync(join(dir, 'empty'), '');
@@ -36,9 +30,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await coll.close();
-  await broker.stop();
-  await auth.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await testBrokers.stop();
 });
 
 /** Ids the broker or libmosquitto makes up, and process ids, differ between any two runs. */

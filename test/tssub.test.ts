@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker } from './helpers/broker.ts';
+import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
 import { run, bin, normalise } from './helpers/run.ts';
 
 const skip = needMosquitto;
@@ -17,27 +17,19 @@ const LOG = ['log_dest stderr', 'log_type error', 'log_type warning', 'log_type 
 let broker: Broker;
 let auth: Broker;
 let dir: string;
+let testBrokers: TestBrokers;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'tssub-test-'));
-  // An empty defaults-file directory, so a user's own ~/.config/mosquitto_sub cannot interfere.
-  mkdirSync(join(dir, 'xdg'));
-  env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg') };
-  broker = await startBroker({ extra: LOG });
-  const pw = join(dir, 'passwd');
-  await run(MOSQUITTO_PASSWD!, ['-c', '-b', pw, 'bob', 'secret']);
-  auth = await startBroker({ passwordFile: pw, extra: LOG });
+  ({ dir, env, broker, auth } = testBrokers = await startTestBrokers('tssub-test-', LOG));
   writeFileSync(join(dir, 'all-bytes'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
   writeFileSync(join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 0x80, 0x25, 0x0a]));
 });
 
 after(async () => {
   if (skip) return;
-  await broker.stop();
-  await auth.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await testBrokers.stop();
 });
 
 /** What differs between any two runs: tool names, made-up ids, pids, %j receive times. */

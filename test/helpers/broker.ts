@@ -2,7 +2,7 @@
 // ephemeral port on 127.0.0.1. Tests that need it skip, with a visible reason, when
 // mosquitto is not installed (CI installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,38 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestBrokers {
+  /** A temp dir for the test file; `env` points XDG_CONFIG_HOME at an empty folder in it,
+   * so a user's own ~/.config/mosquitto_* defaults cannot interfere. */
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** Anonymous broker. */
+  broker: Broker;
+  /** Broker with a password file: user bob, password secret. */
+  auth: Broker;
+  stop(): Promise<void>;
+}
+
+/** The set-up the differential tests share: an anonymous broker and a password-protected one. */
+export async function startTestBrokers(prefix: string, extra: string[] = []): Promise<TestBrokers> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(dir, 'xdg'));
+  const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg') };
+  const broker = await startBroker({ extra });
+  const pw = join(dir, 'passwd');
+  const made = spawnSync(MOSQUITTO_PASSWD!, ['-c', '-b', pw, 'bob', 'secret']);
+  if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+  const auth = await startBroker({ passwordFile: pw, extra });
+  return {
+    dir, env, broker, auth,
+    async stop() {
+      await broker.stop();
+      await auth.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
