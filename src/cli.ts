@@ -12,28 +12,51 @@ export interface ToolInfo {
   stdoutError?: (err: NodeJS.ErrnoException) => void;
 }
 
+let stdoutError: ((err: NodeJS.ErrnoException) => void) | undefined;
+let out: NodeJS.WriteStream | undefined;
+let err: NodeJS.WriteStream | undefined;
+
+/**
+ * The tool's stdout. Node makes the stream on first use, which costs start-up time a quiet
+ * one-shot publish need not pay, so every tool goes through here; the first use installs
+ * the handler for a reader that goes away.
+ */
+export function stdout(): NodeJS.WriteStream {
+  if (out === undefined) {
+    out = process.stdout;
+    // `tool | head -1`: end quietly, with the status a shell reports for a process killed
+    // by SIGPIPE, as mosquitto's tools do (a tool may handle it itself: runTool's stdoutError).
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      if (stdoutError) return stdoutError(e);
+      if (e.code === 'EPIPE') process.exit(128 + 13);
+      throw e;
+    });
+  }
+  return out;
+}
+
+/** The tool's stderr, made on first use like stdout(). */
+export function stderr(): NodeJS.WriteStream {
+  return (err ??= process.stderr);
+}
+
 /** Runs a tool's main; every way out goes through here. */
 export function runTool(info: ToolInfo, main: () => Promise<number>): void {
-  // A reader that goes away (`tool | head -1`) ends the tool quietly, with the status a
-  // shell reports for a process killed by SIGPIPE, as mosquitto's tools are.
-  process.stdout.on('error', info.stdoutError ?? ((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(128 + 13);
-    throw err;
-  }));
+  stdoutError = info.stdoutError;
   main().then(
     (status) => exit(status),
-    (err: unknown) => {
-      if (err instanceof UsageError) {
-        let text = err.text;
-        if (err.hint) text += `\nUse '${info.name} --help' to see usage.\n`;
-        process.stderr.write(text);
-        if (err.help) process.stdout.write(info.help());
-        exit(err.status);
-      } else if (err instanceof ToolError) {
-        if (!info.quiet?.()) process.stderr.write(err.text);
-        exit(err.status);
+    (e: unknown) => {
+      if (e instanceof UsageError) {
+        let text = e.text;
+        if (e.hint) text += `\nUse '${info.name} --help' to see usage.\n`;
+        stderr().write(text);
+        if (e.help) stdout().write(info.help());
+        exit(e.status);
+      } else if (e instanceof ToolError) {
+        if (!info.quiet?.()) stderr().write(e.text);
+        exit(e.status);
       } else {
-        process.stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
+        stderr().write(`Error: ${(e as Error)?.stack ?? String(e)}\n`);
         exit(1);
       }
     },
@@ -43,9 +66,11 @@ export function runTool(info: ToolInfo, main: () => Promise<number>): void {
 /** Exits once what was written to stdout and stderr has left the process. */
 export function exit(status: number): void {
   process.exitCode = status;
-  let pending = 2;
-  const done = () => { if (--pending === 0) process.exit(status); };
-  for (const stream of [process.stdout, process.stderr]) {
+  const used = [out, err].filter((s) => s !== undefined);
+  let pending = used.length;
+  const done = () => { if (--pending <= 0) process.exit(status); };
+  if (pending === 0) done();
+  for (const stream of used) {
     if (stream.writableLength === 0 || stream.destroyed) done();
     else stream.write('', done);
   }

@@ -241,6 +241,17 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // "-D connect ... -V 311": libmosquitto refuses to put properties in a v3 CONNECT.
     return Promise.reject(new ConnectError('Unable to connect (This feature is not supported.).\n', 1, false));
   }
+  if (cfg.bindAddress !== undefined && net.isIP(cfg.bindAddress) === 0) {
+    // libmosquitto resolves a bind address given as a name (-A localhost); Node binds only to
+    // an address. The resolver is loaded only then.
+    const name = cfg.bindAddress;
+    return import('node:dns')
+      .then((dns) => dns.promises.lookup(name))
+      .then(
+        ({ address }) => connect({ ...cfg, bindAddress: address }, options),
+        () => Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false)),
+      );
+  }
   const ids = options.ids ?? new SequentialIds();
   const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
   let socketFailure: ConnectError | undefined;
@@ -249,11 +260,23 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
   let connectTrace: Packet | undefined;
   const client = new MqttClient(() => {
     const socket = net.connect({ host: cfg.host, port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
+    // MQTT.js feeds the socket to its packet parser with socket.pipe(parser). Node's pipe()
+    // checks whether the destination is process.stdout or process.stderr unless told not to
+    // end it, and that check makes both streams (on a terminal, the tty module too): start-up
+    // time a silent publish would pay for nothing. The parser needs no end: MQTT.js watches
+    // the socket's own 'close'.
+    const pipe = socket.pipe;
+    socket.pipe = <T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }) => pipe.call(socket, dest, { ...opts, end: false }) as T;
     socket.once('connect', () => {
       socketConnected = true;
       if (connectTrace) tracer?.sent(connectTrace);
     });
-    socket.once('error', (err) => { socketFailure ??= socketConnected ? lostError() : socketError(err); });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      // An IPv6 bind address for an IPv4 connection: the kernel says EAFNOSUPPORT to
+      // libmosquitto's socket, Node's (made for the bind address) says EINVAL.
+      if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host)) err.code = 'EAFNOSUPPORT';
+      socketFailure ??= socketConnected ? lostError() : socketError(err);
+    });
     return socket as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
   if (cfg.protocolVersion === 5) {

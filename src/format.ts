@@ -9,6 +9,7 @@
  * append to a reusable output buffer; the per-message path does no parsing of
  * the format and copies binary payloads as Buffers.
  */
+import { stderr } from './cli.ts';
 import { readFileSync } from 'node:fs';
 import type { IPublishPacket } from 'mqtt-packet';
 
@@ -1227,7 +1228,7 @@ export function createFormatter(opts: FormatOptions): (msg: IPublishPacket, rece
   const onError =
     opts.onError ??
     ((line: string) => {
-      process.stderr.write(line + '\n');
+      stderr().write(line + '\n');
     });
   const toBuf = (p: IPublishPacket['payload']): Buffer =>
     typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.isBuffer(p) ? p : Buffer.from(p as Uint8Array);

@@ -10,7 +10,7 @@ Usage: tspub {[-h host] [-p port] [-u username] [-P password] -t topic | -L URL}
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value]
-       tspub --help
+       tspub --help | --version
 `,
   sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.
 
@@ -31,6 +31,14 @@ export function helpLines<C>(table: readonly OptionSpec<C>[], tool: string): str
     .map((s) => [`${s.flags.join(', ')}${s.help[0] ? ` ${s.help[0]}` : ''}`, s.help[1]] as const);
   const width = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([left, text]) => ` ${left.padEnd(width)}  ${text}\n`).join('');
+}
+
+/** Replaced by the package's version when the tools are bundled (scripts/build.mjs). */
+declare const PACKAGE_VERSION: string;
+
+/** --version, in the shape of mosquitto's line ("mosquitto_pub version 2.0.11 running on ..."). */
+export function versionLine(tool: Tool): string {
+  return `ts${tool} version ${PACKAGE_VERSION} (equivalent of mosquitto_${tool} 2.0.11).\n`;
 }
 
 export function clientHelp(tool: Tool): string {

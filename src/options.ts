@@ -412,7 +412,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.help = true; },
   },
   {
-    flags: ['--version'], tools: SUB,
+    flags: ['--version'], tools: BOTH,
     help: ['', 'print the version and exit'],
     apply: (c) => { c.version = true; },
   },
@@ -672,9 +672,18 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
   return cfg;
 }
 
+/**
+ * mosquitto_pub's last check, made after the message of -f or -s has been read (a file that
+ * cannot be read is reported before a missing topic).
+ */
+export function checkTopicAndMessage(cfg: ClientConfig): void {
+  if (cfg.topic === undefined || cfg.mode === undefined) {
+    throw new UsageError('Error: Both topic and message must be supplied.\n', false, true);
+  }
+}
+
 /** mosquitto's checks across options, in its order. */
 function checkClientConfig(cfg: ClientConfig): void {
-  if (cfg.clientId !== undefined && cfg.idPrefix !== undefined) fail('Error: -i and -I argument cannot be used together.');
   if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
   if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
   if (cfg.protocolVersion === 5 && cfg.properties.connect?.sessionExpiryInterval !== undefined
@@ -691,9 +700,6 @@ function checkClientConfig(cfg: ClientConfig): void {
   }
   checkPropertySets(cfg.properties);
   if (cfg.tool === 'pub') {
-    if (cfg.topic === undefined || cfg.mode === undefined) {
-      throw new UsageError('Error: Both topic and message must be supplied.\n', false, true);
-    }
     if (cfg.mode === 'stdin-line' && cfg.repeat > 1) {
       // mosquitto_pub quietly ignores --repeat for -l; so do we (documented).
       cfg.repeat = 1;

@@ -2,6 +2,7 @@
 // through mosquitto_sub's filters in its order, print it, and stop when one of the exit
 // conditions says so -- always with a DISCONNECT, and never reading faster than stdout
 // can take what is printed.
+import { stdout, stderr } from './cli.ts';
 import type { IClientSubscribeOptions } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 import { connect, ConnectError, SequentialIds, type MqttClient } from './connection.ts';
@@ -34,7 +35,7 @@ export class Output {
   /** stdout failed (the reader went away, the disk is full): nothing more is written. */
   closed = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
+  constructor(private readonly stream: NodeJS.WriteStream = stdout()) {}
 
   write(data: Buffer | string): void {
     if (this.closed || data.length === 0) return;
@@ -256,7 +257,7 @@ export class Subscriber {
   private subscribed(granted: number[]): void {
     if (this.cfg.debug && !this.cfg.quiet) this.out.write(`Subscribed (mid: ${this.subscribeMid}): ${granted.join(', ')}\n`);
     if (granted.every((code) => code >= 128)) {
-      if (!this.cfg.quiet) process.stderr.write('All subscription requests were denied.\n');
+      if (!this.cfg.quiet) stderr().write('All subscription requests were denied.\n');
       this.stop(0, true);
     } else if (this.cfg.exitAfterSubscribe) {
       this.stop(0, true);

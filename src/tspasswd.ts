@@ -3,7 +3,7 @@
 // tspasswd [-H ...] [-I iterations] -U passwordfile
 // tspasswd --verify [-b] passwordfile username [password]
 import { existsSync, readFileSync } from 'node:fs';
-import { runTool } from './cli.ts';
+import { runTool, stdout, stderr } from './cli.ts';
 import { ToolError } from './errors.ts';
 import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
@@ -77,7 +77,7 @@ async function hashPlainPasswords(cmd: PasswdCommand): Promise<number> {
     }
     return { changed: hashed > 0, value: notes };
   });
-  process.stderr.write(warnings.join(''));
+  stderr().write(warnings.join(''));
   return 0;
 }
 
@@ -93,7 +93,7 @@ async function verify(cmd: PasswdCommand): Promise<number> {
     throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$ or $2b$ hash; tspasswd cannot check it.\n`);
   }
   if (!ok) throw new ToolError(`Error: Password for user ${cmd.user!.text} does not match.\n`);
-  process.stdout.write(`Password for user ${cmd.user!.text} is correct.\n`);
+  stdout().write(`Password for user ${cmd.user!.text} is correct.\n`);
   return 0;
 }
 
@@ -104,11 +104,11 @@ let warnedBcrypt = false;
 function hashFor(cmd: PasswdCommand, password: Buffer): string {
   if (cmd.hash === 'bcrypt') {
     if (!warnedBcrypt) {
-      process.stderr.write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
+      stderr().write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
       warnedBcrypt = true;
     }
     if (password.length > BCRYPT_MAX_BYTES) {
-      process.stderr.write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
+      stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
     }
   }
   return hashPassword(password, cmd.hash, cmd.work);
@@ -170,7 +170,7 @@ async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: Passwo
   try {
     const result = await editPasswordFile(path, fresh, change);
     if (result.written) {
-      for (const n of result.unknown) process.stderr.write(`Warning: Line ${n} of ${path.shown} is not a user entry; kept unchanged.\n`);
+      for (const n of result.unknown) stderr().write(`Warning: Line ${n} of ${path.shown} is not a user entry; kept unchanged.\n`);
     }
     return result.value;
   } catch (e) {
@@ -191,10 +191,10 @@ async function promptPassword(twice: boolean): Promise<Buffer> {
 }
 
 async function ask(prompt: string): Promise<Buffer> {
-  process.stdout.write(prompt);
+  stdout().write(prompt);
   const answer = await stdinLine();
   if (!answer || answer.length === 0) throw new ToolError('Error: Empty password.\n');
-  process.stdout.write('\n');
+  stdout().write('\n');
   return answer;
 }
 
@@ -265,7 +265,7 @@ async function terminalLine(): Promise<Buffer | null> {
           return Buffer.from(typed);
         case 0x03:
           process.stdin.setRawMode(false);
-          process.stdout.write('\n');
+          stdout().write('\n');
           process.kill(process.pid, 'SIGINT');
           return new Promise<never>(() => {});
         default:

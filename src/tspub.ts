@@ -1,10 +1,10 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
 import { readFile } from 'node:fs';
-import { runTool } from './cli.ts';
+import { runTool, stdout } from './cli.ts';
 import { connect, ConnectError, type Session } from './connection.ts';
 import { ToolError } from './errors.ts';
-import { clientHelp } from './help.ts';
-import { parseClientArgs, type ClientConfig } from './options.ts';
+import { clientHelp, versionLine } from './help.ts';
+import { checkTopicAndMessage, parseClientArgs, type ClientConfig } from './options.ts';
 import { Publisher } from './publish.ts';
 import { readAll, readLines } from './input.ts';
 
@@ -12,12 +12,13 @@ let quiet = false;
 
 async function main(): Promise<number> {
   const cfg = parseClientArgs('pub', process.argv.slice(2));
-  if (cfg.help) {
-    process.stdout.write(clientHelp('pub'));
+  if (cfg.help || cfg.version) {
+    stdout().write(cfg.help ? clientHelp('pub') : versionLine('pub'));
     return 1;
   }
   quiet = cfg.quiet;
   const payload = await loadPayload(cfg);
+  checkTopicAndMessage(cfg);
   const session = await connectOrExplain(cfg);
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
@@ -60,7 +61,7 @@ async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
 
 async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
   try {
-    return await connect(cfg, cfg.debug ? { trace: process.stdout } : {});
+    return await connect(cfg, cfg.debug ? { trace: stdout() } : {});
   } catch (e) {
     if (e instanceof ConnectError && e.refused) {
       // mosquitto_pub adds the library's view of the failure on a second line.

@@ -1,8 +1,7 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
-import { readFileSync } from 'node:fs';
-import { runTool } from './cli.ts';
+import { runTool, stdout, stderr } from './cli.ts';
 import { createFormatter } from './format.ts';
-import { clientHelp } from './help.ts';
+import { clientHelp, versionLine } from './help.ts';
 import { parseClientArgs } from './options.ts';
 import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
 
@@ -12,13 +11,13 @@ let subscriber: Subscriber | undefined;
 async function main(): Promise<number> {
   const cfg = parseClientArgs('sub', process.argv.slice(2));
   if (cfg.help || cfg.version) {
-    process.stdout.write(cfg.help ? clientHelp('sub') : version());
+    stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
     return 1;
   }
   quiet = cfg.quiet;
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
-    onError: (line) => { if (!quiet) process.stderr.write(`${line}\n`); },
+    onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   const out = new Output();
   subscriber = new Subscriber(cfg, format, out);
@@ -29,14 +28,8 @@ async function main(): Promise<number> {
   } finally {
     out.flush();
   }
-  if (status === TIMED_OUT_STATUS && !quiet) process.stderr.write('Timed out\n');
+  if (status === TIMED_OUT_STATUS && !quiet) stderr().write('Timed out\n');
   return status;
-}
-
-/** In the shape of mosquitto_sub's --version line. */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `tssub version ${pkg.version} (equivalent of mosquitto_sub 2.0.11).\n`;
 }
 
 runTool({

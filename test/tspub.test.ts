@@ -3,7 +3,7 @@
 // and what a subscriber received must be identical.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,9 @@ const CASES: Record<string, Case> = {
   'empty client id': { args: ['-t', 'a', '-m', 'x', '-i', ''] },
   // Validation: mosquitto's message, hint and status for each.
   'help': { args: ['--help'], usage: true, to: 'none' },
+  // --version wins over what follows it, not over an error before it.
+  'version': { args: ['--version', '--bogus', '-q', '3'], usage: true, to: 'none' },
+  'error before --version': { args: ['-q', '3', '--version'], to: 'none' },
   'no message': { args: ['-t', 'a'], usage: true },
   'no topic': { args: ['-m', 'x'], usage: true },
   'wildcard topic': { args: ['-t', 'a/#', '-m', 'x'] },
@@ -215,6 +218,14 @@ test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_pub, command line w
 });
 
 // Deliberate differences from mosquitto_pub 2.0.11.
+test('--version: tspub\'s own line in the shape of mosquitto_pub\'s, status 1 like it', async () => {
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+  const ours = await run(bin('tspub'), ['--version']);
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stdout.toString(), `tspub version ${version} (equivalent of mosquitto_pub 2.0.11).\n`);
+  assert.equal(ours.stderr.length, 0);
+});
+
 test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent 0', { skip }, async () => {
   const ref = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', '', '-m', 'x'], { env });
   const ours = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', '', '-m', 'x'], { env });

@@ -240,6 +240,9 @@ const CASES: Record<string, Case> = {
   'refused port --quiet': { args: ['-t', 'a/1', '--quiet'], to: 'refused' },
   // Validation: mosquitto_sub's message, hint and status for each.
   'help': { args: ['--help'], usage: true, to: 'none' },
+  // --version wins over what follows it, not over an error before it.
+  'version': { args: ['--version', '--bogus', '-q', '3'], usage: true, to: 'none' },
+  'error before --version': { args: ['-q', '3', '--version'], to: 'none' },
   'no topic': { args: ['-v'] },
   'invalid topic a/#/b': { args: ['-t', 'a/#/b'] },
   'invalid -T filter': { args: ['-t', 'a', '-T', 'a/b#'] },

@@ -1,0 +1,55 @@
+// How the tools are bundled (used by build.mjs, and by bench/pub.mjs for its MQTT.js floor):
+// a CLI's start-up is dominated by module loading, so each tool ships as one pre-linked
+// CommonJS file, with browser-only and debug-only dependencies replaced by Node built-ins
+// (see shims/).
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shim = (name) => join(root, 'scripts', 'shims', name);
+
+// yargs-parser imports createRequire from node:module, only to load config files (an option
+// these tools never use; it falls back to JSON.parse without it). Loading node:module loads
+// Node's ESM loader: a start-up cost for nothing, so yargs-parser gets a stand-in.
+const withoutModuleLoader = {
+  name: 'without-module-loader',
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, (args) =>
+      /[\\/]yargs-parser[\\/]/.test(args.importer) ? { path: shim('no-module.cjs') } : undefined);
+  },
+};
+
+/** esbuild options for bundles loaded by bin/launch.cjs; `entryPoints` and `outdir` from the caller. */
+export function bundleOptions({ entryPoints, outdir }) {
+  return {
+    entryPoints,
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    // bin/launch.cjs runs the bundle as a script, where import() has no loader behind it:
+    // lazy imports (all of Node built-ins) become require() calls.
+    supported: { 'dynamic-import': false },
+    logLevel: 'warning',
+    // yargs-parser (ESM only) hands import.meta.url to createRequire, which takes a path as
+    // well: the bundle's own path costs nothing, a file URL would load the url module.
+    // lru-cache (MQTT.js's topic-alias table) probes `performance` when it loads, which loads
+    // perf_hooks and a dozen internal modules; without it, it uses Date (we set no TTLs).
+    define: {
+      'import.meta.url': '__filename',
+      performance: 'undefined',
+      PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+    },
+    plugins: [withoutModuleLoader],
+    alias: {
+      'readable-stream': shim('readable-stream.cjs'),
+      'worker-timers': shim('worker-timers.cjs'),
+      debug: shim('debug.cjs'),
+    },
+  };
+}
