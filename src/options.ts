@@ -130,6 +130,8 @@ const fail = (text: string): never => {
 const fail1 = (text: string): never => {
   throw new UsageError(text + '\n');
 };
+/** mosquitto refuses the second of -i and -I as soon as it meets it. */
+const idAndPrefix = () => fail('Error: -i and -I argument cannot be used together.');
 const missing = (flag: string, what: string) => `Error: ${flag} argument given but no ${what} specified.\n\n`;
 
 /** C's atof(): the longest leading decimal number, 0 if none. */
@@ -252,11 +254,13 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-i', '--id'], tools: BOTH, takes: 'word', missing: missing('-i', 'id'),
     help: ['id', 'client id (default: let the broker choose one)'],
+    precheck: (c) => { if (c.idPrefix !== undefined) idAndPrefix(); },
     apply: (c, v) => { c.clientId = v; },
   },
   {
     flags: ['-I', '--id-prefix'], tools: BOTH, takes: 'word', missing: missing('-I', 'id prefix'),
     help: ['prefix', 'client id made of this prefix and the process id'],
+    precheck: (c) => { if (c.clientId !== undefined) idAndPrefix(); },
     apply: (c, v) => { c.idPrefix = v; },
   },
   {
@@ -281,7 +285,8 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-m', '--message'], tools: PUB, takes: 'word', missing: missing('-m', 'message'),
     help: ['message', 'send this message'],
-    apply: (c, v) => { setMode(c, 'message'); c.message = Buffer.from(v, 'utf8'); },
+    precheck: (c) => setMode(c, 'message'),
+    apply: (c, v) => { c.message = Buffer.from(v, 'utf8'); },
   },
   {
     flags: ['-M'], tools: PUB, takes: 'word', missing: 'Error: -M argument given but max_inflight not specified.\n\n',
@@ -436,7 +441,10 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['percent', 'print each message with this chance (0.1 to 100)'],
     apply: (c, v) => {
       const n = atof(v);
-      if (!(n >= 0.1)) fail('Error: --random-filter chance must be between 0.1-100.0');
+      // mosquitto_sub keeps the chance in whole tenths of a percent and refuses it outside 1 to
+      // 10000: 0.1 to 1000.
+      const tenths = Math.trunc(n * 10);
+      if (!(tenths >= 1 && tenths <= 10000)) fail('Error: --random-filter chance must be between 0.1-100.0');
       c.randomFilter = n;
     },
   },
@@ -507,7 +515,6 @@ const PARSER_CONFIGURATION = {
   'boolean-negation': false,
   'duplicate-arguments-array': true,
   'flatten-duplicate-arrays': false,
-  'greedy-arrays': true,
   'nargs-eats-options': true,
   'unknown-options-as-args': true,
   'strip-aliased': true,
@@ -525,10 +532,11 @@ export class MissingArgument<C> extends UsageError {
 }
 
 export interface ParsedArgs<C> {
-  /** Each option met, in command-line order, with the words it took. */
-  given: Array<{ spec: OptionSpec<C>; values: string[][] }>;
-  /** The first word that is no option of this tool, if any. */
+  /** Each option met, in command-line order, with the words it took and where it stood. */
+  given: Array<{ spec: OptionSpec<C>; values: string[][]; at: number }>;
+  /** The first word that is no option of this tool, if any, and where it stood. */
   unknown?: string;
+  unknownAt: number;
   /** Every word that is no option of this tool, in order (positional arguments). */
   positional: string[];
 }
@@ -543,22 +551,31 @@ export function parseWithTable<C>(
   argv: readonly string[],
   configuration: Record<string, boolean> = {},
 ): ParsedArgs<C> {
-  const specs = table.filter((s) => s.tools.includes(tool));
+  const all = table.filter((s) => s.tools.includes(tool));
+  const words = holdWords(all, argv);
+  // Only the options the line mentions go to the parser: a word that names no option on the
+  // line is an unknown option either way, and a table of every option makes the parser's
+  // alias bookkeeping the largest start-up cost of a one-shot publish.
+  const named = new Set<string>();
+  for (const word of words.line) {
+    const eq = word.indexOf('=');
+    named.add(eq > 0 && word.startsWith('-') ? word.slice(0, eq) : word);
+  }
+  const specs = all.filter((s) => s.flags.some((f) => named.has(f)));
   const key = (i: number) => `o${i}`;
   const alias: Record<string, string[]> = {};
   const boolean: string[] = [];
   const string: string[] = [];
-  const array: string[] = [];
   const narg: Record<string, number> = {};
   const byName = new Map<string, number>();
   specs.forEach((s, i) => {
     alias[key(i)] = s.flags.map((f) => f.replace(/^--?/, ''));
     for (const f of s.flags) byName.set(f, i);
     if (!s.takes) boolean.push(key(i));
-    else if (s.takes === 'word') { string.push(key(i)); narg[key(i)] = 1; }
-    else { string.push(key(i)); array.push(key(i)); }
+    else { string.push(key(i)); narg[key(i)] = 1; }
   });
-  const result = yargsParser.detailed([...argv], { alias, boolean, string, array, narg, configuration: { ...PARSER_CONFIGURATION, ...configuration } });
+  const line = words.line;
+  const result = yargsParser.detailed([...line], { alias, boolean, string, narg, configuration: { ...PARSER_CONFIGURATION, ...configuration } });
   let missingSpec: OptionSpec<C> | undefined;
   let missingText: string | undefined;
   if (result.error) {
@@ -568,42 +585,88 @@ export function parseWithTable<C>(
     missingSpec = /^o\d+$/.test(name) ? specs[Number(name.slice(1))] : specs.find((s) => s.flags.some((f) => f.replace(/^--?/, '') === name));
     missingText = missingSpec?.missing ?? `${result.error.message}\n`;
   }
-  const firstIndex = new Map<number, number>();
-  argv.forEach((word, at) => {
-    const i = byName.get(word);
-    if (i !== undefined && !firstIndex.has(i)) firstIndex.set(i, at);
-  });
+  // The parser gives each option's words in order; where each use of it stood comes from the
+  // line, so that options are applied one use at a time, as mosquitto does.
   const given: ParsedArgs<C>['given'] = [];
   specs.forEach((spec, i) => {
     const raw = (result.argv as Record<string, unknown>)[key(i)];
-    if (raw === undefined || spec === missingSpec) return;
-    let values: string[][];
-    if (!spec.takes) {
-      const n = Array.isArray(raw) ? raw.length : 1;
-      values = Array.from({ length: n }, () => []);
-    } else if (spec.takes === 'word') {
-      values = (Array.isArray(raw) ? raw : [raw]).map((v) => [String(v)]);
-    } else {
-      const groups = raw as unknown[];
-      values = groups.length > 0 && Array.isArray(groups[0]) ? (groups as string[][]) : [groups as string[]];
-      values = values.map((g) => g.map(String));
+    const at = words.flags.filter((f) => byName.get(f.flag) === i).map((f) => f.at);
+    if (spec === missingSpec) at.pop();
+    if (raw === undefined) return;
+    const list = Array.isArray(raw) ? raw : [raw];
+    // A flag without a word is there once for each time it is given, whatever the parser counted.
+    const n = spec.takes ? Math.min(list.length, at.length) : at.length;
+    for (let j = 0; j < n; j++) {
+      const v = String(list[j]);
+      const values = !spec.takes ? [] : spec.takes === 'word' ? [words.restore(v)] : words.group(v);
+      given.push({ spec, values: [values], at: at[j]! });
     }
-    given.push({ spec, values });
   });
-  given.sort((a, b) => (firstIndex.get(specs.indexOf(a.spec)) ?? Infinity) - (firstIndex.get(specs.indexOf(b.spec)) ?? Infinity));
+  given.sort((a, b) => a.at - b.at);
   const stray = (result.argv._ as unknown[]).map(String);
   // yargs's parser takes a word like -rq as a group of known flags even with groups turned
   // off, and keeps it under its own key: such keys are unknown options too.
   const known = new Set(specs.map((_, i) => key(i)));
   for (const k of Object.keys(result.argv)) {
     if (k === '_' || k === '$0' || known.has(k)) continue;
-    const word = argv.find((w) => w === `-${k}` || w === `--${k}` || w.startsWith(`--${k}=`) || w.startsWith(`-${k}=`));
+    const word = line.find((w) => w === `-${k}` || w === `--${k}` || w.startsWith(`--${k}=`) || w.startsWith(`-${k}=`));
     if (word !== undefined) stray.push(word);
   }
-  stray.sort((a, b) => argv.indexOf(a) - argv.indexOf(b));
-  const parsed = { given, unknown: stray[0], positional: stray };
+  stray.sort((a, b) => line.indexOf(a) - line.indexOf(b));
+  const positional = stray.map(words.restore);
+  const parsed = { given, unknown: positional[0], unknownAt: stray.length ? line.indexOf(stray[0]!) : Infinity, positional };
   if (missingText !== undefined) throw new MissingArgument(missingSpec, parsed, missingText);
   return parsed;
+}
+
+/**
+ * mosquitto's tools read the command line one word at a time: a -D takes the next three words
+ * (four for a user-property) whatever they look like, "--" is just an unknown option, and so
+ * is any word in an option's place that names none (-p1883, -rq, --bogus). yargs's parser
+ * stops taking words at the first one that looks like a flag, reads "--" as the end of the
+ * options and guesses at words like -p1883; so each -D group, each "--" and each word that is
+ * no option goes to the parser as one stand-in word, given back afterwards.
+ */
+function holdWords<C>(specs: readonly OptionSpec<C>[], argv: readonly string[]) {
+  const held: string[][] = [];
+  const hold = (group: string[]) => `\u0000${held.push(group) - 1}`;
+  const takes = new Map<string, OptionSpec<C>['takes'] | null>();
+  for (const s of specs) for (const f of s.flags) takes.set(f, s.takes ?? null);
+  const line: string[] = [];
+  /** Where each option word stands in `line`, by the flag it names. */
+  const flags: Array<{ flag: string; at: number }> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const what = takes.get(word);
+    if (what !== undefined) flags.push({ flag: word, at: line.length });
+    if (what === 'property') {
+      const rest = argv.slice(i + 1);
+      const n = rest.length < 3 ? rest.length : Math.min(rest.length, 2 + valueCount(rest[1]!));
+      line.push(word, hold(rest.slice(0, n)));
+      i += n;
+    } else if (what === 'word' && i + 1 < argv.length) {
+      const value = argv[++i]!;
+      line.push(word, value === '--' ? hold([value]) : value);
+    } else if (what !== undefined) {
+      line.push(word);
+    } else if (word.includes('=') && takes.has(word.slice(0, word.indexOf('=')))) {
+      flags.push({ flag: word.slice(0, word.indexOf('=')), at: line.length });
+      line.push(word);
+    } else {
+      // No option of this tool: a positional word for the caller, or an unknown option. Held
+      // too, so that where it stood is known exactly (the same word may also be a value).
+      line.push(hold([word]));
+    }
+  }
+  const index = (w: string) => (w.startsWith('\u0000') ? Number(w.slice(1)) : -1);
+  return {
+    line,
+    flags,
+    /** A word as it was given. */
+    restore: (w: string) => (index(w) >= 0 ? held[index(w)]![0]! : w),
+    /** The words of a -D group. */
+    group: (w: string) => (index(w) >= 0 ? held[index(w)]! : [w]),
+  };
 }
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
@@ -643,17 +706,13 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
     missing = e as MissingArgument<ClientConfig>;
     parsed = missing.parsed;
   }
-  const { given, unknown } = parsed;
+  const { given, unknown, unknownAt } = parsed;
   // An unknown word is reported where it stands: after the options before it.
-  const unknownAt = unknown === undefined ? Infinity : args.indexOf(unknown);
-  for (const { spec, values } of given) {
-    const at = spec.flags.map((f) => args.indexOf(f)).filter((i) => i >= 0);
-    if (at.length && Math.min(...at) > unknownAt) break;
+  for (const { spec, values, at } of given) {
+    if (at > unknownAt) break;
     for (const words of values) {
       if (spec.takes === 'property') {
-        const need = words.length >= 2 ? 2 + valueCount(words[1]!) : 3;
         addProperty(cfg.properties, words);
-        if (words.length > need) throw new UsageError(`Error: Unknown option '${words[need]}'.\n`);
         // Properties are MQTT v5: -D switches to it (a later -V can switch back).
         cfg.protocolVersion = 5;
       } else {

@@ -84,13 +84,15 @@ export function valueCount(name: string): number {
  * mosquitto's messages for every refusal.
  */
 export function addProperty(sets: PropertySets, words: readonly string[]): void {
-  const [command, name] = words;
-  if (command === undefined || name === undefined || words.length < 2 + valueCount(name)) {
-    throw usage('Error: --property argument given but not enough arguments specified.');
-  }
+  // mosquitto's order: three words must follow -D, whatever they look like; then the command
+  // and the name are checked; then the fourth word a user-property needs.
+  const notEnough = () => usage('Error: --property argument given but not enough arguments specified.');
+  if (words.length < 3) throw notEnough();
+  const [command, name] = words as [string, string];
   if (!COMMANDS.has(command)) throw usage('Error: Invalid command given in --property argument.');
   const info = PROPERTIES[name];
   if (!info) throw usage('Error: Invalid property name given in --property argument.');
+  if (words.length < 2 + valueCount(name)) throw notEnough();
   const cmd = command as Command;
   if (!info.allowed.includes(cmd)) {
     throw usage(`Error: ${name} property not allowed for ${command} in --property argument.`);

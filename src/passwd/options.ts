@@ -178,7 +178,8 @@ export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] 
     throw e;
   }
   const cfg: PasswdConfig = { batch: false, create: false, remove: false, upgrade: false, verify: false, hash: 'sha512-pbkdf2' };
-  const pending = new Map<OptionSpec<PasswdConfig>, string[][]>(parsed.given.map((g) => [g.spec, [...g.values]]));
+  const pending = new Map<OptionSpec<PasswdConfig>, string[][]>();
+  for (const g of parsed.given) pending.set(g.spec, [...(pending.get(g.spec) ?? []), ...g.values]);
   for (let i = 0; i < end; i++) {
     const spec = byFlag.get(argv[i]!)!;
     spec.apply(cfg, pending.get(spec)?.shift()?.[0] ?? '');
