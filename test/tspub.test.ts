@@ -152,6 +152,17 @@ const CASES: Record<string, Case> = {
   'missing file': { args: ['-t', 'a', '-f', '/nonexistent/file'] },
   'directory as file': { args: ['-t', 'a', '-f', '/etc'] },
   'empty client id': { args: ['-t', 'a', '-m', 'x', '-i', ''] },
+  // Read one word at a time, as mosquitto_pub does.
+  '-D takes the next words whatever they look like': { args: ['-t', 'w/dwords', '-m', 'x', '-d', '-D', 'connect', 'user-property', '-k', 'v'] },
+  '-D with a bad command before a missing fourth word': { args: ['-t', 'a', '-m', 'x', '-D', 'bogus', 'user-property', 'k'] },
+  '-- is an unknown option': { args: ['-t', 'a', '-m', 'x', '--', '-q', '1'] },
+  '--help before a bad option': { args: ['--help', '-p', '99999'], usage: true, to: 'none' },
+  '-i then -I, before a bad QoS': { args: ['-i', 'x', '-I', 'y', '-q', '3'] },
+  'the same message mode twice': { args: ['-t', 'a', '-n', '-n'] },
+  'a message mode before a missing -m argument': { args: ['-t', 'a', '-n', '-m'] },
+  'missing file before missing topic': { args: ['-f', '/nonexistent'] },
+  '-A with a host name': { args: ['-t', 'w/bind', '-m', 'x', '-A', 'localhost', '-d'] },
+  '-A that does not resolve': { args: ['-t', 'a', '-m', 'x', '-A', '%t %p'] },
   // Validation: mosquitto's message, hint and status for each.
   'help': { args: ['--help'], usage: true, to: 'none' },
   // --version wins over what follows it, not over an error before it.

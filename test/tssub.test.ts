@@ -253,6 +253,10 @@ const CASES: Record<string, Case> = {
   '-W -1': { args: ['-t', 'a', '-W', '-1'] },
   '-q 3': { args: ['-t', 'a', '-q', '3'] },
   '--random-filter 0': { args: ['-t', 'a', '--random-filter', '0'] },
+  // 2.0.11 keeps the chance in tenths of a percent and accepts up to 10000 of them.
+  '--random-filter 1000.05 is accepted': { args: ['-t', 'a', '--random-filter', '1000.05', '-W', '1'] },
+  '--random-filter 1000.1 is refused': { args: ['-t', 'a', '--random-filter', '1000.1'] },
+  '-- is an unknown option': { args: ['-t', 'a', '--', '-q', '1'] },
   '-F with a bad specifier, before a later bad option': { args: ['-t', 'a', '-F', '%z', '-q', '3'] },
   'a publish-only option': { args: ['-t', 'a', '-m', 'x'] },
   '-c without id': { args: ['-t', 'a', '-c'] },
