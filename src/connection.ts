@@ -218,18 +218,42 @@ function willProperties(set: Record<string, unknown>): NonNullable<IClientOption
 }
 
 /**
+ * "-D publish ... -V 311" and the like: properties that MQTT v3 cannot carry. libmosquitto
+ * refuses such a PUBLISH, SUBSCRIBE, UNSUBSCRIBE or DISCONNECT when it comes to send it, and
+ * mosquitto 2.0.11's clients then go on without it: mosquitto_pub exits 0 having published
+ * nothing, mosquitto_sub waits on no subscription, and a refused DISCONNECT leaves either one
+ * running for ever. We refuse the command before connecting instead.
+ */
+function v3Properties(cfg: ClientConfig): string | undefined {
+  if (cfg.protocolVersion === 5) return undefined;
+  for (const kind of ['publish', 'subscribe', 'unsubscribe', 'disconnect'] as const) {
+    if (cfg.properties[kind] && (kind !== 'unsubscribe' || cfg.unsubscribe.length > 0)) {
+      const version = cfg.protocolVersion === 3 ? 'MQTT v3.1' : 'MQTT v3.1.1';
+      return `Error: ${kind} properties (-D ${kind}) need MQTT v5, but -V chose ${version}; nothing was sent.\n`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Connects and waits for CONNACK. Rejects with a ConnectError carrying mosquitto's message
  * and exit status when the socket fails or the broker refuses.
  */
 export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promise<Session> {
-  if (cfg.password !== undefined && cfg.username === undefined) {
-    return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
-  }
   let clientId: string;
   try {
+    // libmosquitto's order: the client id when the client is made, then the will, then the
+    // user name and password.
     clientId = clientIdFor(cfg);
   } catch (e) {
     return Promise.reject(e);
+  }
+  if (cfg.will.topic !== undefined && cfg.protocolVersion !== 5 && cfg.properties.will) {
+    // "-D will ... -V 311": libmosquitto cannot put will properties in a v3 CONNECT.
+    return Promise.reject(new ToolError('Error: Problem setting will.\n'));
+  }
+  if (cfg.password !== undefined && cfg.username === undefined) {
+    return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
   }
   if (cfg.host === '') return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
   const port = cfg.port ?? 1883;
@@ -241,6 +265,8 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // "-D connect ... -V 311": libmosquitto refuses to put properties in a v3 CONNECT.
     return Promise.reject(new ConnectError('Unable to connect (This feature is not supported.).\n', 1, false));
   }
+  const v5only = v3Properties(cfg);
+  if (v5only !== undefined) return Promise.reject(new ToolError(v5only));
   if (cfg.bindAddress !== undefined && net.isIP(cfg.bindAddress) === 0) {
     // libmosquitto resolves a bind address given as a name (-A localhost); Node binds only to
     // an address. The resolver is loaded only then.

@@ -64,7 +64,12 @@ export class Publisher {
     if (this.failure) throw this.failure;
     const topic = this.cfg.topic!;
     if (topic === '') {
-      // mosquitto_pub says this and then exits 0 having sent nothing; we fail instead.
+      if (this.cfg.mode === 'stdin-line') {
+        // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL.
+        throw new ToolError('Error: Invalid function arguments provided.\n', 3);
+      }
+      // mosquitto_pub says this, disconnects and exits 0 having sent nothing; we fail instead.
+      await this.finish();
       throw new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n");
     }
     const client = this.session.client;

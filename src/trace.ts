@@ -13,6 +13,8 @@ export interface MidSource {
 
 export class Tracer {
   private id: string;
+  /** libmosquitto closes the socket once its DISCONNECT is out: nothing after it is read. */
+  private closed = false;
 
   constructor(
     private readonly out: TraceSink,
@@ -56,6 +58,7 @@ export class Tracer {
       case 'pingreq':
         return this.line('sending PINGREQ');
       case 'disconnect':
+        this.closed = true;
         return this.line('sending DISCONNECT');
       case 'auth':
         return this.line('sending AUTH');
@@ -65,6 +68,7 @@ export class Tracer {
   }
 
   received(packet: Packet): void {
+    if (this.closed) return;
     switch (packet.cmd) {
       case 'connack': {
         const assigned = packet.properties?.assignedClientIdentifier;

@@ -208,6 +208,16 @@ const CASES: Record<string, Case> = {
   '-D out of range': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'payload-format-indicator', '300'] },
   '-D topic-alias 0': { args: ['-t', 'a', '-m', 'x', '-D', 'publish', 'topic-alias', '0'] },
   '-D receive-maximum 0': { args: ['-t', 'a', '-m', 'x', '-D', 'connect', 'receive-maximum', '0'] },
+  // Properties against the protocol version: -D switches to v5, a later -V switches back.
+  '-V 311 then -D publish: v5 after all': { args: ['-V', '311', '-D', 'publish', 'user-property', 'k', 'v', '-t', 'w/v5', '-m', 'x', '-d'] },
+  '-D will then -V 311: will refused': { args: ['-t', 'a', '-m', 'x', '--will-topic', 'w', '-D', 'will', 'user-property', 'a', 'b', '-V', '311', '-d'] },
+  '-D will then -V 31 without --will-topic: unused': { args: ['-t', 'w/v31', '-m', 'x', '-D', 'will', 'content-type', 'c', '-V', '31'] },
+  'will refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '--will-topic', 'w', '-D', 'will', 'content-type', 'c', '-V', '31'] },
+  'id refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '-c', '-V', '5', '-x', '10'] },
+  'v5 DISCONNECT refused by the broker, after ours': { args: ['-V', '31', '-D', 'disconnect', 'session-expiry-interval', '5', '-t', 'w/dis', '-m', 'x', '-d'] },
+  '-l with the empty topic of -L mqtt://host/': {
+    args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/`, '-l', '-d'], to: 'none', input: 'a\nb\n',
+  },
 };
 
 // Missing arguments: every flag that takes one, last on the line.
@@ -243,6 +253,33 @@ test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent
   assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success although nothing was sent');
   assert.equal(ours.code, 1);
   assert.equal(ours.stderr.toString(), ref.stderr.toString());
+});
+
+test('empty topic: DISCONNECT traced like mosquitto_pub\'s', { skip }, async () => {
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', '', '-m', 'x', '-d'];
+  const ref = await run(MOSQUITTO_PUB!, args, { env });
+  const ours = await run(bin('tspub'), args, { env });
+  assert.match(tidy(ref.stdout), /sending DISCONNECT\n$/);
+  assert.equal(tidy(ours.stdout), tidy(ref.stdout));
+});
+
+test('-D publish then -V 311: refused before connecting; mosquitto_pub publishes nothing and exits 0', { skip }, async () => {
+  const base = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/lost', '-m', 'x', '-d'];
+  const args = [...base, '-D', 'publish', 'user-property', 'a', 'b', '-V', '311'];
+  coll.reset();
+  const ref = await run(MOSQUITTO_PUB!, args, { env });
+  assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success');
+  assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'although nothing was published');
+  const ours = await run(bin('tspub'), args, { env });
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stdout.toString(), '', 'no connection made');
+  assert.equal(ours.stderr.toString(), 'Error: publish properties (-D publish) need MQTT v5, but -V chose MQTT v3.1.1; nothing was sent.\n');
+  // The last word decides: a -D after -V switches back to v5.
+  const v5 = await run(bin('tspub'), [...args, '-D', 'disconnect', 'user-property', 'a', 'b'], { env });
+  assert.equal(v5.code, 0, v5.stderr.toString());
+  const dis = await run(bin('tspub'), [...base, '-D', 'disconnect', 'user-property', 'a', 'b', '-V', '31'], { env });
+  assert.equal(dis.code, 1);
+  assert.equal(dis.stderr.toString(), 'Error: disconnect properties (-D disconnect) need MQTT v5, but -V chose MQTT v3.1; nothing was sent.\n');
 });
 
 test('PINGREQ/PINGRESP traced while -l waits for input, as mosquitto_pub does', { skip, timeout: 30000 }, async () => {

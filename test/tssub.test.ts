@@ -284,6 +284,10 @@ function files(c: Case): Case {
   return { ...c, feed: c.feed.map((f) => f.map((w) => (name[w] ? join(dir, name[w]!) : w))) };
 }
 
+// Properties against the protocol version (-D switches to v5, a later -V switches back).
+CASES['-D unsubscribe then -V 311 without -U: unused'] = { args: ['-t', 'pv/1', '-D', 'unsubscribe', 'user-property', 'a', 'b', '-V', '311', '-C', '1', '-d'], feed: [['-t', 'pv/1', '-m', 'x']] };
+CASES['-D will then -V 311: will refused'] = { args: ['-t', 'pv/2', '--will-topic', 'w', '-D', 'will', 'user-property', 'a', 'b', '-V', '311'] };
+
 for (const [name, c] of Object.entries(CASES)) {
   test(`tssub = mosquitto_sub: ${name}`, { skip }, () => differential(files(c)));
 }
@@ -321,4 +325,17 @@ test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_sub, command line a
     args: ['-t', 'f/2', '-C', '2', '-d'], to: 'none', env: () => ({ ...process.env, XDG_CONFIG_HOME: xdg }),
     feed: [['-t', 'f/1', '-m', 'one'], ['-t', 'f/2', '-m', 'two']],
   });
+});
+
+// Deliberate difference: mosquitto_sub 2.0.11 connects and then leaves out a SUBSCRIBE it
+// cannot send on MQTT v3, waiting for messages that cannot come.
+test('-D subscribe then -V 311: refused before connecting; mosquitto_sub subscribes to nothing', { skip }, async () => {
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'pv/3', '-D', 'subscribe', 'user-property', 'a', 'b', '-V', '311', '-W', '1', '-d'];
+  const ref = await run(MOSQUITTO_SUB!, args, { env });
+  assert.equal(ref.code, 27, 'mosquitto_sub 2.0.11 times out');
+  assert.doesNotMatch(ref.stdout.toString(), /SUBSCRIBE/, 'without ever subscribing');
+  const ours = await run(bin('tssub'), args, { env });
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stdout.toString(), '');
+  assert.equal(ours.stderr.toString(), 'Error: subscribe properties (-D subscribe) need MQTT v5, but -V chose MQTT v3.1.1; nothing was sent.\n');
 });
