@@ -222,7 +222,7 @@ function willProperties(set: Record<string, unknown>): NonNullable<IClientOption
  * refuses such a PUBLISH, SUBSCRIBE, UNSUBSCRIBE or DISCONNECT when it comes to send it, and
  * mosquitto 2.0.11's clients then go on without it: mosquitto_pub exits 0 having published
  * nothing, mosquitto_sub waits on no subscription, and a refused DISCONNECT leaves either one
- * running for ever. We refuse the command before connecting instead.
+ * running for ever. We refuse the command once connected, before sending anything.
  */
 function v3Properties(cfg: ClientConfig): string | undefined {
   if (cfg.protocolVersion === 5) return undefined;
@@ -265,8 +265,6 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // "-D connect ... -V 311": libmosquitto refuses to put properties in a v3 CONNECT.
     return Promise.reject(new ConnectError('Unable to connect (This feature is not supported.).\n', 1, false));
   }
-  const v5only = v3Properties(cfg);
-  if (v5only !== undefined) return Promise.reject(new ToolError(v5only));
   if (cfg.bindAddress !== undefined && net.isIP(cfg.bindAddress) === 0) {
     // libmosquitto resolves a bind address given as a name (-A localhost); Node binds only to
     // an address. The resolver is loaded only then.
@@ -327,7 +325,13 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
       client.stream.write(Buffer.from([0xe0, 0x00]));
     });
   }
-  if (options.onPacket) client.on('packetreceive', options.onPacket);
+  const v5only = v3Properties(cfg);
+  if (options.onPacket) {
+    const onPacket = options.onPacket;
+    // A connection about to be given up (below) is not the tool's to use.
+    const given = (p: Packet) => v5only === undefined || p.cmd !== 'connack' || (p.reasonCode ?? p.returnCode ?? 0) !== 0;
+    client.on('packetreceive', (p) => { if (given(p)) onPacket(p); });
+  }
   options.setup?.(client);
   client.connect();
 
@@ -351,6 +355,11 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     };
     const onConnect = (connack: IConnackPacket) => {
       cleanup();
+      if (v5only !== undefined) {
+        // Where libmosquitto gives up on the packet: connected, and before anything is sent.
+        client.end(false, {}, () => reject(new ToolError(v5only)));
+        return;
+      }
       resolve({ client, ids, clientId: connack.properties?.assignedClientIdentifier ?? clientId, connack });
     };
     const cleanup = () => {
