@@ -20,6 +20,22 @@ const withoutModuleLoader = {
   },
 };
 
+// MQTT v5 allows a password without a user name (mosquitto_pub -V 5 -P secret sends one);
+// mqtt-packet 9 refuses to encode it whatever the version. Its check gets the version
+// condition of the fix proposed upstream (mqttjs/mqtt-packet#148); the encoder already writes
+// each field on its own. The build fails if the check is no longer where it was.
+const PASSWORD_CHECK = 'if (!providedUsername) {';
+const v5PasswordOnly = {
+  name: 'v5-password-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]mqtt-packet[\\/]writeToStream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (source.split(PASSWORD_CHECK).length !== 2) throw new Error(`${args.path}: the password check to adjust is not there`);
+      return { contents: source.replace(PASSWORD_CHECK, 'if (!providedUsername && protocolVersion !== 5) {'), loader: 'js' };
+    });
+  },
+};
+
 /** esbuild options for bundles loaded by bin/launch.cjs; `entryPoints` and `outdir` from the caller. */
 export function bundleOptions({ entryPoints, outdir }) {
   return {
@@ -45,7 +61,7 @@ export function bundleOptions({ entryPoints, outdir }) {
       performance: 'undefined',
       PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
     },
-    plugins: [withoutModuleLoader],
+    plugins: [withoutModuleLoader, v5PasswordOnly],
     alias: {
       'readable-stream': shim('readable-stream.cjs'),
       'worker-timers': shim('worker-timers.cjs'),

@@ -175,6 +175,9 @@ function connectProperties(cfg: ClientConfig): IClientOptions['properties'] | un
   const expiry = cfg.sessionExpiry ?? (props.sessionExpiryInterval as number | undefined) ?? (cfg.cleanSession ? 0 : 0xffffffff);
   if (expiry !== 0) props.sessionExpiryInterval = expiry;
   else delete props.sessionExpiryInterval;
+  // libmosquitto asks for at most 20 unacknowledged messages from the broker (its default
+  // in-flight limit; -M does not change it, -D connect receive-maximum does).
+  props.receiveMaximum ??= 20;
   return props as IClientOptions['properties'];
 }
 
@@ -252,7 +255,8 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // "-D will ... -V 311": libmosquitto cannot put will properties in a v3 CONNECT.
     return Promise.reject(new ToolError('Error: Problem setting will.\n'));
   }
-  if (cfg.password !== undefined && cfg.username === undefined) {
+  if (cfg.password !== undefined && cfg.username === undefined && cfg.protocolVersion !== 5) {
+    // MQTT v3 has no password without a user name (v5 does).
     return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
   }
   if (cfg.host === '') return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));

@@ -318,7 +318,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-P', '--pw'], tools: BOTH, takes: 'word', missing: missing('-P', 'password'),
-    help: ['password', 'password for the broker (needs -u)'],
+    help: ['password', 'password for the broker (with -u, or alone on MQTT v5)'],
     apply: (c, v) => { c.password = v; },
   },
   {

@@ -215,6 +215,8 @@ const CASES: Record<string, Case> = {
   'will refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '--will-topic', 'w', '-D', 'will', 'content-type', 'c', '-V', '31'] },
   'id refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '-c', '-V', '5', '-x', '10'] },
   'v5 DISCONNECT refused by the broker, after ours': { args: ['-V', '31', '-D', 'disconnect', 'session-expiry-interval', '5', '-t', 'w/dis', '-m', 'x', '-d'] },
+  'password without user name, v5': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'] },
+  'password without user name, v5, password-protected broker': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'], to: 'auth' },
   '-l with the empty topic of -L mqtt://host/': {
     args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/`, '-l', '-d'], to: 'none', input: 'a\nb\n',
   },
