@@ -327,6 +327,24 @@ test('now() returns the wall clock with sub-millisecond precision', () => {
   assert.ok(Math.abs(t.sec * 1000 + t.nsec / 1e6 - Date.now()) < 50);
 });
 
+test('now() agrees with Date.now() to the millisecond, and never goes back', () => {
+  // Anchored when the wall clock ticks, now() is never behind Date.now() read just after it
+  // (anchored at another moment it could be up to 1 ms behind), nor a tick ahead.
+  let last = 0;
+  const end = Date.now() + 20;
+  for (let wall = 0; wall < end;) {
+    const before = Date.now();
+    const t = now();
+    wall = Date.now();
+    const ms = t.sec * 1000 + t.nsec / 1e6;
+    assert.ok(ms >= before - 0.1, `now() ${ms} behind Date.now() ${before} read before it`);
+    // (0.1 ms of slack either way: a virtual machine's clock can jitter between CPUs.)
+    assert.ok(ms < wall + 1.1, `now() ${ms} ahead of Date.now() ${wall} read after it`);
+    assert.ok(ms >= last, 'monotonic');
+    last = ms;
+  }
+});
+
 test('returned buffers are independent of later calls', () => {
   const f = createFormatter(fullOpts({ format: '%t %p' }));
   const a = f(packet({ topic: 'a', payload: 'one', qos: 0 }) as never);
