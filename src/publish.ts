@@ -1,12 +1,16 @@
 // Publishing with nothing lost silently: a bounded window of unacknowledged messages
 // (-M), every acknowledgement awaited before DISCONNECT, and a clear failure with a count
 // when the broker goes away.
+import mqttPacket from 'mqtt-packet';
 import { ToolError } from './errors.ts';
 import type { Session } from './connection.ts';
 import type { ClientConfig } from './options.ts';
 
 /** libmosquitto's code for a lost connection (MOSQ_ERR_CONN_LOST). */
 export const CONN_LOST_STATUS = 7;
+/** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
+const QOS_NOT_SUPPORTED_STATUS = 24;
+const OVERSIZE_PACKET_STATUS = 25;
 
 export class Publisher {
   private inflight = 0;
@@ -55,8 +59,47 @@ export class Publisher {
 
   private options() {
     const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.publish : undefined;
+    // A v5 broker may say it keeps no retained messages: libmosquitto then clears the retain
+    // flag (the broker would refuse the message otherwise), and so do we.
+    const retain = this.cfg.retain && this.session.connack.properties?.retainAvailable !== false;
     // MQTT.js rewrites packets that use a topic alias, so those get their own copy.
-    return { qos: this.cfg.qos, retain: this.cfg.retain, properties: props && 'topicAlias' in props ? { ...props } : props };
+    return { qos: this.cfg.qos, retain, properties: props && 'topicAlias' in props ? { ...props } : props };
+  }
+
+  /**
+   * What the broker's CONNACK (MQTT v5) says it will not take: a QoS above its maximum, a
+   * packet above its maximum size. libmosquitto refuses to send such a message; mosquitto_pub
+   * then says so and stops with its code when reading lines (-l), and otherwise exits 0,
+   * with a message for the QoS and without one for the size.
+   */
+  private beyondLimits(topic: string, payload: Buffer): ToolError | undefined {
+    const limits = this.session.connack.properties;
+    if (limits === undefined) return undefined;
+    const lines = this.cfg.mode === 'stdin-line';
+    if (limits.maximumQoS !== undefined && this.cfg.qos > limits.maximumQoS) {
+      return lines
+        ? new ToolError('Error: Requested QoS not supported on server.\n', QOS_NOT_SUPPORTED_STATUS)
+        : new ToolError('Error: Message QoS not supported on broker, try a lower QoS.\n', QOS_NOT_SUPPORTED_STATUS);
+    }
+    if (limits.maximumPacketSize !== undefined) {
+      const packet = { cmd: 'publish' as const, topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined };
+      // libmosquitto leaves the first byte (the packet type) out of the count, and so does
+      // the mosquitto broker: a packet one byte over passes both, and here too.
+      if (mqttPacket.generate(packet, { protocolVersion: 5 }).length - 1 > limits.maximumPacketSize) {
+        return new ToolError('Error: Packet larger than supported by the server.\n', OVERSIZE_PACKET_STATUS);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Gives up before sending: after the acknowledgements of what was sent, and (but for -l,
+   * where mosquitto_pub stops short) with DISCONNECT.
+   */
+  private async refuse(error: ToolError): Promise<never> {
+    if (this.cfg.mode === 'stdin-line') await this.drain();
+    else await this.finish();
+    throw error;
   }
 
   /** Publishes one message; resolves when the window has room for the next. */
@@ -64,14 +107,14 @@ export class Publisher {
     if (this.failure) throw this.failure;
     const topic = this.cfg.topic!;
     if (topic === '') {
-      if (this.cfg.mode === 'stdin-line') {
-        // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL.
-        throw new ToolError('Error: Invalid function arguments provided.\n', 3);
-      }
-      // mosquitto_pub says this, disconnects and exits 0 having sent nothing; we fail instead.
-      await this.finish();
-      throw new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n");
+      // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
+      // -l it says this, disconnects and exits 0 having sent nothing: we fail instead.
+      return this.refuse(this.cfg.mode === 'stdin-line'
+        ? new ToolError('Error: Invalid function arguments provided.\n', 3)
+        : new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n"));
     }
+    const refused = this.beyondLimits(topic, payload);
+    if (refused) return this.refuse(refused);
     const client = this.session.client;
     if (this.cfg.qos === 0) {
       await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,89 @@
+// What an MQTT v5 broker says it will not take (CONNACK maximum-qos, maximum-packet-size,
+// retain-available): mosquitto_pub and tspub against one broker that limits all three.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, needMosquitto, MOSQUITTO_PUB, type Broker } from './helpers/broker.ts';
+import { run, bin, normalise, type RunResult } from './helpers/run.ts';
+
+const skip = needMosquitto;
+let broker: Broker;
+
+before(async () => {
+  if (skip) return;
+  broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false'] });
+});
+
+after(async () => {
+  if (!skip) await broker.stop();
+});
+
+const BIG = 'a'.repeat(300);
+const tidy = (b: Buffer) => normalise(b).replace(/auto-[0-9A-F-]{36}/g, 'auto-ID');
+
+async function both(args: string[], input?: string): Promise<[RunResult, RunResult]> {
+  const full = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'lim/t', '-V', '5', '-d', ...args];
+  return [await run(MOSQUITTO_PUB!, full, { input }), await run(bin('tspub'), full, { input })];
+}
+
+function same(ref: RunResult, ours: RunResult): void {
+  assert.equal(ours.code, ref.code, `exit status; stderr: ${ours.stderr}`);
+  assert.equal(normalise(ours.stderr), normalise(ref.stderr), 'stderr');
+  assert.equal(tidy(ours.stdout), tidy(ref.stdout), 'stdout');
+}
+
+test('tspub = mosquitto_pub: -l above the broker\'s maximum QoS stops with status 24', { skip }, async () => {
+  const [ref, ours] = await both(['-l', '-q', '2'], 'a\nb\n');
+  assert.equal(ref.code, 24);
+  same(ref, ours);
+});
+
+test('tspub = mosquitto_pub: -l stops at a line above the broker\'s maximum packet size, status 25', { skip }, async () => {
+  const [ref, ours] = await both(['-l', '-q', '0'], `a\n${BIG}\nb\n`);
+  assert.equal(ref.code, 25);
+  assert.match(tidy(ref.stdout), /sending PUBLISH \(d0, q0, r0, m1, 'lim\/t', \.\.\. \(1 bytes\)\)\n$/);
+  same(ref, ours);
+});
+
+test('tspub = mosquitto_pub: -r with a broker that keeps no retained messages: sent without the flag', { skip }, async () => {
+  const [ref, ours] = await both(['-q', '1', '-r', '-m', 'x']);
+  assert.match(tidy(ref.stdout), /sending PUBLISH \(d0, q1, r0, m1,/);
+  same(ref, ours);
+});
+
+// Deliberate differences: mosquitto_pub 2.0.11 exits 0 having published nothing.
+test('-q above the broker\'s maximum: mosquitto_pub\'s message and trace, but status 24, not 0', { skip }, async () => {
+  const [ref, ours] = await both(['-q', '2', '-m', 'x']);
+  assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success');
+  assert.doesNotMatch(ref.stdout.toString(), /PUBLISH/, 'although it published nothing');
+  assert.equal(ours.code, 24);
+  assert.equal(normalise(ours.stderr), normalise(ref.stderr));
+  assert.equal(tidy(ours.stdout), tidy(ref.stdout));
+});
+
+test('a message above the broker\'s maximum packet size: an error and status 25; mosquitto_pub says nothing, exits 0', { skip }, async () => {
+  const [ref, ours] = await both(['-q', '1', '-m', BIG]);
+  assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success');
+  assert.equal(ref.stderr.length, 0, 'and says nothing');
+  assert.doesNotMatch(ref.stdout.toString(), /PUBLISH/, 'although it published nothing');
+  assert.equal(ours.code, 25);
+  assert.equal(ours.stderr.toString(), 'Error: Packet larger than supported by the server.\n');
+  assert.equal(tidy(ours.stdout), tidy(ref.stdout));
+});
+
+// libmosquitto counts a packet without its first byte: 188 bytes of payload make a 201-byte
+// PUBLISH here (QoS 1, topic lim/t), which both it and the broker take under a limit of 200.
+for (const size of [187, 188]) {
+  test(`tspub = mosquitto_pub: ${size}-byte message against the broker's maximum packet size`, { skip }, async () => {
+    const [ref, ours] = await both(['-q', '1', '-m', 'a'.repeat(size)]);
+    assert.match(ref.stdout.toString(), /received PUBACK/);
+    same(ref, ours);
+  });
+}
+
+// One byte more: mosquitto_pub 2.0.11 aborts on an assertion in its logging (SIGABRT); tspub
+// refuses the message as it does any larger one.
+test('189-byte message: one byte over the broker\'s maximum as libmosquitto counts, refused', { skip }, async () => {
+  const ours = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'lim/t', '-V', '5', '-q', '1', '-m', 'a'.repeat(189)]);
+  assert.equal(ours.code, 25);
+  assert.equal(ours.stderr.toString(), 'Error: Packet larger than supported by the server.\n');
+});
