@@ -3,7 +3,8 @@
 // when the broker goes away.
 import mqttPacket from 'mqtt-packet';
 import { ToolError } from './errors.ts';
-import type { Session } from './connection.ts';
+import { REASON_V5, type Session } from './connection.ts';
+import { stderr } from './cli.ts';
 import type { ClientConfig } from './options.ts';
 
 /** libmosquitto's code for a lost connection (MOSQ_ERR_CONN_LOST). */
@@ -130,8 +131,14 @@ export class Publisher {
     }
     this.inflight++;
     this.sent++;
-    client.publish(topic, payload, this.options(), (err) => {
-      if (err) { this.lost(); return; }
+    client.publish(topic, payload, this.options(), (err, ack) => {
+      if (err) {
+        const rc = (err as Error & { code?: unknown }).code;
+        // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
+        // and goes on (status 0).
+        if (typeof rc !== 'number' || rc < 0x80 || ack === undefined) { this.lost(); return; }
+        if (!this.cfg.quiet) stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n`);
+      }
       this.inflight--;
       this.wakeSoon();
     });

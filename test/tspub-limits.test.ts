@@ -1,27 +1,40 @@
 // What an MQTT v5 broker says it will not take (CONNACK maximum-qos, maximum-packet-size,
-// retain-available): mosquitto_pub and tspub against one broker that limits all three.
+// retain-available): mosquitto_pub and tspub against one broker that limits all three; and
+// messages it refuses one by one (PUBACK/PUBREC reason codes), on a broker with an ACL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker, needMosquitto, MOSQUITTO_PUB, type Broker } from './helpers/broker.ts';
 import { run, bin, normalise, type RunResult } from './helpers/run.ts';
 
 const skip = needMosquitto;
 let broker: Broker;
+let acl: Broker;
+let dir: string;
 
 before(async () => {
   if (skip) return;
   broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false'] });
+  dir = mkdtempSync(join(tmpdir(), 'tspub-limits-'));
+  writeFileSync(join(dir, 'acl'), 'topic readwrite ok/#\n');
+  // (startBroker's max_queued_messages 0 makes this broker drop a client whose message it refuses.)
+  acl = await startBroker({ extra: [`acl_file ${join(dir, 'acl')}`, 'max_queued_messages 1000'] });
 });
 
 after(async () => {
-  if (!skip) await broker.stop();
+  if (skip) return;
+  await broker.stop();
+  await acl.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const BIG = 'a'.repeat(300);
 const tidy = (b: Buffer) => normalise(b).replace(/auto-[0-9A-F-]{36}/g, 'auto-ID');
 
-async function both(args: string[], input?: string): Promise<[RunResult, RunResult]> {
-  const full = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'lim/t', '-V', '5', '-d', ...args];
+async function both(args: string[], input?: string, on = broker): Promise<[RunResult, RunResult]> {
+  const full = ['-h', '127.0.0.1', '-p', String(on.port), '-t', 'lim/t', '-V', '5', '-d', ...args];
   return [await run(MOSQUITTO_PUB!, full, { input }), await run(bin('tspub'), full, { input })];
 }
 
@@ -87,3 +100,16 @@ test('189-byte message: one byte over the broker\'s maximum as libmosquitto coun
   assert.equal(ours.code, 25);
   assert.equal(ours.stderr.toString(), 'Error: Packet larger than supported by the server.\n');
 });
+
+for (const [name, args, input] of [
+  ['QoS 1', ['-q', '1', '-m', 'x'], undefined],
+  ['QoS 2, --repeat 2', ['-q', '2', '-m', 'x', '--repeat', '2'], undefined],
+  ['-l, QoS 1', ['-q', '1', '-l'], 'a\nb\nc\n'],
+  ['--quiet', ['-q', '1', '-m', 'x', '--quiet'], undefined],
+] as const) {
+  test(`tspub = mosquitto_pub: messages the broker refuses (Not authorized): a warning each, status 0: ${name}`, { skip }, async () => {
+    const [ref, ours] = await both([...args], input, acl);
+    assert.match(ref.stdout.toString(), /RC:135|PUBREC/);
+    same(ref, ours);
+  });
+}
