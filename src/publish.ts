@@ -20,6 +20,8 @@ export class Publisher {
   private wake: (() => void) | undefined;
   private failure: ToolError | undefined;
   private ending = false;
+  /** A topic alias has been sent with its topic. */
+  private aliased = false;
 
   constructor(
     private readonly session: Session,
@@ -114,12 +116,16 @@ export class Publisher {
         ? new ToolError('Error: Invalid function arguments provided.\n', 3)
         : new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n"));
     }
-    const refused = this.beyondLimits(topic, payload);
+    // With a topic alias (-D publish topic-alias N), mosquitto_pub names the topic in its
+    // first message only; the rest carry the alias alone (traced as '(null)').
+    const named = this.aliased ? '' : topic;
+    const refused = this.beyondLimits(named, payload);
     if (refused) return this.refuse(refused);
+    if (this.cfg.protocolVersion === 5 && this.cfg.properties.publish?.topicAlias !== undefined) this.aliased = true;
     const client = this.session.client;
     if (this.cfg.qos === 0) {
       await new Promise<void>((resolve, reject) => {
-        client.publish(topic, payload, this.options(), (err) => {
+        client.publish(named, payload, this.options(), (err) => {
           if (err) { this.lost(); reject(this.failure); } else { this.sent++; resolve(); }
         });
       });
@@ -131,7 +137,7 @@ export class Publisher {
     }
     this.inflight++;
     this.sent++;
-    client.publish(topic, payload, this.options(), (err, ack) => {
+    client.publish(named, payload, this.options(), (err, ack) => {
       if (err) {
         const rc = (err as Error & { code?: unknown }).code;
         // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns

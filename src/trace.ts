@@ -34,7 +34,8 @@ export class Tracer {
         return this.line('sending CONNECT');
       case 'publish': {
         const mid = packet.qos > 0 ? packet.messageId : this.mids.allocate();
-        return this.line(`sending PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+        // A message sent by topic alias alone has no topic: libmosquitto prints '(null)'.
+        return this.line(`sending PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic === '' ? '(null)' : packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
       }
       case 'puback':
         return this.line(`sending PUBACK (m${packet.messageId}, rc${packet.reasonCode ?? 0})`);

@@ -215,6 +215,8 @@ const CASES: Record<string, Case> = {
   'will refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '--will-topic', 'w', '-D', 'will', 'content-type', 'c', '-V', '31'] },
   'id refused before -P without -u': { args: ['-t', 'a', '-m', 'x', '-P', 'pw', '-c', '-V', '5', '-x', '10'] },
   'v5 DISCONNECT refused by the broker, after ours': { args: ['-V', '31', '-D', 'disconnect', 'session-expiry-interval', '5', '-t', 'w/dis', '-m', 'x', '-d'] },
+  'topic alias: named in the first message only, --repeat 3': { args: ['-t', 'w/alias', '-m', 'x', '-V', '5', '-D', 'publish', 'topic-alias', '1', '--repeat', '3', '-q', '1', '-d'] },
+  'topic alias with -l': { args: ['-t', 'w/alias', '-l', '-V', '5', '-D', 'publish', 'topic-alias', '2', '-q', '2', '-d'], input: 'a\nb\nc\n', sortLines: true },
   'password without user name, v5': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'] },
   'password without user name, v5, password-protected broker': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'], to: 'auth' },
   '-l with the empty topic of -L mqtt://host/': {
