@@ -1,6 +1,7 @@
 // What every tool's main shares: printing usage errors and failures the way mosquitto's
 // tools do, and leaving with the right status once stdout and stderr are flushed.
 import { ToolError, UsageError } from './errors.ts';
+import { bytesOf } from './words.ts';
 
 export interface ToolInfo {
   /** Our name, as it appears in "Use 'tspub --help' to see usage." */
@@ -49,11 +50,11 @@ export function runTool(info: ToolInfo, main: () => Promise<number>): void {
       if (e instanceof UsageError) {
         let text = e.text;
         if (e.hint) text += `\nUse '${info.name} --help' to see usage.\n`;
-        stderr().write(text);
+        stderr().write(bytesOf(text));
         if (e.help) stdout().write(info.help());
         exit(e.status);
       } else if (e instanceof ToolError) {
-        if (!info.quiet?.()) stderr().write(e.text);
+        if (!info.quiet?.()) stderr().write(bytesOf(e.text));
         exit(e.status);
       } else {
         stderr().write(`Error: ${(e as Error)?.stack ?? String(e)}\n`);

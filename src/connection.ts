@@ -5,6 +5,7 @@ import MqttClientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { ToolError } from './errors.ts';
+import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import type { ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
 
@@ -39,8 +40,12 @@ export function clientIdFor(cfg: ClientConfig, pid = process.pid): string {
   if (cfg.clientId === '' || (cfg.clientId === undefined && cfg.idPrefix === undefined && !cfg.cleanSession)) {
     throw new ToolError(cfg.tool === 'sub' ? 'Error: Invalid id and/or clean_session.\n' : 'Error: Invalid id.\n');
   }
-  if (cfg.clientId !== undefined) return cfg.clientId;
-  if (cfg.idPrefix !== undefined) return `${cfg.idPrefix}${pid}`;
+  const given = cfg.clientId ?? (cfg.idPrefix !== undefined ? `${cfg.idPrefix}${pid}` : undefined);
+  if (given !== undefined) {
+    // libmosquitto refuses an id that is not UTF-8 as MQTT has it, and the tool says nothing.
+    if (!isMqttUtf8(given)) throw new ToolError('');
+    return given;
+  }
   if (cfg.protocolVersion === 3) {
     // MQTT 3.1 brokers may refuse an empty id, so libmosquitto makes one up (23 characters).
     let id = 'mosq-';
@@ -141,7 +146,8 @@ function socketError(err: NodeJS.ErrnoException): ConnectError {
 }
 
 function lostError(): ConnectError {
-  return new ConnectError('Error: The connection was lost.\n', 1, false, true);
+  // MOSQ_ERR_CONN_LOST, the status mosquitto_pub leaves with when the broker hangs up before CONNACK.
+  return new ConnectError('Error: The connection was lost.\n', 7, false, true);
 }
 
 export interface Session {
@@ -201,7 +207,7 @@ export function clientOptions(cfg: ClientConfig, clientId: string, ids: Sequenti
     properties: connectProperties(cfg),
   };
   if (cfg.username !== undefined) opts.username = cfg.username;
-  if (cfg.password !== undefined) opts.password = Buffer.from(cfg.password, 'utf8');
+  if (cfg.password !== undefined) opts.password = bytesOf(cfg.password);
   if (cfg.will.topic !== undefined) {
     opts.will = {
       topic: cfg.will.topic,
@@ -255,11 +261,17 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // "-D will ... -V 311": libmosquitto cannot put will properties in a v3 CONNECT.
     return Promise.reject(new ToolError('Error: Problem setting will.\n'));
   }
-  if (cfg.password !== undefined && cfg.username === undefined && cfg.protocolVersion !== 5) {
-    // MQTT v3 has no password without a user name (v5 does).
+  if (
+    (cfg.password !== undefined && cfg.username === undefined && cfg.protocolVersion !== 5) ||
+    (cfg.username !== undefined && !isMqttUtf8(cfg.username))
+  ) {
+    // MQTT v3 has no password without a user name (v5 does); a user name is UTF-8.
     return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
   }
-  if (cfg.host === '') return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
+  // A host name that is empty or not UTF-8 (kept bytes, see words.ts) resolves to nothing.
+  if (cfg.host === '' || !isWellFormed(cfg.host) || !isWellFormed(cfg.bindAddress ?? '')) {
+    return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
+  }
   const port = cfg.port ?? 1883;
   if (port === 0) {
     // libmosquitto takes port 0 to mean a unix socket named by the host, which is not there.

@@ -12,6 +12,7 @@
 import { stderr } from './cli.ts';
 import { readFileSync } from 'node:fs';
 import type { IPublishPacket } from 'mqtt-packet';
+import { bytesOf } from './words.ts';
 
 export interface FormatOptions {
   /** -F argument, undefined when not given */
@@ -1315,7 +1316,7 @@ function compile(
 
   const flush = () => {
     if (lit === '') return;
-    const b = Buffer.from(lit, 'utf8');
+    const b = bytesOf(lit);
     lit = '';
     if (b.length === 1) {
       const c = b[0];

@@ -8,6 +8,7 @@ import { UsageError } from './errors.ts';
 import { createFormatter, FormatError } from './format.ts';
 import { addProperty, atol, checkPropertySets, valueCount, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
+import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
 
 export type Tool = 'pub' | 'sub';
 
@@ -132,6 +133,10 @@ const fail1 = (text: string): never => {
 };
 /** mosquitto refuses the second of -i and -I as soon as it meets it. */
 const idAndPrefix = () => fail('Error: -i and -I argument cannot be used together.');
+/** A topic or filter must be UTF-8 as MQTT has it; checked before anything else about it. */
+const utf8 = (flag: string, v: string) => {
+  if (!isMqttUtf8(v)) fail(`Error: Malformed UTF-8 in ${flag} argument.`);
+};
 const missing = (flag: string, what: string) => `Error: ${flag} argument given but no ${what} specified.\n\n`;
 
 /** C's atof(): the longest leading decimal number, 0 if none. */
@@ -181,8 +186,19 @@ function applyUrl(cfg: ClientConfig, url: string): void {
     cfg.port = 1883;
   }
   if (cfg.host.startsWith('[') && cfg.host.endsWith(']')) cfg.host = cfg.host.slice(1, -1);
-  if (cfg.tool === 'pub') cfg.topic = topic;
-  else cfg.topics.push(topic);
+  addTopic(cfg, topic, '-L topic');
+}
+
+/** The topic of -t or -L: to publish to, or one more to subscribe to, checked as mosquitto does. */
+function addTopic(c: ClientConfig, v: string, flag: string): void {
+  utf8(flag, v);
+  if (c.tool === 'pub') {
+    if (!checkPublishTopic(v)) fail1(`Error: Invalid publish topic '${v}', does it contain '+' or '#'?`);
+    c.topic = v;
+  } else {
+    if (!checkSubscribeTopic(v)) fail1(`Error: Invalid subscription topic '${v}', are all '+' and '#' wildcards correct?`);
+    c.topics.push(v);
+  }
 }
 
 const BOTH: readonly Tool[] = ['pub', 'sub'];
@@ -286,7 +302,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['-m', '--message'], tools: PUB, takes: 'word', missing: missing('-m', 'message'),
     help: ['message', 'send this message'],
     precheck: (c) => setMode(c, 'message'),
-    apply: (c, v) => { c.message = Buffer.from(v, 'utf8'); },
+    apply: (c, v) => { c.message = bytesOf(v); },
   },
   {
     flags: ['-M'], tools: PUB, takes: 'word', missing: 'Error: -M argument given but max_inflight not specified.\n\n',
@@ -344,20 +360,13 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-t', '--topic'], tools: BOTH, takes: 'word', missing: missing('-t', 'topic'),
     help: ['topic', 'topic to publish to / subscribe to (subscriber: may repeat)'],
-    apply: (c, v) => {
-      if (c.tool === 'pub') {
-        if (!checkPublishTopic(v)) fail1(`Error: Invalid publish topic '${v}', does it contain '+' or '#'?`);
-        c.topic = v;
-      } else {
-        if (!checkSubscribeTopic(v)) fail1(`Error: Invalid subscription topic '${v}', are all '+' and '#' wildcards correct?`);
-        c.topics.push(v);
-      }
-    },
+    apply: (c, v) => addTopic(c, v, '-t'),
   },
   {
     flags: ['-T', '--filter-out'], tools: SUB, takes: 'word', missing: missing('-T', 'topic filter'),
     help: ['filter', 'do not print messages whose topic matches this filter (may repeat)'],
     apply: (c, v) => {
+      utf8('-T', v);
       if (!checkSubscribeTopic(v)) fail1(`Error: Invalid filter topic '${v}', are all '+' and '#' wildcards correct?`);
       c.filterOut.push(v);
     },
@@ -371,6 +380,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['-U', '--unsubscribe'], tools: SUB, takes: 'word', missing: missing('-U', 'unsubscribe topic'),
     help: ['topic', 'unsubscribe from this topic after connecting (may repeat)'],
     apply: (c, v) => {
+      utf8('-U', v);
       if (!checkSubscribeTopic(v)) fail1(`Error: Invalid unsubscribe topic '${v}', are all '+' and '#' wildcards correct?`);
       c.unsubscribe.push(v);
     },
@@ -484,7 +494,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['--will-payload'], tools: BOTH, takes: 'word', missing: missing('--will-payload', 'will payload'),
     help: ['payload', 'payload of the will (default empty)'],
-    apply: (c, v) => { c.will.payload = Buffer.from(v, 'utf8'); },
+    apply: (c, v) => { c.will.payload = bytesOf(v); },
   },
   {
     flags: ['--will-qos'], tools: BOTH, takes: 'word', missing: missing('--will-qos', 'will QoS'),
@@ -500,6 +510,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['--will-topic'], tools: BOTH, takes: 'word', missing: missing('--will-topic', 'will topic'),
     help: ['topic', 'topic of the will the broker publishes if the client vanishes'],
     apply: (c, v) => {
+      utf8('--will-topic', v);
       if (!checkPublishTopic(v)) fail1(`Error: Invalid will topic '${v}', does it contain '+' or '#'?`);
       c.will.topic = v;
     },
@@ -675,7 +686,7 @@ export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.
   const dir = env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config');
   let text: string;
   try {
-    text = readFileSync(join(dir, name), 'utf8');
+    text = decodeBytes(readFileSync(join(dir, name)));
   } catch {
     return [];
   }

@@ -2,6 +2,10 @@
 // and mosquitto's messages for the ones it refuses. Values are stored under MQTT.js's
 // property keys so the connection layer can hand them over unchanged.
 import { UsageError } from './errors.ts';
+import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
+
+/** libmosquitto refused to add the property; the number is the property's type (4 varint, 6 string, 7 pair). */
+const notAdded = (name: string, type: number) => new UsageError(`Error adding property ${name} ${type}\n`);
 
 type ValueType = 'byte' | 'int16' | 'int32' | 'varint' | 'string' | 'binary' | 'pair';
 
@@ -110,25 +114,29 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
     case 'int32':
     case 'varint': {
       const n = atol(value);
-      if (info.type !== 'varint' && (n < 0 || n > MAX[info.type]!)) {
+      if (n < 0 || (info.type !== 'varint' && n > MAX[info.type]!)) {
         throw usage(`Error: Property value (${n}) out of range for property ${name}.`);
       }
-      if (info.type === 'varint' && (n < 0 || n > MAX.varint!)) {
-        throw new UsageError(`Error adding property ${name} 4\n`, false);
-      }
+      // Too large for a variable byte integer: refused as the property is added.
+      if (info.type === 'varint' && n > MAX.varint!) throw notAdded(name, 4);
       set[info.key] = info.key === 'payloadFormatIndicator' ? n !== 0 : n;
       break;
     }
     case 'string':
+      if (!isMqttUtf8(value)) throw notAdded(name, 6);
       set[info.key] = value;
       break;
     case 'binary':
-      set[info.key] = Buffer.from(value, 'utf8');
+      // Binary data: the bytes as given, UTF-8 or not.
+      set[info.key] = bytesOf(value);
       break;
     case 'pair': {
       const pairs = (set[info.key] ??= {}) as Record<string, string | string[]>;
       const key = value;
       const v = words[3]!;
+      // mosquitto checks the name only, and sends a value that is not UTF-8 as it is, for the
+      // broker to refuse the packet: such a value is refused here, with the name's message.
+      if (!isMqttUtf8(key) || !isWellFormed(v)) throw notAdded(name, 7);
       const prev = pairs[key];
       pairs[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       break;

@@ -10,11 +10,13 @@ import {
   resolvePasswordPath, strerror, type PasswordPath,
 } from './passwd/file.ts';
 import { BCRYPT_MAX_BYTES, hashPassword, parseStored, verifyPassword } from './passwd/hash.ts';
-import { parsePasswdArgs, passwdHelp, rawArguments, type PasswdCommand, type UserName } from './passwd/options.ts';
+import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
+import { bytesOf, commandLine } from './words.ts';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  const cmd = parsePasswdArgs(argv, rawArguments(argv));
+  // User names and passwords as the bytes given, UTF-8 or not.
+  const cmd = parsePasswdArgs(argv, commandLine(argv).map(bytesOf));
   switch (cmd.mode) {
     case 'create':
     case 'update': return setPassword(cmd);

@@ -7,11 +7,12 @@ import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, parseClientArgs, type ClientConfig } from './options.ts';
 import { Publisher } from './publish.ts';
 import { readAll, readLines } from './input.ts';
+import { bytesOf, commandLine } from './words.ts';
 
 let quiet = false;
 
 async function main(): Promise<number> {
-  const cfg = parseClientArgs('pub', process.argv.slice(2));
+  const cfg = parseClientArgs('pub', commandLine());
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('pub') : versionLine('pub'));
     return 1;
@@ -43,7 +44,7 @@ async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
       return Buffer.alloc(0);
     case 'file':
       try {
-        return await new Promise<Buffer>((resolve, reject) => readFile(cfg.file!, (e, data) => (e ? reject(e) : resolve(data))));
+        return await new Promise<Buffer>((resolve, reject) => readFile(bytesOf(cfg.file!), (e, data) => (e ? reject(e) : resolve(data))));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === 'EISDIR' ? 'Error: File must be less than 268435455 bytes.\n\n' : `Error: Unable to open file "${cfg.file}".\n`;

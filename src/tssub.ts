@@ -4,12 +4,13 @@ import { createFormatter } from './format.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { parseClientArgs } from './options.ts';
 import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
+import { commandLine } from './words.ts';
 
 let quiet = false;
 let subscriber: Subscriber | undefined;
 
 async function main(): Promise<number> {
-  const cfg = parseClientArgs('sub', process.argv.slice(2));
+  const cfg = parseClientArgs('sub', commandLine());
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
     return 1;

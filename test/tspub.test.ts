@@ -25,6 +25,9 @@ before(async () => {
   coll = await collect(broker.port);
   writeFileSync(join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 0x80]));
   writeFileSync(join(dir, 'empty'), '');
+  writeFileSync(Buffer.concat([Buffer.from(join(dir, 'name-')), Buffer.of(0xff)]), 'named in bytes');
+  mkdirSync(join(dir, 'xdg-bytes'));
+  writeFileSync(join(dir, 'xdg-bytes', 'mosquitto_pub'), Buffer.from('-m a\xffb\n-t w/bytes\n', 'latin1'));
 });
 
 after(async () => {
@@ -42,7 +45,8 @@ function tidy(text: Buffer | string): string {
 }
 
 interface Case {
-  args: string[] | ((dir: string) => string[]);
+  /** A Buffer is an argument's bytes, UTF-8 or not (run through bash). */
+  args: Array<string | Buffer> | ((dir: string) => Array<string | Buffer>);
   input?: string | Buffer;
   /** Which broker to point -h/-p at ('none' adds no connection arguments). */
   to?: 'main' | 'auth' | 'refused' | 'none';
@@ -85,6 +89,9 @@ async function differential(c: Case) {
   assert.deepEqual(ours.got, ref.got, 'what the subscriber received');
   if (c.retained) assert.deepEqual(ours.ret, ref.ret, 'retained message');
 }
+
+/** An argument's bytes: strings as UTF-8, numbers as single bytes. */
+const X = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.of(p) : Buffer.from(p, 'utf8'))));
 
 const CASES: Record<string, Case> = {
   // Each QoS, traced.
@@ -219,6 +226,40 @@ const CASES: Record<string, Case> = {
   'topic alias with -l': { args: ['-t', 'w/alias', '-l', '-V', '5', '-D', 'publish', 'topic-alias', '2', '-q', '2', '-d'], input: 'a\nb\nc\n', sortLines: true },
   'password without user name, v5': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'] },
   'password without user name, v5, password-protected broker': { args: ['-t', 'w/pw5', '-m', 'x', '-P', 'secret', '-V', '5', '-d'], to: 'auth' },
+  // Arguments that are not UTF-8, or not UTF-8 as MQTT has it: bytes kept, or refused as mosquitto does.
+  'message bytes that are not UTF-8 go out as they are': { args: ['-t', 'w/bytes', '-m', X('a', 0xff, 'b', 0xc0, 0x80), '-q', '1', '-d'] },
+  'will payload bytes that are not UTF-8': { args: ['-t', 'w/bytes', '-m', 'x', '--will-topic', 'w/will', '--will-payload', X(0xfe, 'z'), '-d'] },
+  '-t not UTF-8': { args: ['-t', X('a', 0xff), '-m', 'x'] },
+  '-t not UTF-8 comes before the wildcard check': { args: ['-t', X('a/#', 0xff), '-m', 'x'] },
+  '--topic with a control character': { args: ['--topic', 'a\u0001', '-m', 'x'] },
+  '-t with U+009F': { args: ['-t', 'a\u009f', '-m', 'x'] },
+  '-t with U+FDD0': { args: ['-t', 'a\ufdd0', '-m', 'x'] },
+  '-t with U+1FFFF': { args: ['-t', 'a\u{1ffff}', '-m', 'x'] },
+  '-t with an encoded surrogate': { args: ['-t', X('a', 0xed, 0xa0, 0x80), '-m', 'x'] },
+  '-t with U+FFFD and U+00A0 is fine': { args: ['-t', 'w/\ufffd\u00a0', '-m', 'x', '-d'] },
+  '--will-topic not UTF-8': { args: ['-t', 'a', '-m', 'x', '--will-topic', X(0xff)] },
+  '-u not UTF-8': { args: ['-t', 'w/bytes', '-m', 'x', '-u', X('u', 0xff), '-d'] },
+  '-u with a control character, after the client id': { args: ['-t', 'w/bytes', '-m', 'x', '-u', 'u\u007f', '-i', 'ok', '-d'] },
+  '-i not UTF-8: refused without a word': { args: ['-t', 'w/bytes', '-m', 'x', '-i', X(0xff), '-d'] },
+  '-I with a control character: refused without a word': { args: ['-t', 'w/bytes', '-m', 'x', '-I', '\u0085', '-d'] },
+  '-P not UTF-8, accepted by the broker': { args: ['-t', 'w/bytes', '-m', 'x', '-u', 'raw', '-P', X('p', 0xff, 'q'), '-q', '1', '-d'], to: 'auth' },
+  '-P not UTF-8, refused by the broker': { args: ['-t', 'w/bytes', '-m', 'x', '-u', 'raw', '-P', X('p', 0xfe, 'q'), '-d'], to: 'auth' },
+  '-D string property not UTF-8': { args: ['-t', 'w/bytes', '-m', 'x', '-D', 'publish', 'content-type', X(0xff)] },
+  '-D string property with a control character': { args: ['-t', 'w/bytes', '-m', 'x', '-D', 'disconnect', 'reason-string', '\u0001'] },
+  '-D will string property not UTF-8': { args: ['-t', 'w/bytes', '-m', 'x', '--will-topic', 'w', '-D', 'will', 'response-topic', X(0xff)] },
+  '-D user-property name with a control character': { args: ['-t', 'w/bytes', '-m', 'x', '-D', 'connect', 'user-property', '\u001f', 'v'] },
+  '-D user-property value with a control character is sent (and the broker hangs up)': { args: ['-t', 'w/bytes', '-m', 'x', '-D', 'publish', 'user-property', 'k', '\u0001', '-d'] },
+  '-D correlation-data bytes go out as they are': { args: ['-t', 'w/bytes', '-m', 'x', '-D', 'publish', 'correlation-data', X(0xff, 'c', 0x80), '-q', '1'] },
+  '-f with a file name that is not UTF-8': { args: (d) => ['-t', 'w/bytes', '-f', Buffer.concat([Buffer.from(join(d, 'name-')), Buffer.of(0xff)]), '-d'] },
+  '-f missing, its name echoed as bytes': { args: (d) => ['-t', 'w/bytes', '-f', Buffer.concat([Buffer.from(join(d, 'none-')), Buffer.of(0xfe)])] },
+  'unknown option echoed as bytes': { args: ['-t', 'a', '-m', 'x', X('--bogus', 0xff)] },
+  '-h not UTF-8': { args: ['-t', 'a', '-m', 'x', '-h', X('h', 0xff)], to: 'none' },
+  '-A with a control character': { args: ['-t', 'a', '-m', 'x', '-A', 'a\u0001'] },
+  'defaults file with bytes that are not UTF-8': { args: ['-q', '1'], env: (d) => ({ ...env, XDG_CONFIG_HOME: join(d, 'xdg-bytes') }) },
+  '-L topic not UTF-8': { args: ['-m', 'x', '-L', X('mqtt://127.0.0.1:9/w/', 0xff)], to: 'none' },
+  '-L topic with a control character': { args: ['-m', 'x', '-L', 'mqtt://127.0.0.1:9/w/\u0001'], to: 'none' },
+  '-L topic with a wildcard': { args: ['-m', 'x', '-L', 'mqtt://127.0.0.1:9/w/#'], to: 'none' },
+  '-L topic with a wildcard, -t after it': { args: ['-m', 'x', '-L', 'mqtt://127.0.0.1:9/w/+/x', '-t', 'b'], to: 'none' },
   '-l with the empty topic of -L mqtt://host/': {
     args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/`, '-l', '-d'], to: 'none', input: 'a\nb\n',
   },
@@ -257,6 +298,31 @@ test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent
   assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success although nothing was sent');
   assert.equal(ours.code, 1);
   assert.equal(ours.stderr.toString(), ref.stderr.toString());
+});
+
+test('-D user-property value not UTF-8: refused (mosquitto_pub sends it and the broker hangs up)', { skip }, async () => {
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/bytes', '-m', 'x', '-D', 'publish', 'user-property', 'k', X(0xff), '-q', '1'];
+  const ref = await run(MOSQUITTO_PUB!, args, { env });
+  const ours = await run(bin('tspub'), args, { env });
+  assert.notEqual(ref.code, 0);
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stderr.toString(), "Error adding property user-property 7\n\nUse 'tspub --help' to see usage.\n");
+});
+
+test('tspub = mosquitto_pub: the broker hangs up before CONNACK (status 7)', { skip }, async () => {
+  const { createServer } = await import('node:net');
+  const server = createServer((socket) => socket.once('data', () => socket.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'a', '-m', 'x', '-d'];
+    const ref = await run(MOSQUITTO_PUB!, args, { env });
+    const ours = await run(bin('tspub'), args, { env });
+    assert.equal(ref.code, 7);
+    assert.deepEqual([ours.code, tidy(ours.stdout), tidy(ours.stderr)], [ref.code, tidy(ref.stdout), tidy(ref.stderr)]);
+  } finally {
+    server.close();
+  }
 });
 
 test('empty topic: DISCONNECT traced like mosquitto_pub\'s', { skip }, async () => {

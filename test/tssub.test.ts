@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
-import { run, bin, normalise } from './helpers/run.ts';
+import { run, bin, normalise, withBytes } from './helpers/run.ts';
 
 const skip = needMosquitto;
 // The broker logs each subscription, so a case knows when to start feeding.
@@ -53,7 +53,10 @@ function pub(b: Broker, args: string[]): Promise<unknown> {
 }
 
 interface Case {
-  args: string[] | (() => string[]);
+  /** A Buffer is an argument's bytes, UTF-8 or not (run through bash). */
+  args: Array<string | Buffer> | (() => Array<string | Buffer>);
+  /** Compare stdout byte for byte (output that need not be UTF-8). */
+  bytes?: boolean;
   /** Which broker -h/-p point at ('none': no connection arguments; 'refused': a closed port). */
   to?: 'main' | 'auth' | 'refused' | 'none';
   /** Run before each tool's turn (retained messages, a session to come back to). */
@@ -74,6 +77,7 @@ interface Case {
 
 interface Outcome {
   stdout: string;
+  stdoutBytes: Buffer;
   stderr: string;
   code: number | null;
 }
@@ -85,7 +89,7 @@ async function side(tool: string, c: Case): Promise<Outcome> {
   const args = [...conn, ...(typeof c.args === 'function' ? c.args() : c.args)];
   await c.setup?.(tool);
   const before = subscriptions(b);
-  const child = spawn(tool, args, { env: c.env?.() ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...withBytes(tool, args), { env: c.env?.() ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -106,7 +110,7 @@ async function side(tool: string, c: Case): Promise<Outcome> {
   const code = await exit;
   clearTimeout(killer);
   await c.cleanup?.();
-  return { stdout: tidy(Buffer.concat(out)), stderr: tidy(Buffer.concat(err)), code };
+  return { stdout: tidy(Buffer.concat(out)), stdoutBytes: Buffer.concat(out), stderr: tidy(Buffer.concat(err)), code };
 }
 
 async function differential(c: Case): Promise<void> {
@@ -116,6 +120,7 @@ async function differential(c: Case): Promise<void> {
   assert.equal(ours.stderr, ref.stderr, 'stderr');
   if (c.usage) assert.ok(ref.stdout.length > 0 && ours.stdout.length > 0, 'both print help on stdout');
   else assert.equal(ours.stdout, ref.stdout, 'stdout');
+  if (c.bytes) assert.deepEqual(ours.stdoutBytes, ref.stdoutBytes, 'stdout bytes');
 }
 
 /** Retained messages set before each turn and cleared after it. */
@@ -283,6 +288,27 @@ function files(c: Case): Case {
   const name: Record<string, string> = { ALL: 'all-bytes', BIN: 'binary' };
   return { ...c, feed: c.feed.map((f) => f.map((w) => (name[w] ? join(dir, name[w]!) : w))) };
 }
+
+// Arguments that are not UTF-8, or not UTF-8 as MQTT has it: bytes kept, or refused as mosquitto does.
+/** An argument's bytes: strings as UTF-8, numbers as single bytes. */
+const X = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.of(p) : Buffer.from(p, 'utf8'))));
+Object.assign(CASES, {
+  '-t not UTF-8': { args: ['-t', X('a', 0xff)] },
+  '-t with a control character, after a good one': { args: ['-t', 'a', '-t', 'b\u0080'] },
+  '-T not UTF-8': { args: ['-t', 'a', '-T', X(0xfe)] },
+  '-U with U+FFFE': { args: ['-t', 'a', '-U', 'a\ufffe'] },
+  '-L topic not UTF-8': { args: ['-L', X('mqtt://127.0.0.1:9/a/', 0xff)], to: 'none' },
+  '-L topic with a bad wildcard': { args: ['-L', 'mqtt://127.0.0.1:9/a/#/b'], to: 'none' },
+  '-u not UTF-8': { args: ['-t', 'a', '-u', X(0xff)] },
+  '-i with a control character: refused without a word': { args: ['-t', 'a', '-i', 'x\u0001', '-d'] },
+  '-D subscribe user-property name not UTF-8': { args: ['-t', 'a', '-D', 'subscribe', 'user-property', X(0xff), 'v'] },
+  '-D connect string property with a control character': { args: ['-t', 'a', '-D', 'connect', 'authentication-method', '\u0002'] },
+  '-D subscription-identifier below 0': { args: ['-t', 'a', '-D', 'subscribe', 'subscription-identifier', '-1'] },
+  '-D subscription-identifier above 268435455': { args: ['-t', 'a', '-D', 'subscribe', 'subscription-identifier', '268435456'] },
+  '-P not UTF-8, accepted by the broker': { args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xff, 'q'), '-E', '-d'], to: 'auth' },
+  '-P not UTF-8, refused by the broker': { args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xfe, 'q'), '-E', '-d'], to: 'auth' },
+  '-F with bytes that are not UTF-8': { args: ['-t', 'nu/2', '-C', '1', '-F', X(0xfe, '%p', 0xff, 0xc3)], feed: [['-t', 'nu/2', '-m', 'x']], bytes: true },
+} satisfies Record<string, Case>);
 
 // Properties against the protocol version (-D switches to v5, a later -V switches back).
 CASES['-D unsubscribe then -V 311 without -U: unused'] = { args: ['-t', 'pv/1', '-D', 'unsubscribe', 'user-property', 'a', 'b', '-V', '311', '-C', '1', '-d'], feed: [['-t', 'pv/1', '-m', 'x']] };

@@ -1,6 +1,5 @@
 // tspasswd's command line: mosquitto_passwd 2.0.11's options, its messages and its order of
 // checks, plus -H bcrypt and --verify. Every flag is declared once, in PASSWD_OPTIONS.
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { helpLines } from '../help.ts';
 import { parseWithTable, type OptionSpec } from '../options.ts';
@@ -120,29 +119,6 @@ See 'man tspasswd' for more information.
 const usage = (): never => {
   throw new UsageError('', false, true, 1);
 };
-
-/**
- * The bytes of each argument as the kernel passed them: Node decodes argv as UTF-8, which
- * would change a user name or password that is not. Falls back to the decoded strings.
- */
-export function rawArguments(argv: readonly string[]): Buffer[] {
-  try {
-    const cmdline = readFileSync('/proc/self/cmdline');
-    const words: Buffer[] = [];
-    let start = 0;
-    for (let i = 0; i < cmdline.length; i++) {
-      if (cmdline[i] === 0) {
-        words.push(cmdline.subarray(start, i));
-        start = i + 1;
-      }
-    }
-    const tail = words.slice(words.length - argv.length);
-    if (words.length >= argv.length && tail.every((w, i) => w.toString('utf8') === argv[i])) return tail;
-  } catch {
-    // not Linux
-  }
-  return argv.map((a) => Buffer.from(a, 'utf8'));
-}
 
 function checkUserName(user: UserName): void {
   if (user.bytes.some((b) => b < 0x20 || b === 0x7f)) stop('Error: Username must not contain control characters.');

@@ -116,7 +116,7 @@ export interface TestBrokers {
   env: NodeJS.ProcessEnv;
   /** Anonymous broker. */
   broker: Broker;
-  /** Broker with a password file: user bob, password secret. */
+  /** Broker with a password file: user bob, password secret; user raw, password p 0xFF q. */
   auth: Broker;
   stop(): Promise<void>;
 }
@@ -130,6 +130,9 @@ export async function startTestBrokers(prefix: string, extra: string[] = []): Pr
   const pw = join(dir, 'passwd');
   const made = spawnSync(MOSQUITTO_PASSWD!, ['-c', '-b', pw, 'bob', 'secret']);
   if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+  // And user raw, whose password is not UTF-8: p, 0xFF, q.
+  const raw = spawnSync('bash', ['-c', `exec "$0" -b "$1" raw $'p\\xffq'`, MOSQUITTO_PASSWD!, pw]);
+  if (raw.status !== 0) throw new Error(`mosquitto_passwd failed: ${raw.stderr}`);
   const auth = await startBroker({ passwordFile: pw, extra });
   return {
     dir, env, broker, auth,

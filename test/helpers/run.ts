@@ -20,10 +20,20 @@ export interface RunOptions {
   cwd?: string;
 }
 
-export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+/**
+ * Node passes arguments as UTF-8 strings only: when an argument is a Buffer (bytes that need
+ * not be UTF-8), the command goes through bash with every byte $'\xNN'-quoted.
+ */
+export function withBytes(cmd: string, args: ReadonlyArray<string | Buffer>): [string, string[]] {
+  if (!args.some((a) => Buffer.isBuffer(a))) return [cmd, args as string[]];
+  const quote = (a: string | Buffer) => `$'${[...(Buffer.isBuffer(a) ? a : Buffer.from(a, 'utf8'))].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'`;
+  return ['bash', ['-c', ['exec', cmd, ...args].map(quote).join(' ')]];
+}
+
+export function run(cmd: string, args: Array<string | Buffer>, opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const so: SpawnOptions = { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] };
-    const p = spawn(cmd, args, so);
+    const p = spawn(...withBytes(cmd, args), so);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout!.on('data', (d) => out.push(d));
