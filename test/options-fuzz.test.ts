@@ -28,10 +28,13 @@ function random(seed: number): () => number {
 // documented difference), an empty -t (tspub exits 1 where mosquitto_pub exits 0, documented),
 // mqtts:// URLs (TLS is not there yet and is refused at once, documented) and host names (a
 // resolver that is not there can take seconds to say so).
-const VALUES = ['a', 'a/b', 'a/#', '+/x', '#', '0', '1', '2', '3', '-1', '5', '31', '311', 'mqttv5', 'mqttv31', 'x y', '99999', 'abc',
+const VALUES: Array<string | Buffer> = ['a', 'a/b', 'a/#', '+/x', '#', '0', '1', '2', '3', '-1', '5', '31', '311', 'mqttv5', 'mqttv31', 'x y', '99999', 'abc',
   '127.0.0.1', 'mqtt://127.0.0.1:1/t', 'mqtt://u:p@127.0.0.1:1/t', 'http://x/t', 'mqtt://127.0.0.1:1',
   'connect', 'publish', 'subscribe', 'will', 'disconnect', 'content-type', 'user-property', 'session-expiry-interval',
-  'message-expiry-interval', 'receive-maximum', 'response-topic', 'bogus', '%t %p', '%X', '@H', '/nonexistent', '-', '--'];
+  'message-expiry-interval', 'receive-maximum', 'response-topic', 'bogus', '%t %p', '%X', '@H', '/nonexistent', '-', '--',
+  // Not UTF-8 as MQTT has it: a control character, a non-character; and bytes that are not UTF-8 at all.
+  'a\u0001', 'a/\ufffe', 'mqtt://127.0.0.1:1/a\u0085', 'mqtt://127.0.0.1:1/a/#', '\u00e9',
+  Buffer.from([0x61, 0xff]), Buffer.from([0x2d, 0x2d, 0xfe]), Buffer.from('mqtt://127.0.0.1:1/\xc0', 'latin1')];
 const COMMON = ['-A', '-c', '-d', '-D', '-h', '-i', '-I', '-k', '-L', '-p', '-P', '-q', '-t', '-u', '-V', '-x', '--help', '--version',
   '--nodelay', '--quiet', '--will-topic', '--will-payload', '--will-qos', '--will-retain', '--bogus', '-Z', '-p1', '-q1', '-rq', '-t-',
   '--property', '--host', '--port', '--qos', '--topic', '--id', '--username', '--pw', '--url', '--keepalive', '--protocol-version'];
@@ -39,9 +42,9 @@ const PUB = ['-f', '-l', '-m', '-M', '-n', '-r', '-s', '--repeat', '--repeat-del
 const SUB = ['-C', '-E', '-F', '-N', '-R', '-T', '-U', '-v', '-W', '--pretty', '--random-filter', '--retain-as-published',
   '--retained-only', '--remove-retained', '--verbose', '--unsubscribe', '--filter-out'];
 
-function line(rnd: () => number, flags: readonly string[]): string[] {
+function line(rnd: () => number, flags: readonly string[]): Array<string | Buffer> {
   const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
-  const words: string[] = [];
+  const words: Array<string | Buffer> = [];
   const n = 1 + Math.floor(rnd() * 8);
   for (let i = 0; i < n; i++) {
     words.push(pick(flags));
@@ -53,9 +56,9 @@ function line(rnd: () => number, flags: readonly string[]): string[] {
   return words;
 }
 
-async function compare(ref: string, ours: string, args: string[]): Promise<void> {
+async function compare(ref: string, ours: string, args: Array<string | Buffer>): Promise<void> {
   const [a, b] = await Promise.all([run(ref, args, { timeoutMs: 10000 }), run(ours, args, { timeoutMs: 10000 })]);
-  const shown = `for: ${args.map((w) => JSON.stringify(w)).join(' ')}`;
+  const shown = `for: ${args.map((w) => (Buffer.isBuffer(w) ? `<${w.toString('hex')}>` : JSON.stringify(w))).join(' ')}`;
   assert.equal(b.code, a.code, `exit status ${shown}\nmosquitto: ${a.stderr}\nours: ${b.stderr}`);
   assert.equal(normalise(b.stderr), normalise(a.stderr), `stderr ${shown}`);
   const help = /\bversion\b|Usage:|usage:/.test(a.stdout.toString());
