@@ -1,5 +1,5 @@
 // What an MQTT v5 broker says it will not take (CONNACK maximum-qos, maximum-packet-size,
-// retain-available): mosquitto_pub and tspub against one broker that limits all three; and
+// retain-available, server-keep-alive): mosquitto_pub and tspub against one broker that limits them; and
 // messages it refuses one by one (PUBACK/PUBREC reason codes), on a broker with an ACL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ let dir: string;
 
 before(async () => {
   if (skip) return;
-  broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false'] });
+  broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false', 'max_keepalive 10'] });
   dir = mkdtempSync(join(tmpdir(), 'tspub-limits-'));
   writeFileSync(join(dir, 'acl'), 'topic readwrite ok/#\n');
   // (startBroker's max_queued_messages 0 makes this broker drop a client whose message it refuses.)
@@ -113,3 +113,16 @@ for (const [name, args, input] of [
     same(ref, ours);
   });
 }
+
+test('the broker\'s server keep alive (10 s) is used, as MQTT v5 requires: PINGREQ while -l waits', { skip, timeout: 30000 }, async () => {
+  // mosquitto_pub 2.0.11 keeps its own 60 s, and the broker disconnects it after 15 s of silence.
+  const { spawn } = await import('node:child_process');
+  const child = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'lim/ka', '-V', '5', '-d', '-l']);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  const done = new Promise<number | null>((resolve) => child.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 11500));
+  child.stdin.end('late\n');
+  assert.equal(await done, 0);
+  assert.match(tidy(Buffer.from(out)), /^Client \(null\) sending CONNECT\nClient auto-ID received CONNACK \(0\)\nClient auto-ID sending PINGREQ\nClient auto-ID received PINGRESP\nClient auto-ID sending PUBLISH \(d0, q0, r0, m1, 'lim\/ka', \.\.\. \(4 bytes\)\)\nClient auto-ID sending DISCONNECT\n$/);
+});
