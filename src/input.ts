@@ -1,11 +1,21 @@
 // Reading standard input as bytes: whole (-s) or line by line as it arrives (-l).
 
 /** All of a stream, binary-safe. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+export async function readAll(stream: NodeJS.ReadableStream, limit = Infinity): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    // More than `limit` bytes: undefined, without holding the rest.
+    if (size > limit) return undefined;
+    parts.push(b);
+  }
   return Buffer.concat(parts);
 }
+
+/** The largest message mosquitto_pub reads from a file or standard input (MQTT's largest packet). */
+export const MAX_MESSAGE_BYTES = 268435455;
 
 /**
  * The lines of a stream as they arrive, split at '\n' only: a '\r' before it stays part of

@@ -5,6 +5,7 @@ import mqttPacket from 'mqtt-packet';
 import { ToolError } from './errors.ts';
 import { REASON_V5, type Session } from './connection.ts';
 import { stderr } from './cli.ts';
+import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
 
 /** libmosquitto's code for a lost connection (MOSQ_ERR_CONN_LOST). */
@@ -12,6 +13,8 @@ export const CONN_LOST_STATUS = 7;
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
 const QOS_NOT_SUPPORTED_STATUS = 24;
 const OVERSIZE_PACKET_STATUS = 25;
+/** libmosquitto's MOSQ_ERR_PAYLOAD_SIZE. */
+const PAYLOAD_SIZE_STATUS = 9;
 
 export class Publisher {
   private inflight = 0;
@@ -76,6 +79,16 @@ export class Publisher {
    * with a message for the QoS and without one for the size.
    */
   private beyondLimits(topic: string, payload: Buffer): ToolError | undefined {
+    if (payload.length > MAX_MESSAGE_BYTES - 70000) {
+      // Near MQTT's largest packet (a remaining length of 268435455): whether the headers fit
+      // too, as MQTT.js's encoder counts. mosquitto_pub traces the PUBLISH, says this, and
+      // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
+      try {
+        mqttPacket.generate({ cmd: 'publish', topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined }, { protocolVersion: this.cfg.protocolVersion });
+      } catch {
+        return new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
+      }
+    }
     const limits = this.session.connack.properties;
     if (limits === undefined) return undefined;
     const lines = this.cfg.mode === 'stdin-line';

@@ -3,7 +3,7 @@
 // and what a subscriber received must be identical.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, truncateSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -298,6 +298,45 @@ test('empty topic: same message as mosquitto_pub, but exit 1 instead of a silent
   assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success although nothing was sent');
   assert.equal(ours.code, 1);
   assert.equal(ours.stderr.toString(), ref.stderr.toString());
+});
+
+// MQTT's largest packet: a remaining length of 268435455 bytes (sparse files, so nothing is written to disk).
+test('-f larger than MQTT\'s largest packet: refused before connecting, as by mosquitto_pub', { skip }, async () => {
+  const file = join(dir, 'too-large');
+  writeFileSync(file, '');
+  truncateSync(file, 268435456);
+  await differential({ args: ['-t', 'w/huge', '-f', file, '-d'] });
+});
+
+test('a message whose packet would be over MQTT\'s largest: mosquitto_pub\'s message, status 9 (mosquitto_pub: 0, nothing sent)', { skip, timeout: 60000 }, async () => {
+  const file = join(dir, 'just-too-large');
+  // Topic 'w/h' (2 + 3 bytes) and a 268435451-byte payload: 268435456 bytes, one too many.
+  writeFileSync(file, '');
+  truncateSync(file, 268435451);
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/h', '-f', file, '-d'];
+  coll.reset();
+  const ref = await run(MOSQUITTO_PUB!, args, { env, timeoutMs: 50000 });
+  const ours = await run(bin('tspub'), args, { env, timeoutMs: 50000 });
+  assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'neither sent it');
+  assert.equal(ref.code, 0);
+  assert.equal(ours.code, 9);
+  assert.equal(ours.stderr.toString(), 'Error: Message payload is too large.\n');
+  assert.equal(ours.stderr.toString(), ref.stderr.toString());
+  // mosquitto_pub traces the PUBLISH it then does not send; tspub does not.
+  const unsent = "Client (null) sending PUBLISH (d0, q0, r0, m1, 'w/h', ... (268435451 bytes))\n";
+  assert.ok(ref.stdout.toString().includes(unsent));
+  assert.equal(ours.stdout.toString(), ref.stdout.toString().replace(unsent, ''));
+});
+
+test('-s with more than MQTT\'s largest packet on stdin: mosquitto_pub\'s message, status 1 (mosquitto_pub crashes)', { skip, timeout: 60000 }, async () => {
+  const input = Buffer.alloc(268435456);
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/huge', '-s'];
+  const ref = await run(MOSQUITTO_PUB!, args, { env, input, timeoutMs: 50000 });
+  const ours = await run(bin('tspub'), args, { env, input, timeoutMs: 50000 });
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stderr.toString(), 'Error: Message length must be less than 268435455 bytes.\n\nError loading input from stdin.\n');
+  assert.equal(ours.stderr.toString(), ref.stderr.toString());
+  assert.notEqual(ref.code, 0);
 });
 
 test('-D user-property value not UTF-8: refused (mosquitto_pub sends it and the broker hangs up)', { skip }, async () => {
