@@ -31,7 +31,9 @@ export class Publisher {
     private readonly cfg: ClientConfig,
   ) {
     // Message ids are 16 bits: never more in flight than there are ids.
-    this.window = Math.min(cfg.maxInflight, 65535);
+    // An MQTT v5 broker may allow fewer messages in flight (receive-maximum in CONNACK):
+    // no more than that are sent unacknowledged, as by libmosquitto.
+    this.window = Math.min(cfg.maxInflight, session.connack.properties?.receiveMaximum ?? 65535, 65535);
     session.client.on('close', () => this.lost());
     session.client.on('error', () => this.lost());
   }

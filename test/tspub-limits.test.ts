@@ -1,5 +1,5 @@
 // What an MQTT v5 broker says it will not take (CONNACK maximum-qos, maximum-packet-size,
-// retain-available, server-keep-alive): mosquitto_pub and tspub against one broker that limits them; and
+// retain-available, server-keep-alive, receive-maximum): mosquitto_pub and tspub against one broker that limits them; and
 // messages it refuses one by one (PUBACK/PUBREC reason codes), on a broker with an ACL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ let dir: string;
 
 before(async () => {
   if (skip) return;
-  broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false', 'max_keepalive 10'] });
+  broker = await startBroker({ extra: ['max_qos 1', 'max_packet_size 200', 'retain_available false', 'max_keepalive 10', 'max_inflight_messages 2'] });
   dir = mkdtempSync(join(tmpdir(), 'tspub-limits-'));
   writeFileSync(join(dir, 'acl'), 'topic readwrite ok/#\n');
   // (startBroker's max_queued_messages 0 makes this broker drop a client whose message it refuses.)
@@ -125,4 +125,27 @@ test('the broker\'s server keep alive (10 s) is used, as MQTT v5 requires: PINGR
   child.stdin.end('late\n');
   assert.equal(await done, 0);
   assert.match(tidy(Buffer.from(out)), /^Client \(null\) sending CONNECT\nClient auto-ID received CONNACK \(0\)\nClient auto-ID sending PINGREQ\nClient auto-ID received PINGRESP\nClient auto-ID sending PUBLISH \(d0, q0, r0, m1, 'lim\/ka', \.\.\. \(4 bytes\)\)\nClient auto-ID sending DISCONNECT\n$/);
+});
+
+/** The most messages a -d trace shows sent and not yet acknowledged at once. */
+function mostInFlight(trace: string): number {
+  let now = 0;
+  let most = 0;
+  for (const line of trace.split('\n')) {
+    if (/sending PUBLISH \(d0, q[12]/.test(line)) most = Math.max(most, ++now);
+    if (/received (PUBACK|PUBCOMP)/.test(line)) now--;
+  }
+  return most;
+}
+
+test('tspub = mosquitto_pub: no more in flight than the broker\'s receive maximum (2), whatever -M says', { skip }, async () => {
+  const lines = Array.from({ length: 30 }, (_, i) => `m${i}`).join('\n') + '\n';
+  // (QoS 1: the broker's maximum QoS.)
+  const [ref, ours] = await both(['-l', '-q', '1', '-M', '20'], lines);
+  assert.equal(ref.code, 0);
+  assert.equal(mostInFlight(ref.stdout.toString()), 2);
+  assert.equal(mostInFlight(ours.stdout.toString()), 2);
+  assert.equal(ours.code, 0);
+  const sorted = (b: Buffer) => tidy(b).split('\n').sort().join('\n');
+  assert.equal(sorted(ours.stdout), sorted(ref.stdout));
 });
