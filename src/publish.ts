@@ -134,6 +134,14 @@ export class Publisher {
     // With a topic alias (-D publish topic-alias N), mosquitto_pub names the topic in its
     // first message only; the rest carry the alias alone (traced as '(null)').
     const named = this.aliased ? '' : topic;
+    const alias = this.cfg.protocolVersion === 5 ? (this.cfg.properties.publish?.topicAlias as number | undefined) : undefined;
+    const aliases = this.session.connack.properties?.topicAliasMaximum ?? 0;
+    if (alias !== undefined && alias > aliases) {
+      // MQTT.js will not send it (and, at QoS 1 and 2, would never call back); mosquitto_pub
+      // sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
+      await this.finish();
+      throw new ToolError(`Error: Topic alias ${alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`, 4);
+    }
     const refused = this.beyondLimits(named, payload);
     if (refused) return this.refuse(refused);
     if (this.cfg.protocolVersion === 5 && this.cfg.properties.publish?.topicAlias !== undefined) this.aliased = true;
@@ -141,7 +149,11 @@ export class Publisher {
     if (this.cfg.qos === 0) {
       await new Promise<void>((resolve, reject) => {
         client.publish(named, payload, this.options(), (err) => {
-          if (err) { this.lost(); reject(this.failure); } else { this.sent++; resolve(); }
+          if (!err) { this.sent++; resolve(); return; }
+          // MQTT.js refusing the packet while connected is no lost connection.
+          if (client.connected && !this.failure) this.failure = new ToolError(`Error: ${err.message}.\n`);
+          else this.lost();
+          reject(this.failure);
         });
       });
       return;

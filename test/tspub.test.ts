@@ -339,6 +339,22 @@ test('-s with more than MQTT\'s largest packet on stdin: mosquitto_pub\'s messag
   assert.notEqual(ref.code, 0);
 });
 
+test('-D publish topic-alias above the broker\'s maximum: refused before sending, status 4 (mosquitto_pub sends it to be dropped: 4, or 0 at QoS 0)', { skip, timeout: 30000 }, async () => {
+  for (const qos of ['0', '1']) {
+    const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/alias', '-m', 'x', '-D', 'publish', 'topic-alias', '11', '-q', qos, '-d'];
+    coll.reset();
+    const ref = await run(MOSQUITTO_PUB!, args, { env, timeoutMs: 10000 });
+    const ours = await run(bin('tspub'), args, { env, timeoutMs: 10000 });
+    assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'nothing delivered by either');
+    // At QoS 0 mosquitto_pub is gone before the broker's DISCONNECT comes: status 0, message lost.
+    assert.equal(ref.code, qos === '0' ? 0 : 4);
+    if (qos === '1') assert.match(tidy(ref.stdout), /Received DISCONNECT \(148\)/);
+    assert.equal(ours.code, 4, `QoS ${qos}`);
+    assert.equal(ours.stderr.toString(), "Error: Topic alias 11 is above the broker's maximum of 10; nothing was sent.\n");
+    assert.equal(tidy(ours.stdout), 'Client (null) sending CONNECT\nClient auto-ID received CONNACK (0)\nClient auto-ID sending DISCONNECT\n');
+  }
+});
+
 test('-D user-property value not UTF-8: refused (mosquitto_pub sends it and the broker hangs up)', { skip }, async () => {
   const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/bytes', '-m', 'x', '-D', 'publish', 'user-property', 'k', X(0xff), '-q', '1'];
   const ref = await run(MOSQUITTO_PUB!, args, { env });
