@@ -133,10 +133,20 @@ const fail1 = (text: string): never => {
 };
 /** mosquitto refuses the second of -i and -I as soon as it meets it. */
 const idAndPrefix = () => fail('Error: -i and -I argument cannot be used together.');
-/** A topic or filter must be UTF-8 as MQTT has it; checked before anything else about it. */
-const utf8 = (flag: string, v: string) => {
+/**
+ * A topic to publish to (`kind` 'publish', 'will') or a filter ('subscription', 'filter',
+ * 'unsubscribe') as `flag` gave it, checked as mosquitto does: UTF-8 as MQTT has it first,
+ * then the wildcards.
+ */
+function checkedTopic(flag: string, v: string, kind: string): string {
   if (!isMqttUtf8(v)) fail(`Error: Malformed UTF-8 in ${flag} argument.`);
-};
+  if (kind === 'publish' || kind === 'will') {
+    if (!checkPublishTopic(v)) fail1(`Error: Invalid ${kind} topic '${v}', does it contain '+' or '#'?`);
+  } else if (!checkSubscribeTopic(v)) {
+    fail1(`Error: Invalid ${kind} topic '${v}', are all '+' and '#' wildcards correct?`);
+  }
+  return v;
+}
 const missing = (flag: string, what: string) => `Error: ${flag} argument given but no ${what} specified.\n\n`;
 
 /** C's atof(): the longest leading decimal number, 0 if none. */
@@ -191,14 +201,8 @@ function applyUrl(cfg: ClientConfig, url: string): void {
 
 /** The topic of -t or -L: to publish to, or one more to subscribe to, checked as mosquitto does. */
 function addTopic(c: ClientConfig, v: string, flag: string): void {
-  utf8(flag, v);
-  if (c.tool === 'pub') {
-    if (!checkPublishTopic(v)) fail1(`Error: Invalid publish topic '${v}', does it contain '+' or '#'?`);
-    c.topic = v;
-  } else {
-    if (!checkSubscribeTopic(v)) fail1(`Error: Invalid subscription topic '${v}', are all '+' and '#' wildcards correct?`);
-    c.topics.push(v);
-  }
+  if (c.tool === 'pub') c.topic = checkedTopic(flag, v, 'publish');
+  else c.topics.push(checkedTopic(flag, v, 'subscription'));
 }
 
 const BOTH: readonly Tool[] = ['pub', 'sub'];
@@ -365,11 +369,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-T', '--filter-out'], tools: SUB, takes: 'word', missing: missing('-T', 'topic filter'),
     help: ['filter', 'do not print messages whose topic matches this filter (may repeat)'],
-    apply: (c, v) => {
-      utf8('-T', v);
-      if (!checkSubscribeTopic(v)) fail1(`Error: Invalid filter topic '${v}', are all '+' and '#' wildcards correct?`);
-      c.filterOut.push(v);
-    },
+    apply: (c, v) => { c.filterOut.push(checkedTopic('-T', v, 'filter')); },
   },
   {
     flags: ['-u', '--username'], tools: BOTH, takes: 'word', missing: missing('-u', 'username'),
@@ -379,11 +379,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-U', '--unsubscribe'], tools: SUB, takes: 'word', missing: missing('-U', 'unsubscribe topic'),
     help: ['topic', 'unsubscribe from this topic after connecting (may repeat)'],
-    apply: (c, v) => {
-      utf8('-U', v);
-      if (!checkSubscribeTopic(v)) fail1(`Error: Invalid unsubscribe topic '${v}', are all '+' and '#' wildcards correct?`);
-      c.unsubscribe.push(v);
-    },
+    apply: (c, v) => { c.unsubscribe.push(checkedTopic('-U', v, 'unsubscribe')); },
   },
   {
     flags: ['-v', '--verbose'], tools: SUB,
@@ -509,11 +505,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['--will-topic'], tools: BOTH, takes: 'word', missing: missing('--will-topic', 'will topic'),
     help: ['topic', 'topic of the will the broker publishes if the client vanishes'],
-    apply: (c, v) => {
-      utf8('--will-topic', v);
-      if (!checkPublishTopic(v)) fail1(`Error: Invalid will topic '${v}', does it contain '+' or '#'?`);
-      c.will.topic = v;
-    },
+    apply: (c, v) => { c.will.topic = checkedTopic('--will-topic', v, 'will'); },
   },
 ];
 

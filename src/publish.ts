@@ -86,7 +86,7 @@ export class Publisher {
       // too, as MQTT.js's encoder counts. mosquitto_pub traces the PUBLISH, says this, and
       // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
       try {
-        mqttPacket.generate({ cmd: 'publish', topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined }, { protocolVersion: this.cfg.protocolVersion });
+        this.encode(topic, payload);
       } catch {
         return new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
       }
@@ -100,14 +100,19 @@ export class Publisher {
         : new ToolError('Error: Message QoS not supported on broker, try a lower QoS.\n', QOS_NOT_SUPPORTED_STATUS);
     }
     if (limits.maximumPacketSize !== undefined) {
-      const packet = { cmd: 'publish' as const, topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined };
       // libmosquitto leaves the first byte (the packet type) out of the count, and so does
       // the mosquitto broker: a packet one byte over passes both, and here too.
-      if (mqttPacket.generate(packet, { protocolVersion: 5 }).length - 1 > limits.maximumPacketSize) {
+      if (this.encode(topic, payload).length - 1 > limits.maximumPacketSize) {
         return new ToolError('Error: Packet larger than supported by the server.\n', OVERSIZE_PACKET_STATUS);
       }
     }
     return undefined;
+  }
+
+  /** The PUBLISH packet as MQTT.js's encoder writes it (it throws when no packet can hold it). */
+  private encode(topic: string, payload: Buffer): Buffer {
+    const packet = { cmd: 'publish' as const, topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined };
+    return mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion });
   }
 
   /**
@@ -136,7 +141,7 @@ export class Publisher {
     const named = this.aliased ? '' : topic;
     const alias = this.cfg.protocolVersion === 5 ? (this.cfg.properties.publish?.topicAlias as number | undefined) : undefined;
     const aliases = this.session.connack.properties?.topicAliasMaximum ?? 0;
-    if (alias !== undefined && alias > aliases) {
+    if (!this.aliased && alias !== undefined && alias > aliases) {
       // MQTT.js will not send it (and, at QoS 1 and 2, would never call back); mosquitto_pub
       // sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
       await this.finish();
@@ -144,7 +149,7 @@ export class Publisher {
     }
     const refused = this.beyondLimits(named, payload);
     if (refused) return this.refuse(refused);
-    if (this.cfg.protocolVersion === 5 && this.cfg.properties.publish?.topicAlias !== undefined) this.aliased = true;
+    if (alias !== undefined) this.aliased = true;
     const client = this.session.client;
     if (this.cfg.qos === 0) {
       await new Promise<void>((resolve, reject) => {

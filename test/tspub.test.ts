@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
-import { run, bin, normalise, type RunResult } from './helpers/run.ts';
+import { argBytes as X, run, bin, normalise, type RunResult } from './helpers/run.ts';
 import { collect, retainedOn, type Collector, type Received } from './helpers/collector.ts';
 
 const skip = needMosquitto;
@@ -90,8 +90,6 @@ async function differential(c: Case) {
   if (c.retained) assert.deepEqual(ours.ret, ref.ret, 'retained message');
 }
 
-/** An argument's bytes: strings as UTF-8, numbers as single bytes. */
-const X = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.of(p) : Buffer.from(p, 'utf8'))));
 
 const CASES: Record<string, Case> = {
   // Each QoS, traced.

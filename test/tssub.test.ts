@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
-import { run, bin, normalise, withBytes } from './helpers/run.ts';
+import { argBytes as X, run, bin, normalise, withBytes } from './helpers/run.ts';
 
 const skip = needMosquitto;
 // The broker logs each subscription, so a case knows when to start feeding.
@@ -290,8 +290,6 @@ function files(c: Case): Case {
 }
 
 // Arguments that are not UTF-8, or not UTF-8 as MQTT has it: bytes kept, or refused as mosquitto does.
-/** An argument's bytes: strings as UTF-8, numbers as single bytes. */
-const X = (...parts: Array<string | number>) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.of(p) : Buffer.from(p, 'utf8'))));
 Object.assign(CASES, {
   '-t not UTF-8': { args: ['-t', X('a', 0xff)] },
   '-t with a control character, after a good one': { args: ['-t', 'a', '-t', 'b\u0080'] },

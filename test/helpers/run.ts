@@ -20,6 +20,10 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** An argument's bytes, UTF-8 or not: strings as UTF-8, numbers as single bytes. */
+export const argBytes = (...parts: Array<string | number>): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.of(p) : Buffer.from(p, 'utf8'))));
+
 /**
  * Node passes arguments as UTF-8 strings only: when an argument is a Buffer (bytes that need
  * not be UTF-8), the command goes through bash with every byte $'\xNN'-quoted.
