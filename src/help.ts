@@ -1,5 +1,6 @@
 // --help texts, made from the option table so they can never list a flag that is not there.
-import { CLIENT_OPTIONS, type OptionSpec, type Tool } from './options.ts';
+import type { OptionSpec } from './option-parser.ts';
+import { CLIENT_OPTIONS, type Tool } from './options.ts';
 
 const SYNOPSIS: Record<Tool, string> = {
   pub: `tspub publishes MQTT messages to one topic and exits; a drop-in mosquitto_pub.
