@@ -6,8 +6,20 @@ import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { ToolError } from './errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
-import type { ClientConfig } from './options.ts';
+import { brokerPort, type ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
+import { ConnectError, lostError, socketError } from './transport/errors.ts';
+import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type Prepared } from './transport/index.ts';
+
+export { ConnectError };
+
+/** Clients whose connection is up (CONNECT on its way or answered). */
+const upClients = new WeakSet<MqttClientType>();
+
+/** Whether this client's connection got as far as being up (TCP connected, tunnel made...). */
+export function transportIsUp(client: MqttClientType): boolean {
+  return upClients.has(client);
+}
 
 // mqtt/lib/client is CommonJS with a default export; bundlers and tsx disagree on the shape.
 const MqttClient: typeof MqttClientType =
@@ -54,22 +66,6 @@ export function clientIdFor(cfg: ClientConfig, pid = process.pid): string {
   }
   return '';
 }
-
-/** strerror() texts for the socket errors a user can meet. */
-const STRERROR: Record<string, string> = {
-  ECONNREFUSED: 'Connection refused',
-  ECONNRESET: 'Connection reset by peer',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EADDRINUSE: 'Address already in use',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EINVAL: 'Invalid argument',
-  ENETUNREACH: 'Network is unreachable',
-  EHOSTUNREACH: 'No route to host',
-  ETIMEDOUT: 'Connection timed out',
-  EPIPE: 'Broken pipe',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-};
 
 /** mosquitto_connack_string() for MQTT 3.1/3.1.1 return codes. */
 const CONNACK_V3: Record<number, string> = {
@@ -123,33 +119,6 @@ export const REASON_V5: Record<number, string> = {
   162: 'Wildcard Subscriptions not supported',
 };
 
-/** How the connection attempt failed, as mosquitto words it. */
-export class ConnectError extends ToolError {
-  constructor(
-    text: string,
-    status: number,
-    /** The broker answered CONNACK with a refusal (rather than the socket failing). */
-    readonly refused: boolean,
-    /** The connection was made, then lost before CONNACK (libmosquitto retries these). */
-    readonly lost: boolean = false,
-  ) {
-    super(text, status);
-  }
-}
-
-function socketError(err: NodeJS.ErrnoException): ConnectError {
-  const code = err.code ?? '';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
-    return new ConnectError('Unable to connect (Lookup error.).\n', 1, false);
-  }
-  return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
-}
-
-function lostError(): ConnectError {
-  // MOSQ_ERR_CONN_LOST, the status mosquitto_pub leaves with when the broker hangs up before CONNACK.
-  return new ConnectError('Error: The connection was lost.\n', 7, false, true);
-}
-
 export interface Session {
   client: MqttClient;
   ids: SequentialIds;
@@ -167,6 +136,8 @@ export interface ConnectOptions {
   ids?: SequentialIds;
   /** Answer a refused CONNACK with DISCONNECT, as mosquitto_sub does (mosquitto_pub does not). */
   disconnectOnRefusal?: boolean;
+  /** Called when the connection is up and CONNECT goes out. */
+  onTransportUp?: () => void;
   /** Called with the client before CONNECT is sent, for hooks that must be in place early. */
   setup?: (client: MqttClient) => void;
 }
@@ -268,14 +239,16 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     // MQTT v3 has no password without a user name (v5 does); a user name is UTF-8.
     return Promise.reject(new ToolError('Error: Problem setting username and/or password.\n'));
   }
-  // A host name that is empty or not UTF-8 (kept bytes, see words.ts) resolves to nothing.
-  if (cfg.host === '' || !isWellFormed(cfg.host) || !isWellFormed(cfg.bindAddress ?? '')) {
-    return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
+  try {
+    // Then the TLS options, as mosquitto's clients hand them to libmosquitto.
+    checkTlsOptions(cfg);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const port = cfg.port ?? 1883;
-  if (port === 0) {
-    // libmosquitto takes port 0 to mean a unix socket named by the host, which is not there.
-    return Promise.reject(new ConnectError('Error: No such file or directory\n', 1, false));
+  const port = brokerPort(cfg);
+  // A host name that is empty or not UTF-8 (kept bytes, see words.ts) resolves to nothing.
+  if ((port !== 0 && cfg.host === '') || !isWellFormed(cfg.host) || !isWellFormed(cfg.bindAddress ?? '')) {
+    return Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false));
   }
   if (cfg.protocolVersion !== 5 && cfg.properties.connect) {
     // "-D connect ... -V 311": libmosquitto refuses to put properties in a v3 CONNECT.
@@ -292,32 +265,44 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
         () => Promise.reject(new ConnectError('Unable to connect (Lookup error.).\n', 1, false)),
       );
   }
+  if (needsPreparing(cfg)) {
+    // TLS and WebSocket are loaded now; a SOCKS tunnel comes first: CONNECT goes out once
+    // the proxy has made it.
+    return prepareTransport(cfg).then(
+      (prepared) => connectOver(cfg, clientId, prepared, options),
+      (e) => {
+        if (e instanceof ConnectError && options.trace) for (const line of e.traceLines) options.trace.write(`${line}\n`);
+        return Promise.reject(e);
+      },
+    );
+  }
+  return connectOver(cfg, clientId, {}, options);
+}
+
+/** Up to the stream: CONNECT, CONNACK and everything mosquitto says about them. */
+function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, options: ConnectOptions): Promise<Session> {
   const ids = options.ids ?? new SequentialIds();
   const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
-  let socketFailure: ConnectError | undefined;
-  let socketConnected = false;
-  /** MQTT.js writes CONNECT before the socket is up; libmosquitto traces it once it is. */
+  let transportFailure: ConnectError | undefined;
+  let transportUp = false;
+  /** MQTT.js writes CONNECT before the connection is up; libmosquitto traces it once it is. */
   let connectTrace: Packet | undefined;
   const client = new MqttClient(() => {
-    const socket = net.connect({ host: cfg.host, port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
-    // MQTT.js feeds the socket to its packet parser with socket.pipe(parser). Node's pipe()
-    // checks whether the destination is process.stdout or process.stderr unless told not to
-    // end it, and that check makes both streams (on a terminal, the tty module too): start-up
-    // time a silent publish would pay for nothing. The parser needs no end: MQTT.js watches
-    // the socket's own 'close'.
-    const pipe = socket.pipe;
-    socket.pipe = <T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }) => pipe.call(socket, dest, { ...opts, end: false }) as T;
-    socket.once('connect', () => {
-      socketConnected = true;
-      if (connectTrace) tracer?.sent(connectTrace);
+    const stream = openTransport(cfg, prepared, {
+      up: () => {
+        transportUp = true;
+        upClients.add(client);
+        if (connectTrace) tracer?.sent(connectTrace);
+        options.onTransportUp?.();
+      },
+      failed: (err) => {
+        if (transportFailure) return;
+        transportFailure = err;
+        // What libmosquitto logs about the failure (OpenSSL's reasons) comes on the trace.
+        if (options.trace) for (const line of err.traceLines) options.trace.write(`${line}\n`);
+      },
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      // An IPv6 bind address for an IPv4 connection: the kernel says EAFNOSUPPORT to
-      // libmosquitto's socket, Node's (made for the bind address) says EINVAL.
-      if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host)) err.code = 'EAFNOSUPPORT';
-      socketFailure ??= socketConnected ? lostError() : socketError(err);
-    });
-    return socket as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
+    return stream as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
   if (cfg.protocolVersion === 5) {
     // A v3 broker answers a v5 CONNECT with "unacceptable protocol version" (1); libmosquitto
@@ -328,7 +313,7 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
   }
   if (tracer) {
     client.on('packetsend', (p) => {
-      if (p.cmd === 'connect' && !socketConnected) connectTrace = p;
+      if (p.cmd === 'connect' && !transportUp) connectTrace = p;
       else tracer.sent(p);
     });
     client.on('packetreceive', (p) => tracer.received(p));
@@ -361,13 +346,13 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
           : `Connection error: ${CONNACK_V3[rc] ?? 'Connection Refused: unknown reason.'}\n`;
         reject(new ConnectError(text, rc, true));
       } else {
-        reject(socketFailure ?? socketError(err as NodeJS.ErrnoException));
+        reject(transportFailure ?? socketError(err as NodeJS.ErrnoException));
       }
       client.end(true);
     };
     const onClose = () => {
       cleanup();
-      reject(socketFailure ?? lostError());
+      reject(transportFailure ?? lostError());
     };
     const onConnect = (connack: IConnackPacket) => {
       cleanup();

@@ -5,23 +5,31 @@ import { CLIENT_OPTIONS, type Tool } from './options.ts';
 const SYNOPSIS: Record<Tool, string> = {
   pub: `tspub publishes MQTT messages to one topic and exits; a drop-in mosquitto_pub.
 
-Usage: tspub {[-h host] [-p port] [-u username] [-P password] -t topic | -L URL}
+Usage: tspub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t topic | -L URL}
              {-f file | -l | -n | -m message | -s}
              [-c] [-k keepalive] [-q qos] [-r] [--repeat N] [--repeat-delay time] [-x session-expiry]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value]
+             [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
+               [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
+             [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
+             [--proxy socks-url] [--ws]
        tspub --help | --version
 `,
   sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.
 
-Usage: tssub {[-h host] [-p port] [-u username] [-P password] -t topic ... | -L URL [-t topic ...]}
+Usage: tssub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t topic ... | -L URL [-t topic ...]}
              [-c] [-k keepalive] [-q qos] [-x session-expiry] [-C msg_count] [-E] [-R]
              [--retained-only] [--remove-retained] [-T filter_out ...] [-U topic ...]
              [-F format] [--pretty] [-W timeout_secs] [--random-filter chance]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value] [--retain-as-published]
+             [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
+               [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
+             [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
+             [--proxy socks-url] [--ws]
        tssub --help | --version
 `,
 };

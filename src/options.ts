@@ -75,6 +75,53 @@ export interface ClientConfig {
   /** MQTT v5 subscription option: keep the retain flag of live messages. */
   retainAsPublished: boolean;
   version: boolean;
+  // transport and security
+  tls: TlsConfig;
+  /** --proxy: a SOCKS5 proxy to reach the broker through. */
+  proxy?: ProxyConfig;
+  /** --ws, -L ws:// or wss://: MQTT over WebSocket (mosquitto 2.1). */
+  websocket: boolean;
+}
+
+/** The TLS and TLS-PSK options, as given. Whether TLS is used at all: tlsWanted(). */
+export interface TlsConfig {
+  cafile?: string;
+  capath?: string;
+  cert?: string;
+  key?: string;
+  keyform?: string;
+  insecure: boolean;
+  version?: string;
+  ciphers?: string;
+  alpn?: string;
+  /** --tls-use-os-certs, or implied by -L mqtts:// and wss://. */
+  useOsCerts: boolean;
+  psk?: string;
+  pskIdentity?: string;
+}
+
+export interface ProxyConfig {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Whether the connection is TLS, as libmosquitto decides it: a CA file or directory, a PSK,
+ * the OS certificates (asked for, or implied by mqtts:// and wss://), or port 8883 given
+ * explicitly with none of these.
+ */
+export function tlsWanted(cfg: ClientConfig): boolean {
+  const t = cfg.tls;
+  return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined || t.useOsCerts || cfg.port === 8883;
+}
+
+/** The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule). */
+export function brokerPort(cfg: ClientConfig): number {
+  if (cfg.port !== undefined) return cfg.port;
+  const t = cfg.tls;
+  return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined ? 8883 : 1883;
 }
 
 function defaults(tool: Tool): ClientConfig {
@@ -107,6 +154,8 @@ function defaults(tool: Tool): ClientConfig {
     pretty: false,
     retainAsPublished: false,
     version: false,
+    tls: { insecure: false, useOsCerts: false },
+    websocket: false,
   };
 }
 
@@ -156,13 +205,18 @@ function qosOf(value: string, message: (n: number) => string, oneNewline = false
 
 /** -L mqtt://[user[:pass]@]host[:port]/topic */
 function applyUrl(cfg: ClientConfig, url: string): void {
-  let rest: string;
-  if (url.startsWith('mqtt://')) rest = url.slice(7);
-  else fail('Error: unsupported URL scheme.');
-  const slash = rest!.indexOf('/');
+  // The scheme sets the port (and TLS, WebSocket); what follows may set the port again.
+  const scheme = /^(mqtts?|wss?):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) fail('Error: unsupported URL scheme.');
+  const rest = url.slice(scheme!.length + 3);
+  const secure = scheme === 'mqtts' || scheme === 'wss';
+  if (secure) cfg.tls.useOsCerts = true;
+  if (scheme!.startsWith('ws')) cfg.websocket = true;
+  const defaultPort = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 }[scheme!]!;
+  const slash = rest.indexOf('/');
   if (slash < 0) fail1('Error: Invalid URL for -L argument specified - topic missing.');
-  let authority = rest!.slice(0, slash);
-  const topic = rest!.slice(slash + 1);
+  let authority = rest.slice(0, slash);
+  const topic = rest.slice(slash + 1);
   const at = authority.lastIndexOf('@');
   if (at >= 0) {
     const cred = authority.slice(0, at);
@@ -181,10 +235,70 @@ function applyUrl(cfg: ClientConfig, url: string): void {
     cfg.port = atol(authority.slice(colon + 1));
   } else {
     cfg.host = authority;
-    cfg.port = 1883;
+    cfg.port = defaultPort;
   }
   if (cfg.host.startsWith('[') && cfg.host.endsWith(']')) cfg.host = cfg.host.slice(1, -1);
   addTopic(cfg, topic, '-L topic');
+}
+
+/**
+ * --proxy socks5h://[user[:password]@]host[:port], read as mosquitto reads it (the same
+ * messages), with two fixes: user and password are percent-decoded as RFC 3986 has it (2.0.11
+ * turns %40 into ':'), and the host may be an IPv6 address in brackets (mosquitto 2.1).
+ */
+function parseProxyUrl(url: string): ProxyConfig {
+  const prefix = 'socks5h://';
+  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${url}\n`);
+  let rest = url.slice(prefix.length);
+  const bad = (): never => { throw new UsageError('Error: Invalid proxy.\n'); };
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    const cred = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    if (cred === '' || rest.includes('@')) bad();
+    const colon = cred.indexOf(':');
+    if (colon === 0) bad();
+    username = percentDecode(colon < 0 ? cred : cred.slice(0, colon));
+    if (colon >= 0) password = percentDecode(cred.slice(colon + 1));
+  }
+  let host: string;
+  let port: string | undefined;
+  const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
+  if (v6) {
+    host = v6[1]!;
+    port = v6[2];
+  } else {
+    const colon = rest.indexOf(':');
+    if (colon === 0 || rest.indexOf(':', colon + 1) >= 0) bad();
+    host = colon < 0 ? rest : rest.slice(0, colon);
+    if (colon >= 0) port = rest.slice(colon + 1);
+  }
+  if (host === '') bad();
+  let portNumber = 1080;
+  if (port !== undefined && port !== '') {
+    portNumber = atol(port);
+    if (portNumber < 1 || portNumber > 65535) throw new UsageError(`Error: Invalid proxy port ${portNumber}\n`);
+  }
+  return { host, port: portNumber, username, password };
+}
+
+/** %XX escapes decoded to their bytes (kept as words.ts keeps raw bytes); a stray % stays. */
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  const bytes: number[] = [];
+  const raw = bytesOf(text);
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw[i] === 0x25 && i + 2 < raw.length ? String.fromCharCode(raw[i + 1]!, raw[i + 2]!) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(raw[i]!);
+    }
+  }
+  return decodeBytes(Buffer.from(bytes));
 }
 
 /** The topic of -t or -L: to publish to, or one more to subscribe to, checked as mosquitto does. */
@@ -287,7 +401,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-L', '--url'], tools: BOTH, takes: 'word', missing: missing('-L', 'URL'),
-    help: ['url', 'mqtt://[user[:password]@]host[:port]/topic'],
+    help: ['url', '{mqtt|mqtts|ws|wss}://[user[:password]@]host[:port]/topic'],
     apply: applyUrl,
   },
   {
@@ -495,6 +609,88 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['topic', 'topic of the will the broker publishes if the client vanishes'],
     apply: (c, v) => { c.will.topic = checkedTopic('--will-topic', v, 'will'); },
   },
+
+  // --- Transport: unix socket, SOCKS proxy, WebSocket -------------------------------------
+  {
+    flags: ['--unix'], tools: BOTH, takes: 'word', missing: missing('--unix', 'socket path'),
+    help: ['path', 'connect through this unix domain socket instead of TCP (replaces -h)'],
+    // libmosquitto's convention: port 0 means the host is a socket path (a later -p undoes it).
+    apply: (c, v) => { c.host = v; c.port = 0; },
+  },
+  {
+    flags: ['--proxy'], tools: BOTH, takes: 'word', missing: missing('--proxy', 'proxy url'),
+    help: ['url', 'reach the broker through a SOCKS5 proxy: socks5h://[user[:password]@]host[:port]'],
+    apply: (c, v) => { c.proxy = parseProxyUrl(v); },
+  },
+  {
+    flags: ['--ws'], tools: BOTH,
+    help: ['', 'MQTT over WebSocket (path /mqtt) instead of plain TCP'],
+    apply: (c) => { c.websocket = true; },
+  },
+
+  // --- TLS ----------------------------------------------------------------------------------
+  {
+    flags: ['--cafile'], tools: BOTH, takes: 'word', missing: missing('--cafile', 'file'),
+    help: ['file', 'trust the CA certificates in this PEM file; turns TLS on (default port 8883)'],
+    apply: (c, v) => { c.tls.cafile = v; },
+  },
+  {
+    flags: ['--capath'], tools: BOTH, takes: 'word', missing: missing('--capath', 'directory'),
+    help: ['dir', 'trust the CA certificates in this OpenSSL hashed directory; turns TLS on'],
+    apply: (c, v) => { c.tls.capath = v; },
+  },
+  {
+    flags: ['--cert'], tools: BOTH, takes: 'word', missing: missing('--cert', 'file'),
+    help: ['file', 'client certificate (PEM) to present, with --key'],
+    apply: (c, v) => { c.tls.cert = v; },
+  },
+  {
+    flags: ['--key'], tools: BOTH, takes: 'word', missing: missing('--key', 'file'),
+    help: ['file', 'private key (PEM) of the client certificate'],
+    apply: (c, v) => { c.tls.key = v; },
+  },
+  {
+    flags: ['--keyform'], tools: BOTH, takes: 'word', missing: missing('--keyform', 'keyform'),
+    help: ['pem', 'form of the --key file: pem (the only one; engines are not supported)'],
+    apply: (c, v) => { c.tls.keyform = v; },
+  },
+  {
+    flags: ['--ciphers'], tools: BOTH, takes: 'word', missing: missing('--ciphers', 'ciphers'),
+    help: ['list', 'OpenSSL cipher list for TLS 1.2 and below'],
+    apply: (c, v) => { c.tls.ciphers = v; },
+  },
+  {
+    flags: ['--insecure'], tools: BOTH,
+    help: ['', 'do not check that the certificate names the host (the chain is still verified)'],
+    apply: (c) => { c.tls.insecure = true; },
+  },
+  {
+    flags: ['--tls-alpn'], tools: BOTH, takes: 'word', missing: missing('--tls-alpn', 'protocol'),
+    help: ['protocol', 'offer this ALPN protocol in the TLS handshake'],
+    apply: (c, v) => { c.tls.alpn = v; },
+  },
+  {
+    flags: ['--tls-use-os-certs'], tools: BOTH,
+    help: ['', 'trust the operating system\'s CA certificates too; turns TLS on'],
+    apply: (c) => { c.tls.useOsCerts = true; },
+  },
+  {
+    flags: ['--tls-version'], tools: BOTH, takes: 'word', missing: missing('--tls-version', 'version'),
+    help: ['version', 'lowest TLS version to accept: tlsv1.3, tlsv1.2 (default) or tlsv1.1'],
+    apply: (c, v) => { c.tls.version = v; },
+  },
+
+  // --- TLS-PSK ------------------------------------------------------------------------------
+  {
+    flags: ['--psk'], tools: BOTH, takes: 'word', missing: missing('--psk', 'key'),
+    help: ['hex-key', 'pre-shared key in hexadecimal (no 0x): TLS-PSK (default port 8883)'],
+    apply: (c, v) => { c.tls.psk = v; },
+  },
+  {
+    flags: ['--psk-identity'], tools: BOTH, takes: 'word', missing: missing('--psk-identity', 'identity'),
+    help: ['identity', 'client identity for TLS-PSK'],
+    apply: (c, v) => { c.tls.pskIdentity = v; },
+  },
 ];
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
@@ -573,6 +769,11 @@ export function checkTopicAndMessage(cfg: ClientConfig): void {
 function checkClientConfig(cfg: ClientConfig): void {
   if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
   if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
+  const t = cfg.tls;
+  if ((t.cert === undefined) !== (t.key === undefined)) fail1('Error: Both certfile and keyfile must be provided if one of them is set.');
+  if (t.keyform !== undefined && t.key === undefined) fail1('Error: If keyform is set, keyfile must be also specified.');
+  if ((t.cafile !== undefined || t.capath !== undefined) && t.psk !== undefined) fail1('Error: Only one of --psk or --cafile/--capath may be used at once.');
+  if (t.psk !== undefined && t.pskIdentity === undefined) fail1('Error: --psk-identity required if --psk used.');
   if (cfg.protocolVersion === 5 && cfg.properties.connect?.sessionExpiryInterval !== undefined
     && (cfg.sessionExpiry ?? (cfg.cleanSession ? 0 : 0xffffffff)) !== 0) {
     // -x (or -c's default of "never") adds its own session-expiry-interval to CONNECT.

@@ -5,7 +5,7 @@
 import { stdout, stderr } from './cli.ts';
 import type { IClientSubscribeOptions } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { connect, ConnectError, SequentialIds, type MqttClient } from './connection.ts';
+import { connect, ConnectError, SequentialIds, transportIsUp, type MqttClient } from './connection.ts';
 import type { ClientConfig } from './options.ts';
 import { topicMatches } from './topic.ts';
 
@@ -148,6 +148,8 @@ export class Subscriber {
       ids: this.ids,
       disconnectOnRefusal: true,
       setup: (client) => { attempt = client; this.setup(client); },
+      // mosquitto_sub sets its alarm once the connection is made and CONNECT is on its way.
+      onTransportUp: () => { if (this.cfg.timeout !== undefined) this.startDeadline(this.cfg.timeout); },
       onPacket: (packet) => this.onPacket(packet),
     }).then(
       (session) => {
@@ -168,12 +170,6 @@ export class Subscriber {
 
   private setup(client: MqttClient): void {
     this.client = client;
-    if (this.cfg.timeout !== undefined && this.deadline === undefined) {
-      // mosquitto_sub sets its alarm once the connection is made and CONNECT is on its way.
-      client.once('packetsend', () => {
-        (client.stream as unknown as import('node:net').Socket).once('connect', () => this.startDeadline(this.cfg.timeout!));
-      });
-    }
     // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
     client.on('error', () => {});
     // MQTT.js's back-pressure hook: no further packet is read until `done` is called.
@@ -186,8 +182,7 @@ export class Subscriber {
     if (this.deadline !== undefined || this.ended) return;
     this.deadline = setTimeout(() => {
       const client = this.client;
-      const socket = client?.stream as unknown as import('node:net').Socket | undefined;
-      if (client && !this.accepted.has(client) && socket && !socket.destroyed && !socket.connecting) {
+      if (client && !this.accepted.has(client) && transportIsUp(client) && !client.stream.destroyed) {
         // Connected but no CONNACK yet: libmosquitto's loop ends with "connection pending"
         // (-1), which mosquitto_sub returns as it is: status 255, without a word.
         this.status = CONNECT_PENDING_STATUS;

@@ -1,0 +1,52 @@
+// How a connection attempt fails, in mosquitto's words and exit statuses: socket errors
+// (strerror), a lost connection, and the failures of the layers above TCP (TLS, the SOCKS
+// proxy, WebSocket), which may carry lines for the -d trace.
+import { ToolError } from '../errors.ts';
+
+/** strerror() texts for the socket errors a user can meet. */
+const STRERROR: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  ENETUNREACH: 'Network is unreachable',
+  EHOSTUNREACH: 'No route to host',
+  ETIMEDOUT: 'Connection timed out',
+  EPIPE: 'Broken pipe',
+  EACCES: 'Permission denied',
+  ENOENT: 'No such file or directory',
+  ENOTSOCK: 'Socket operation on non-socket',
+  ENAMETOOLONG: 'File name too long',
+  EPERM: 'Operation not permitted',
+};
+
+/** How the connection attempt failed, as mosquitto words it. */
+export class ConnectError extends ToolError {
+  constructor(
+    text: string,
+    status: number,
+    /** The broker answered CONNACK with a refusal (rather than the socket failing). */
+    readonly refused: boolean,
+    /** The connection was made, then lost before CONNACK (libmosquitto retries these). */
+    readonly lost: boolean = false,
+    /** Lines libmosquitto logs about the failure (OpenSSL's reasons): shown with -d. */
+    readonly traceLines: readonly string[] = [],
+  ) {
+    super(text, status);
+  }
+}
+
+export function socketError(err: NodeJS.ErrnoException): ConnectError {
+  const code = err.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
+    return new ConnectError('Unable to connect (Lookup error.).\n', 1, false);
+  }
+  return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
+}
+
+export function lostError(): ConnectError {
+  // MOSQ_ERR_CONN_LOST, the status mosquitto_pub leaves with when the broker hangs up before CONNACK.
+  return new ConnectError('Error: The connection was lost.\n', 7, false, true);
+}

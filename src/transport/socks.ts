@@ -1,0 +1,61 @@
+// --proxy: a tunnel to the broker through a SOCKS5 proxy, with libmosquitto's answers to
+// what the proxy says. The TCP connection to the proxy is ours (so its errors are the usual
+// socket errors); the `socks` package speaks the SOCKS5 negotiation over it. socks5h: the
+// broker's host name goes to the proxy unresolved.
+import * as net from 'node:net';
+import { SocksClient } from 'socks';
+import type { ProxyConfig } from '../options.ts';
+import { ConnectError, lostError, socketError } from './errors.ts';
+
+const refused = (text: string, status: number) => new ConnectError(text, status, false);
+const AUTH = refused('Error: Authorisation failed.\n', 11);
+const NO_CONN = refused('Error: The client is not currently connected.\n', 4);
+const PROXY = refused('Error: Proxy error.\n', 16);
+const INVAL = refused('Error: Invalid function arguments provided.\n', 3);
+
+/** The proxy's reply codes (RFC 1928), as the socks package names them, to libmosquitto's errors. */
+const REPLIES: Record<string, ConnectError> = {
+  NotAllowed: AUTH,
+  NetworkUnreachable: NO_CONN,
+  HostUnreachable: NO_CONN,
+  ConnectionRefused: NO_CONN,
+  Failure: PROXY,
+  TTLExpired: PROXY,
+  CommandNotSupported: PROXY,
+  AddressNotSupported: PROXY,
+};
+
+/**
+ * Asks the proxy, over `socket` (connected to it), for a connection to host:port. Resolves
+ * with the same socket, now a tunnel to the broker; rejects with libmosquitto's error.
+ */
+export async function socksTunnel(socket: net.Socket, proxy: ProxyConfig, host: string, port: number): Promise<net.Socket> {
+  try {
+    const { socket: tunnel } = await SocksClient.createConnection({
+      proxy: {
+        host: proxy.host,
+        port: proxy.port,
+        type: 5,
+        // A user without a password logs in with an empty one (mosquitto_pub 2.0.11 crashes).
+        ...(proxy.username !== undefined ? { userId: proxy.username, password: proxy.password ?? '' } : {}),
+      },
+      command: 'connect',
+      destination: { host, port },
+      existing_socket: socket,
+      timeout: 0x7fffffff,
+    });
+    return tunnel;
+  } catch (e) {
+    throw refusal(e as Error);
+  }
+}
+
+function refusal(err: Error): ConnectError {
+  const message = err.message;
+  const rejected = /rejected connection - (\w+)/.exec(message);
+  if (rejected) return REPLIES[rejected[1]!] ?? INVAL;
+  if (/Authentication failed|no accepted authentication type/i.test(message)) return AUTH;
+  if (/Socket closed/i.test(message)) return lostError();
+  if (/invalid|timed out/i.test(message)) return PROXY;
+  return socketError(err);
+}
