@@ -249,39 +249,78 @@ function applyUrl(cfg: ClientConfig, url: string): void {
 function parseProxyUrl(url: string): ProxyConfig {
   const prefix = 'socks5h://';
   if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${url}\n`);
-  let rest = url.slice(prefix.length);
-  const bad = (): never => { throw new UsageError('Error: Invalid proxy.\n'); };
+  const rest = url.slice(prefix.length);
+  // Malformed in a way mosquitto does not name: only the usage hint.
+  const malformed = (): never => { throw new UsageError(''); };
   let username: string | undefined;
   let password: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    const cred = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    if (cred === '' || rest.includes('@')) bad();
-    const colon = cred.indexOf(':');
-    if (colon === 0) bad();
-    username = percentDecode(colon < 0 ? cred : cred.slice(0, colon));
-    if (colon >= 0) password = percentDecode(cred.slice(colon + 1));
-  }
-  let host: string;
+  let host: string | undefined;
   let port: string | undefined;
-  const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
+  const v6 = /^(?:([^@[]+)@)?\[([0-9A-Fa-f:.]+)\](?::([^:]*))?$/.exec(rest);
   if (v6) {
-    host = v6[1]!;
-    port = v6[2];
+    // An IPv6 proxy in brackets (mosquitto 2.1; 2.0.11 cannot take one).
+    if (v6[1] !== undefined) {
+      const colon = v6[1].indexOf(':');
+      username = colon < 0 ? v6[1] : v6[1].slice(0, colon);
+      if (colon >= 0) password = v6[1].slice(colon + 1);
+      if (username === '' || password === '') malformed();
+    }
+    host = v6[2]!;
+    port = v6[3] || undefined;
   } else {
-    const colon = rest.indexOf(':');
-    if (colon === 0 || rest.indexOf(':', colon + 1) >= 0) bad();
-    host = colon < 0 ? rest : rest.slice(0, colon);
-    if (colon >= 0) port = rest.slice(colon + 1);
+    // [user[:password]@]host[:port], read one character at a time as mosquitto reads it.
+    let start = 0;
+    let haveAuth = false;
+    let userOrHost: string | undefined;
+    let i = 0;
+    for (; i < rest.length; i++) {
+      const c = rest[i];
+      if (c === ':') {
+        if (i === start) malformed();
+        if (haveAuth) {
+          if (host !== undefined) malformed();
+          host = rest.slice(start, i);
+          start = i + 1;
+        } else if (userOrHost === undefined) {
+          userOrHost = rest.slice(start, i);
+          start = i + 1;
+        }
+      } else if (c === '@') {
+        if (i === start) malformed();
+        haveAuth = true;
+        if (userOrHost !== undefined) {
+          username = userOrHost;
+          userOrHost = undefined;
+          password = rest.slice(start, i);
+        } else {
+          if (username !== undefined) malformed();
+          username = rest.slice(start, i);
+        }
+        start = i + 1;
+      }
+    }
+    if (i > start) {
+      const last = rest.slice(start, i);
+      if (host !== undefined) port = last;
+      else if (userOrHost !== undefined) {
+        host = userOrHost;
+        port = last;
+      } else host = last;
+    }
   }
-  if (host === '') bad();
+  if (host === undefined) throw new UsageError('Error: Invalid proxy.\n');
   let portNumber = 1080;
-  if (port !== undefined && port !== '') {
+  if (port !== undefined) {
     portNumber = atol(port);
     if (portNumber < 1 || portNumber > 65535) throw new UsageError(`Error: Invalid proxy port ${portNumber}\n`);
   }
-  return { host, port: portNumber, username, password };
+  return {
+    host,
+    port: portNumber,
+    // Percent-decoded as RFC 3986 has it (2.0.11 turns %40 into ':').
+    username: username === undefined ? undefined : percentDecode(username),
+    password: password === undefined ? undefined : percentDecode(password),
+  };
 }
 
 /** %XX escapes decoded to their bytes (kept as words.ts keeps raw bytes); a stray % stays. */
