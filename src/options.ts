@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargsParser from 'yargs-parser';
 import { UsageError } from './errors.ts';
-import { createFormatter, FormatError } from './format.ts';
+import { createFormatter, FormatError } from './format/index.ts';
 import { addProperty, atol, checkPropertySets, valueCount, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
 import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
