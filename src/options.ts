@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
-import { createFormatter, FormatError } from './format.ts';
+import { createFormatter, FormatError } from './format/index.ts';
 import { MissingArgument, parseWithTable, type OptionSpec, type ParsedArgs } from './option-parser.ts';
 import { addProperty, atol, checkPropertySets, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';

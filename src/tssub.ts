@@ -1,6 +1,6 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
-import { createFormatter } from './format.ts';
+import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { parseClientArgs } from './options.ts';
 import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';

@@ -1,4 +1,4 @@
-// Unit tests for src/format.ts (tssub output formatting).
+// Unit tests for src/format/ (tssub output formatting).
 //
 // Every `expected` value in ROWS below was captured from a real mosquitto_sub 2.0.11
 // (against a local mosquitto 2.0.11 broker): the same message was received by
@@ -14,7 +14,7 @@ process.env.TZ = 'UTC';
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFormatter, FormatError, now, type FormatOptions, type Timestamp } from '../src/format.ts';
+import { createFormatter, FormatError, now, type FormatOptions, type Timestamp } from '../src/format/index.ts';
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 

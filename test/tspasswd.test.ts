@@ -170,9 +170,30 @@ const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version'])
   ? false
   : 'needs root and setpriv to run both tools as an unprivileged user';
 
+/**
+ * This build's tspasswd where user nobody can run it: its launcher and bundle copied into
+ * `dir`, since the checkout may be where nobody cannot read (under /root, in a 0700
+ * directory). Modes are set, not copied: a checkout made under umask 077 has 0600 files.
+ */
+function tspasswdForNobody(dir: string): string {
+  const top = join(dir, 'tool');
+  for (const sub of ['', 'bin', 'dist']) {
+    fs.mkdirSync(join(top, sub), { recursive: true });
+    fs.chmodSync(join(top, sub), 0o755);
+  }
+  const files = ['bin/tspasswd', 'bin/launch.cjs', 'bin/package.json', 'dist/tspasswd.cjs', 'dist/tspasswd.cjs.v8cache'];
+  for (const f of files) {
+    if (f.endsWith('.v8cache') && !fs.existsSync(join(ROOT, f))) continue;
+    fs.copyFileSync(join(ROOT, f), join(top, f));
+    fs.chmodSync(join(top, f), f === 'bin/tspasswd' ? 0o755 : 0o644);
+  }
+  return join(top, 'bin', 'tspasswd');
+}
+
 test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNobody }, async () => {
   await inTempDir(async (dir) => {
     fs.chmodSync(dir, 0o777);
+    const tspasswd = tspasswdForNobody(dir);
     const ro = join(dir, 'ro');
     const unread = join(dir, 'unread');
     fs.writeFileSync(ro, `${A}\n`);
@@ -181,18 +202,18 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
     fs.chmodSync(unread, 0o600);
     const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
     for (const args of [['-b', ro, 'u', 'p'], ['-c', '-b', ro, 'u', 'p'], ['-U', unread], ['-D', unread, 'a']]) {
-      const [theirs, ours] = await Promise.all([PASSWD, TSPASSWD].map((tool) => run('setpriv', [...nobody, tool, ...args])));
+      const [theirs, ours] = await Promise.all([PASSWD, tspasswd].map((tool) => run('setpriv', [...nobody, tool, ...args])));
       assert.deepEqual([ours.code, ours.stderr.toString()], [theirs.code, theirs.stderr.toString()], args.join(' '));
       assert.match(ours.stderr.toString(), /Permission denied\.\n$/);
     }
-    const verify = await run('setpriv', [...nobody, TSPASSWD, '--verify', '-b', unread, 'a', 'pa']);
+    const verify = await run('setpriv', [...nobody, tspasswd, '--verify', '-b', unread, 'a', 'pa']);
     assert.deepEqual([verify.code, verify.stderr.toString()], [1, `Error: Unable to open password file ${unread}. Permission denied.\n`]);
     // A directory we may not write in: the file cannot be replaced safely, so it is left alone.
     fs.mkdirSync(join(dir, 'sub'));
     fs.chmodSync(join(dir, 'sub'), 0o755);
     fs.writeFileSync(join(dir, 'sub', 'w'), `${A}\n`);
     fs.chmodSync(join(dir, 'sub', 'w'), 0o666);
-    const r = await run('setpriv', [...nobody, TSPASSWD, '-b', join(dir, 'sub', 'w'), 'u', 'p']);
+    const r = await run('setpriv', [...nobody, tspasswd, '-b', join(dir, 'sub', 'w'), 'u', 'p']);
     assert.equal(r.code, 1);
     assert.match(r.stderr.toString(), /^Error: Unable to create a file in the directory of .*\/sub\/w: Permission denied\. .*the file was not changed\.\n$/);
     assert.equal(fs.readFileSync(join(dir, 'sub', 'w'), 'utf8'), `${A}\n`);

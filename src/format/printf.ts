@@ -1,0 +1,322 @@
+/**
+ * The -F engine: a format string compiled once into a list of small closures that append
+ * a message's fields to the output buffer, with mosquitto_sub's printf-like field handling.
+ */
+import { bytesOf } from '../words.ts';
+import { HEX_LOWER, Out, SP, ZERO } from './out.ts';
+import { createTimeCache, IsoTime, strftimeConst, strftimeConv } from './strftime.ts';
+import { eachUserProp, numProp, type Op, type Props } from './message.ts';
+import { jsonOp } from './message-json.ts';
+
+/**
+ * Thrown by createFormatter for a -F string that mosquitto_sub rejects at start-up.
+ * The message is mosquitto's exact first stderr line, e.g.
+ * "Error: Invalid format specifier 'z'." (mosquitto then prints an empty line and
+ * "Use 'mosquitto_sub --help' to see usage." and exits with status 1).
+ */
+export class FormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+const HEX_UPPER = '0123456789ABCDEF';
+const HEX_PAIRS_L = new Uint16Array(256);
+const HEX_PAIRS_U = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  // high byte: first hex digit, low byte: second one
+  HEX_PAIRS_L[i] = (HEX_LOWER.charCodeAt(i >> 4) << 8) | HEX_LOWER.charCodeAt(i & 15);
+  HEX_PAIRS_U[i] = (HEX_UPPER.charCodeAt(i >> 4) << 8) | HEX_UPPER.charCodeAt(i & 15);
+}
+
+interface Spec {
+  left: boolean;
+  zero: boolean;
+  width: number; // 0 = none
+  prec: number; // -1 = none
+}
+
+/** Append an integer like printf("%[-][0]<w>d"). */
+function writeInt(o: Out, n: number, sp: Spec): void {
+  const s = String(n);
+  const pad = sp.width - s.length;
+  if (pad > 0 && !sp.left) o.fill(sp.zero ? ZERO : SP, pad);
+  o.ascii(s);
+  if (pad > 0 && sp.left) o.fill(SP, pad);
+}
+
+/** Append bytes like printf("%[-]<w>.<p>s") (zero flag ignored). */
+function writeStrField(o: Out, b: Uint8Array, sp: Spec): void {
+  let n = b.length;
+  if (sp.prec >= 0 && n > sp.prec) n = sp.prec;
+  const pad = sp.width - n;
+  if (pad > 0 && !sp.left) o.fill(SP, pad);
+  o.bytes(b, 0, n);
+  if (pad > 0 && sp.left) o.fill(SP, pad);
+}
+
+function writeStrFieldS(o: Out, s: string, sp: Spec): void {
+  if (sp.width === 0 && sp.prec < 0) o.utf8(s);
+  else writeStrField(o, Buffer.from(s, 'utf8'), sp);
+}
+
+/** %p / %x / %X with mosquitto_sub's field handling. */
+function writePayloadField(o: Out, p: Buffer, sp: Spec, hex: Uint16Array | null): void {
+  const len = p.length;
+  let n = len; // bytes to print
+  let pad: number;
+  if (sp.width > 0) {
+    if (n > sp.width) n = sp.width;
+    if (hex) {
+      n = n >> 1;
+      pad = sp.width - 2 * n;
+    } else {
+      pad = sp.width - n;
+    }
+  } else {
+    // no width: right alignment pads nothing, left alignment appends one blank per payload byte
+    pad = sp.left ? len : 0;
+  }
+  if (pad > 0 && !sp.left) o.fill(sp.zero ? ZERO : SP, pad);
+  if (hex) {
+    o.ensure(2 * n);
+    const b = o.buf;
+    let q = o.pos;
+    for (let i = 0; i < n; i++) {
+      const h = hex[p[i]];
+      b[q++] = h >> 8;
+      b[q++] = h & 0xff;
+    }
+    o.pos = q;
+  } else {
+    o.bytes(p, 0, n);
+  }
+  if (pad > 0 && sp.left) o.fill(SP, pad);
+}
+
+/** Compile a -F string (FormatError for one mosquitto_sub rejects). */
+export function compile(
+  fmt: string,
+  o: Out,
+  pretty: boolean,
+  onError: (line: string) => void,
+): { ops: Op[]; needsTime: boolean } {
+  const ops: Op[] = [];
+  let lit = '';
+  let needsTime = false;
+  const tmOf = createTimeCache();
+
+  const flush = () => {
+    if (lit === '') return;
+    const b = bytesOf(lit);
+    lit = '';
+    if (b.length === 1) {
+      const c = b[0];
+      ops.push(() => o.byte(c));
+    } else {
+      ops.push(() => o.bytes(b));
+    }
+  };
+  const push = (op: Op) => {
+    flush();
+    ops.push(op);
+  };
+
+  // Topic bytes are needed for widths; topics repeat, so keep the last one.
+  let lastTopic = '';
+  let lastTopicBuf: Buffer = Buffer.alloc(0);
+  const topicBytes = (t: string): Buffer => {
+    if (t !== lastTopic) {
+      lastTopic = t;
+      lastTopicBuf = Buffer.from(t, 'utf8');
+    }
+    return lastTopicBuf;
+  };
+
+  // ISO 8601 "YYYY-MM-DDTHH:MM:SS" and "+hhmm" of a second, cached
+  const iso = new IsoTime(tmOf);
+
+  const len = fmt.length;
+  for (let i = 0; i < len; i++) {
+    const ch = fmt[i];
+    if (ch === '%') {
+      if (i + 1 >= len) throw new FormatError('Error: Incomplete format specifier.');
+      i++;
+      const sp: Spec = { left: false, zero: false, width: 0, prec: -1 };
+      if (fmt[i] === '-') {
+        sp.left = true;
+        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+      }
+      if (fmt[i] === '0') {
+        sp.zero = true;
+        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+      }
+      while (fmt[i] >= '0' && fmt[i] <= '9') {
+        sp.width = sp.width * 10 + (fmt.charCodeAt(i) - 0x30);
+        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+      }
+      if (fmt[i] === '.') {
+        sp.prec = 0;
+        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+        while (fmt[i] >= '0' && fmt[i] <= '9') {
+          sp.prec = sp.prec * 10 + (fmt.charCodeAt(i) - 0x30);
+          if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+        }
+      }
+      if (sp.left) sp.zero = false;
+      const conv = fmt[i];
+      switch (conv) {
+        case '%':
+          lit += '%';
+          break;
+        case 'A':
+        case 'E':
+        case 'F':
+        case 'S': {
+          const name = conv === 'A' ? 'topicAlias' : conv === 'E' ? 'messageExpiryInterval' : conv === 'F' ? 'payloadFormatIndicator' : 'subscriptionIdentifier';
+          push((c) => {
+            const v = numProp(c.msg.properties?.[name as keyof Props]);
+            if (v !== undefined) writeInt(o, v, sp);
+            else o.fill(sp.zero ? ZERO : SP, sp.width); // absent: just the padding
+          });
+          break;
+        }
+        case 'C':
+          push((c) => {
+            const v = c.msg.properties?.contentType;
+            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), sp);
+            else o.fill(SP, sp.width); // absent: blank padding
+          });
+          break;
+        case 'R':
+          push((c) => {
+            const v = c.msg.properties?.responseTopic;
+            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), sp); // absent: nothing at all
+          });
+          break;
+        case 'D':
+          push((c) => {
+            const v = c.msg.properties?.correlationData;
+            if (v !== undefined && v !== null) {
+              if (typeof v === 'string') o.utf8(v);
+              else o.bytes(v as Uint8Array);
+            }
+          });
+          break;
+        case 'P':
+          push((c) => {
+            let first = true;
+            eachUserProp(c.msg.properties?.userProperties, (k, v) => {
+              if (!first) o.byte(SP);
+              first = false;
+              o.utf8(k);
+              o.byte(0x3a);
+              o.utf8(v);
+            });
+          });
+          break;
+        case 'I':
+          needsTime = true;
+          push((c) => {
+            iso.at(c.ts.sec);
+            if (sp.width === 0 && sp.prec < 0) {
+              o.ascii(iso.date);
+              o.ascii(iso.zone);
+            } else {
+              writeStrField(o, Buffer.from(iso.date + iso.zone, 'latin1'), sp);
+            }
+          });
+          break;
+        case 'j':
+        case 'J':
+          needsTime = true;
+          push(jsonOp(o, conv === 'J', pretty, iso, onError));
+          break;
+        case 'l':
+          push((c) => writeInt(o, c.payload.length, sp));
+          break;
+        case 'm':
+          push((c) => writeInt(o, c.msg.messageId ?? 0, sp));
+          break;
+        case 'p':
+          if (sp.width === 0 && !sp.left) push((c) => o.bytes(c.payload));
+          else push((c) => writePayloadField(o, c.payload, sp, null));
+          break;
+        case 'x':
+        case 'X': {
+          const table = conv === 'x' ? HEX_PAIRS_L : HEX_PAIRS_U;
+          push((c) => writePayloadField(o, c.payload, sp, table));
+          break;
+        }
+        case 'q':
+          push((c) => o.byte(0x30 + c.msg.qos));
+          break;
+        case 'r':
+          push((c) => o.byte(c.msg.retain ? 0x31 : 0x30));
+          break;
+        case 't':
+          if (sp.width === 0 && sp.prec < 0) push((c) => o.utf8(c.msg.topic));
+          else push((c) => writeStrField(o, topicBytes(c.msg.topic), sp));
+          break;
+        case 'U':
+          needsTime = true;
+          push((c) => {
+            o.ascii(String(c.ts.sec));
+            o.byte(0x2e);
+            o.digits(c.ts.nsec, 9);
+          });
+          break;
+        default:
+          // (mosquitto prints only the first byte of a multi-byte character here)
+          throw new FormatError(`Error: Invalid format specifier '${String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
+      }
+    } else if (ch === '@') {
+      if (i + 1 >= len) throw new FormatError('Error: Incomplete format specifier.');
+      const c2 = fmt[++i];
+      if (c2 === '@') {
+        lit += '@';
+      } else if (c2 === 'N') {
+        needsTime = true;
+        push((c) => o.digits(c.ts.nsec, 9));
+      } else {
+        const constant = strftimeConst(c2);
+        if (constant !== null) {
+          lit += constant;
+        } else {
+          const conv = strftimeConv(c2);
+          needsTime = true;
+          let lastT = NaN;
+          let lastB: Buffer = Buffer.alloc(0);
+          push((c) => {
+            const t = c.ts.sec;
+            if (t !== lastT) {
+              lastB = Buffer.from(conv(tmOf(t)), 'utf8');
+              lastT = t;
+            }
+            o.bytes(lastB);
+          });
+        }
+      }
+    } else if (ch === '\\') {
+      if (i + 1 >= len) throw new FormatError('Error: Incomplete escape specifier.');
+      const c2 = fmt[++i];
+      switch (c2) {
+        case '\\': lit += '\\'; break;
+        case '0': lit += '\0'; break;
+        case 'a': lit += '\x07'; break;
+        case 'e': lit += '\x1b'; break;
+        case 'n': lit += '\n'; break;
+        case 'r': lit += '\r'; break;
+        case 't': lit += '\t'; break;
+        case 'v': lit += '\v'; break;
+        default:
+          throw new FormatError(`Error: Invalid escape specifier '${String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
+      }
+    } else {
+      lit += ch;
+    }
+  }
+  flush();
+  return { ops, needsTime };
+}
