@@ -13,13 +13,6 @@ import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type 
 
 export { ConnectError };
 
-/** Clients whose connection is up (CONNECT on its way or answered). */
-const upClients = new WeakSet<MqttClientType>();
-
-/** Whether this client's connection got as far as being up (TCP connected, tunnel made...). */
-export function transportIsUp(client: MqttClientType): boolean {
-  return upClients.has(client);
-}
 
 // mqtt/lib/client is CommonJS with a default export; bundlers and tsx disagree on the shape.
 const MqttClient: typeof MqttClientType =
@@ -138,6 +131,8 @@ export interface ConnectOptions {
   disconnectOnRefusal?: boolean;
   /** Called when the connection is up and CONNECT goes out. */
   onTransportUp?: () => void;
+  /** Called when the TCP (or unix) connection is made, to the broker or to the proxy. */
+  onConnected?: () => void;
   /** Called with the client before CONNECT is sent, for hooks that must be in place early. */
   setup?: (client: MqttClient) => void;
 }
@@ -268,7 +263,7 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
   if (needsPreparing(cfg)) {
     // TLS and WebSocket are loaded now; a SOCKS tunnel comes first: CONNECT goes out once
     // the proxy has made it.
-    return prepareTransport(cfg).then(
+    return prepareTransport(cfg, options.onConnected).then(
       (prepared) => connectOver(cfg, clientId, prepared, options),
       (e) => {
         if (e instanceof ConnectError && options.trace) for (const line of e.traceLines) options.trace.write(`${line}\n`);
@@ -289,9 +284,9 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   let connectTrace: Packet | undefined;
   const client = new MqttClient(() => {
     const stream = openTransport(cfg, prepared, {
+      connected: options.onConnected,
       up: () => {
         transportUp = true;
-        upClients.add(client);
         if (connectTrace) tracer?.sent(connectTrace);
         options.onTransportUp?.();
       },

@@ -5,7 +5,7 @@
 import { stdout, stderr } from './cli.ts';
 import type { IClientSubscribeOptions } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { connect, ConnectError, SequentialIds, transportIsUp, type MqttClient } from './connection.ts';
+import { connect, ConnectError, SequentialIds, type MqttClient } from './connection.ts';
 import type { ClientConfig } from './options.ts';
 import { topicMatches } from './topic.ts';
 
@@ -81,6 +81,8 @@ export class Subscriber {
   private client: MqttClient | undefined;
   /** Clients whose CONNACK accepted us. */
   private readonly accepted = new WeakSet<MqttClient>();
+  /** Whether any CONNACK accepted us yet (mosquitto_sub's connack_received). */
+  private everAccepted = false;
   /** The client whose CONNACK accepted us; only its end leads to a reconnection. */
   private live: MqttClient | undefined;
   /** The id to reconnect with (the broker's choice, if it made one). */
@@ -148,8 +150,9 @@ export class Subscriber {
       ids: this.ids,
       disconnectOnRefusal: true,
       setup: (client) => { attempt = client; this.setup(client); },
-      // mosquitto_sub sets its alarm once the connection is made and CONNECT is on its way.
-      onTransportUp: () => { if (this.cfg.timeout !== undefined) this.startDeadline(this.cfg.timeout); },
+      // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
+      // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.
+      onConnected: () => { if (this.cfg.timeout !== undefined) this.startDeadline(this.cfg.timeout); },
       onPacket: (packet) => this.onPacket(packet),
     }).then(
       (session) => {
@@ -181,10 +184,9 @@ export class Subscriber {
   private startDeadline(seconds: number): void {
     if (this.deadline !== undefined || this.ended) return;
     this.deadline = setTimeout(() => {
-      const client = this.client;
-      if (client && !this.accepted.has(client) && transportIsUp(client) && !client.stream.destroyed) {
-        // Connected but no CONNACK yet: libmosquitto's loop ends with "connection pending"
-        // (-1), which mosquitto_sub returns as it is: status 255, without a word.
+      if (!this.everAccepted) {
+        // No CONNACK yet, ever (connected and waiting, or trying again, through a proxy
+        // too): mosquitto_sub's alarm leaves with exit(-1), status 255, without a word.
         this.status = CONNECT_PENDING_STATUS;
         this.finish();
         return;
@@ -226,6 +228,7 @@ export class Subscriber {
     const client = this.client!;
     this.live = client;
     this.accepted.add(client);
+    this.everAccepted = true;
     if (assignedId) this.clientId = assignedId;
     client.on('close', () => this.closed(client));
     // Subscribe before any packet after CONNACK is handled, as mosquitto_sub does from its

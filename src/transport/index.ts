@@ -11,6 +11,8 @@ import type { TlsSetup } from './tls.ts';
 export { checkTlsOptions } from './tls-options.ts';
 
 export interface TransportHooks {
+  /** The TCP (or unix) connection is made: to the broker, or to the proxy. */
+  connected?(): void;
   /** The connection is up: CONNECT is on its way (libmosquitto traces it at this point). */
   up(): void;
   /** The connection failed, before or after it was up, with mosquitto's words for it. */
@@ -43,7 +45,7 @@ function baseSocket(cfg: ClientConfig, port: number): net.Socket {
  * Opens the SOCKS5 tunnel when --proxy is given: it has to be in place before MQTT.js writes
  * its first byte. Rejects with libmosquitto's error for the proxy's answer.
  */
-export async function prepareTransport(cfg: ClientConfig): Promise<Prepared> {
+export async function prepareTransport(cfg: ClientConfig, connected?: () => void): Promise<Prepared> {
   const prepared: Prepared = {};
   if (tlsWanted(cfg)) prepared.tls = await import('./tls.ts');
   if (cfg.websocket) prepared.ws = await import('ws');
@@ -54,6 +56,7 @@ export async function prepareTransport(cfg: ClientConfig): Promise<Prepared> {
     socket.once('error', (e: NodeJS.ErrnoException) => reject(socketError(e)));
   });
   socket.removeAllListeners('error');
+  connected?.();
   const { socksTunnel } = await import('./socks.ts');
   prepared.tunnel = await socksTunnel(socket, cfg.proxy, cfg.host, brokerPort(cfg));
   return prepared;
@@ -90,7 +93,14 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     fail(connected ? lostError() : socketError(err));
   });
   let connected = !base.connecting;
-  base.once('connect', () => { connected = true; });
+  if (!connected) {
+    base.once('connect', () => {
+      connected = true;
+      hooks.connected?.();
+    });
+  } else if (!prepared.tunnel) {
+    process.nextTick(() => hooks.connected?.());
+  }
 
   // TLS: set up (files, ciphers) once the connection is there, as libmosquitto does.
   let setup: TlsSetup | undefined;
@@ -118,9 +128,11 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     const secure = prepared.tls!.connect({ ...setup.options, socket: base });
     let handshaken = false;
     secure.once('secureConnect', () => { handshaken = true; });
-    // After the handshake (a TLS 1.3 broker refuses a client certificate only then) the
-    // connection is simply lost, as libmosquitto sees it. Socket errors reach `base` first.
-    secure.on('error', (err: NodeJS.ErrnoException) => fail(handshaken ? lostError() : prepared.tls!.handshakeFailure(err, setup!.hostFailed())));
+    // Socket errors reach `base` first; TLS's own come here.
+    secure.on('error', (err: NodeJS.ErrnoException) => {
+      const layer = prepared.tls!;
+      fail(handshaken ? layer.lostAfterHandshake(err) : layer.handshakeFailure(err, setup!.hostFailed()));
+    });
     stream = secure;
   }
   if (cfg.websocket) {

@@ -7,9 +7,10 @@ import { SocksClient } from 'socks';
 import type { ProxyConfig } from '../options.ts';
 import { ConnectError, lostError, socketError } from './errors.ts';
 
-const refused = (text: string, status: number) => new ConnectError(text, status, false);
+const refused = (text: string, status: number, retry = false) => new ConnectError(text, status, false, retry);
 const AUTH = refused('Error: Authorisation failed.\n', 11);
-const NO_CONN = refused('Error: The client is not currently connected.\n', 4);
+// The proxy could not reach the broker: libmosquitto's reconnecting loop (tssub) tries again.
+const NO_CONN = refused('Error: The client is not currently connected.\n', 4, true);
 const PROXY = refused('Error: Proxy error.\n', 16);
 const INVAL = refused('Error: Invalid function arguments provided.\n', 3);
 

@@ -255,6 +255,15 @@ const VERIFY_CODES = new Set([
  * A failed TLS handshake as libmosquitto reports it: -d lines with OpenSSL's reasons, then
  * "Error: A TLS error occurred." (status 8).
  */
+/**
+ * A TLS error after the handshake (a TLS 1.3 broker refuses a client certificate only then):
+ * the connection was lost, as libmosquitto sees it, with OpenSSL's reason on the -d trace.
+ */
+export function lostAfterHandshake(err: Error & { code?: string }): ConnectError {
+  const line = opensslLine(err);
+  return new ConnectError('Error: The connection was lost.\n', 7, false, true, line ? [line] : []);
+}
+
 /** tls.connect, for the transport (which does not load node:tls itself). */
 export const connect = tls.connect;
 
