@@ -248,7 +248,8 @@ function applyUrl(cfg: ClientConfig, url: string): void {
  */
 function parseProxyUrl(url: string): ProxyConfig {
   const prefix = 'socks5h://';
-  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${url}\n`);
+  // mosquitto's message repeats the URL; the password in it is starred out (never shown).
+  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${url.replace(/^([^/]*\/\/[^:@/]*):[^@/]*@/, '$1:*****@')}\n`);
   const rest = url.slice(prefix.length);
   // Malformed in a way mosquitto does not name: only the usage hint.
   const malformed = (): never => { throw new UsageError(''); };

@@ -7,7 +7,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function which(cmd: string): string | null {
+/** Where a command is installed, or null. */
+export function which(cmd: string): string | null {
   for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
     if (existsSync(join(dir, cmd))) return join(dir, cmd);
   }
@@ -39,7 +40,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+/** Waits until something accepts connections on 127.0.0.1:port (`name` started it; `dead`
+ * tells when it has exited, so waiting stops early). */
+export async function waitForPort(port: number, deadlineMs: number, name = 'mosquitto', dead: () => boolean = () => false): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -48,7 +51,8 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > end) throw new Error(`mosquitto did not listen on ${port}`);
+    if (dead()) throw new Error(`${name} exited`);
+    if (Date.now() > end) throw new Error(`${name} did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
