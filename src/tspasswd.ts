@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { runTool, stdout, stderr } from './cli.ts';
 import { ToolError } from './errors.ts';
+import { terminalLine } from './terminal.ts';
 import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
   resolvePasswordPath, strerror, type PasswordPath,
@@ -215,7 +216,10 @@ async function stdinLine(): Promise<Buffer | null> {
   if (stdin.isTTY) {
     stdin.setRawMode(true);
     try {
-      return await terminalLine();
+      return await terminalLine(nextChunk, () => {
+        process.stdin.setRawMode(false);
+        stdout().write('\n');
+      });
     } finally {
       stdin.setRawMode(false);
     }
@@ -241,40 +245,6 @@ function stripEol(line: Buffer): Buffer {
   let end = line.length;
   while (end > 0 && (line[end - 1] === 0x0a || line[end - 1] === 0x0d)) end--;
   return line.subarray(0, end);
-}
-
-/** A line typed with echo off: Enter ends it, Backspace and Ctrl-U edit it, Ctrl-C quits. */
-async function terminalLine(): Promise<Buffer | null> {
-  const typed: number[] = [];
-  for (;;) {
-    const chunk = await nextChunk();
-    if (!chunk) return typed.length ? Buffer.from(typed) : null;
-    for (const byte of chunk) {
-      switch (byte) {
-        case 0x0d:
-        case 0x0a:
-          return Buffer.from(typed);
-        case 0x7f:
-        case 0x08:
-          // One character, however many UTF-8 bytes it took.
-          while (typed.length && (typed.pop()! & 0xc0) === 0x80);
-          break;
-        case 0x15:
-          typed.length = 0;
-          break;
-        case 0x04:
-          if (typed.length === 0) return null;
-          return Buffer.from(typed);
-        case 0x03:
-          process.stdin.setRawMode(false);
-          stdout().write('\n');
-          process.kill(process.pid, 'SIGINT');
-          return new Promise<never>(() => {});
-        default:
-          typed.push(byte);
-      }
-    }
-  }
 }
 
 runTool({ name: 'tspasswd', help: passwdHelp }, main);

@@ -18,6 +18,7 @@ import { makeCerts, needOpenssl, startPskBroker, startTlsBroker, startUnixBroker
 import { needMicrosocks, startSocks, type Socks } from './helpers/socks.ts';
 import { bin, normalise, run, type RunResult } from './helpers/run.ts';
 import { collect, type Collector, type Received } from './helpers/collector.ts';
+import { needPty, onTerminal } from './helpers/pty.ts';
 
 const skip = needMosquitto || needOpenssl || needMicrosocks;
 if (skip) process.stderr.write(`# SKIPPING transport tests: ${skip}\n`);
@@ -295,4 +296,27 @@ test('no password, key or PSK in -d output or error messages', { skip }, async (
     assert.ok(all.length > 0, `${tool} printed something to check`);
     for (const s of [...secrets, keyText]) assert.ok(!all.includes(s), `${tool} ${args.join(' ')} printed a secret: ${s}`);
   }
+});
+
+test('an encrypted --key: its pass phrase is asked on the terminal, as mosquitto_pub asks', { skip: skip || needPty }, async () => {
+  const args = [...ca(), '--cert', certs.clientCert, '--key', certs.clientKeyEncrypted, ...at('require'), '-t', 'tls/enc', '-m', 'x', '-q', '1', '-d'];
+  const command = (tool: string) => [tool, ...args].map((a) => `'${a}'`).join(' ');
+  for (const answer of [certs.clientKeyPassphrase, 'wrong']) {
+    const theirs = await onTerminal([`${answer}\r`], command(MOSQUITTO_PUB!), 'pass phrase:');
+    const ours = await onTerminal([`${answer}\r`], command(bin('tspub')), 'pass phrase:');
+    // OpenSSL in mosquitto lists every error on its queue for a wrong pass phrase; Node's
+    // OpenSSL gives the first.
+    const first = (out: string) => out.replace(/(OpenSSL Error\[0\][^\n]*\n)(OpenSSL Error\[\d+\][^\n]*\n)+/, '$1');
+    assert.equal(first(ours.out), first(theirs.out), `answer ${answer}`);
+    assert.equal(ours.status, theirs.status);
+    assert.ok(!ours.out.includes(answer), 'the pass phrase was echoed');
+  }
+});
+
+test('an encrypted --key without a terminal: the key cannot be loaded (status 1)', { skip }, async () => {
+  // setsid: no controlling terminal, even when the tests are run from one.
+  const r = await run('setsid', ['-w', bin('tspub'), ...ca(), '--cert', certs.clientCert, '--key', certs.clientKeyEncrypted, ...at('require'), '-t', 't', '-m', 'x', '-d'], { env });
+  assert.equal(r.stderr.toString(), 'Unable to connect (A TLS error occurred.).\n');
+  assert.match(r.stdout.toString(), /^Error: Unable to load client key file ".*"\.\nOpenSSL Error\[0\]: /);
+  assert.equal(r.code, 1);
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { bin, normalise, run, ROOT, type RunResult } from './helpers/run.ts';
 import { MOSQUITTO_PASSWD, MOSQUITTO_SUB, needMosquitto, startBroker } from './helpers/broker.ts';
 import { hashPassword, verifyPassword } from '../src/passwd/hash.ts';
+import { needPty, onTerminal } from './helpers/pty.ts';
 
 const TSPASSWD = bin('tspasswd');
 const PASSWD = MOSQUITTO_PASSWD ?? 'mosquitto_passwd';
@@ -426,41 +427,9 @@ test('--verify: exit 0 when the password matches, 1 when not, for $7$, $6$ and $
 });
 
 // ---------------------------------------------------------------------------------------
-// The prompt on a real terminal
+// The prompt on a real terminal (test/helpers/pty.ts)
 
-const PTY = `
-import os, pty, sys, select, json, time, base64
-answers = json.loads(sys.argv[1]); argv = sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b''; sent = 0; end = time.time() + 15
-while time.time() < end:
-    if sent < len(answers) and out.count(b'assword: ') > sent:
-        time.sleep(0.05)
-        os.write(fd, answers[sent].encode()); sent += 1
-    r, _, _ = select.select([fd], [], [], 0.05)
-    if r:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        out += data
-_, status = os.waitpid(pid, 0)
-print(json.dumps({'out': base64.b64encode(out).decode(), 'status': os.waitstatus_to_exitcode(status)}))
-`;
-
-const python = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
-
-async function onTerminal(answers: string[], command: string): Promise<{ out: string; status: number }> {
-  const r = await run('python3', ['-c', PTY, JSON.stringify(answers), 'sh', '-c', command], { timeoutMs: 20000 });
-  const { out, status } = JSON.parse(r.stdout.toString());
-  return { out: Buffer.from(out, 'base64').toString('latin1'), status };
-}
-
-test('on a terminal the password is asked twice with echo off, and echo is back afterwards', { skip: !python && 'python3 with pty is needed' }, async () => {
+test('on a terminal the password is asked twice with echo off, and echo is back afterwards', { skip: needPty }, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     const t = await onTerminal(['Tr0ub4dor&3\r', 'Tr0ub4dor&3\r'], `"${TSPASSWD}" -c "${f}" u; echo "exit=$?"; stty -a`);
@@ -487,7 +456,7 @@ test('on a terminal the password is asked twice with echo off, and echo is back 
   });
 });
 
-test('mosquitto_passwd prints the same on a terminal', { skip: (needMosquitto || (!python && 'python3 with pty is needed')) as string | false }, async () => {
+test('mosquitto_passwd prints the same on a terminal', { skip: needMosquitto || needPty }, async () => {
   await inTempDir(async (dir) => {
     const theirs = await onTerminal(['s3cret\r', 's3cret\r'], `"${PASSWD}" -c "${join(dir, 'a')}" u`);
     const ours = await onTerminal(['s3cret\r', 's3cret\r'], `"${TSPASSWD}" -c "${join(dir, 'b')}" u`);

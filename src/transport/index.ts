@@ -23,6 +23,8 @@ export interface TransportHooks {
  * layers above TCP (loaded only when used: start-up). */
 export interface Prepared {
   tunnel?: net.Socket;
+  /** The pass phrase of an encrypted --key, asked on the terminal. */
+  passphrase?: Buffer;
   tls?: typeof import('./tls.ts');
   ws?: typeof import('ws');
 }
@@ -47,7 +49,14 @@ function baseSocket(cfg: ClientConfig, port: number): net.Socket {
  */
 export async function prepareTransport(cfg: ClientConfig, connected?: () => void): Promise<Prepared> {
   const prepared: Prepared = {};
-  if (tlsWanted(cfg)) prepared.tls = await import('./tls.ts');
+  if (tlsWanted(cfg)) {
+    prepared.tls = await import('./tls.ts');
+    if (prepared.tls.keyIsEncrypted(cfg)) {
+      // OpenSSL asks on the controlling terminal, whatever stdin is; no terminal, no key.
+      const { askTerminal } = await import('../terminal.ts');
+      prepared.passphrase = (await askTerminal('Enter PEM pass phrase:')) ?? undefined;
+    }
+  }
   if (cfg.websocket) prepared.ws = await import('ws');
   if (!cfg.proxy) return prepared;
   const socket = baseSocket(cfg, brokerPort(cfg));
@@ -106,7 +115,7 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   let setup: TlsSetup | undefined;
   let setupError: ConnectError | undefined;
   try {
-    setup = prepared.tls?.tlsSetup(cfg);
+    setup = prepared.tls?.tlsSetup(cfg, prepared.passphrase);
   } catch (e) {
     if (!(e instanceof ConnectError)) throw e;
     setupError = e;

@@ -84,6 +84,16 @@ function pemCertificates(path: string): string[] | undefined {
   return found && found.length > 0 ? found.map((c) => c.replace(/TRUSTED /g, '')) : undefined;
 }
 
+/** Whether the --key file is an encrypted PEM key (its pass phrase is asked for). */
+export function keyIsEncrypted(cfg: ClientConfig): boolean {
+  if (cfg.tls.key === undefined || cfg.tls.cert === undefined) return false;
+  try {
+    return /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(readFileSync(bytesOf(cfg.tls.key), 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
 /** OpenSSL's own error line, as ERR_error_string() prints it under OpenSSL 3. */
 export function opensslLine(err: Error & { code?: string }, index = 0): string | undefined {
   const m = /error:([0-9A-Fa-f]{8}):([^:]*):[^:]*:([^:\n]*)/.exec(err.message);
@@ -155,7 +165,7 @@ export interface TlsSetup {
  * Loads what the TLS connection needs, at connect time. Returns undefined when the
  * connection is not TLS; throws a TlsFailure where libmosquitto's context set-up fails.
  */
-export function tlsSetup(cfg: ClientConfig): TlsSetup | undefined {
+export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | undefined {
   if (!tlsWanted(cfg)) return undefined;
   const t = cfg.tls;
   const options: tls.ConnectionOptions = { rejectUnauthorized: true };
@@ -185,19 +195,21 @@ export function tlsSetup(cfg: ClientConfig): TlsSetup | undefined {
     } catch (e) {
       throw setupFailure([`Error: Unable to load client certificate "${t.cert}".`, ...reasons(e)]);
     }
+    const pass = passphrase?.toString('utf8');
     try {
       key = readFileSync(bytesOf(t.key));
-      tls.createSecureContext({ key });
+      tls.createSecureContext({ key, passphrase: pass });
     } catch (e) {
       throw setupFailure([`Error: Unable to load client key file "${t.key}".`, ...reasons(e)]);
     }
     try {
-      tls.createSecureContext({ cert, key });
+      tls.createSecureContext({ cert, key, passphrase: pass });
     } catch (e) {
       throw setupFailure(['Error: Client certificate/key are inconsistent.', ...reasons(e)]);
     }
     options.cert = cert;
     options.key = key;
+    if (pass !== undefined) options.passphrase = pass;
   }
   // Ciphers: --ciphers is OpenSSL's list for TLS 1.2 and below; TLS 1.3 keeps its suites.
   let ciphers: string | undefined;

@@ -1,0 +1,38 @@
+// Runs a command on a pseudo-terminal (python3's pty module) and answers its prompts: each
+// time the output shows the prompt once more, the next answer is typed.
+import { spawnSync } from 'node:child_process';
+import { run } from './run.ts';
+
+const PTY = `
+import os, pty, sys, select, json, time, base64
+answers = json.loads(sys.argv[1]); marker = sys.argv[2].encode(); argv = sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b''; sent = 0; end = time.time() + 15
+while time.time() < end:
+    if sent < len(answers) and out.count(marker) > sent:
+        time.sleep(0.05)
+        os.write(fd, answers[sent].encode()); sent += 1
+    r, _, _ = select.select([fd], [], [], 0.05)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'out': base64.b64encode(out).decode(), 'status': os.waitstatus_to_exitcode(status)}))
+`;
+
+/** Whether python3 with its pty module is here (the skip reason otherwise). */
+export const needPty: string | false = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0 ? false : 'python3 with pty is needed';
+
+/** Runs `sh -c command` on a terminal; `answers` are typed after each `prompt` shown. */
+export async function onTerminal(answers: string[], command: string, prompt = 'assword: '): Promise<{ out: string; status: number }> {
+  const r = await run('python3', ['-c', PTY, JSON.stringify(answers), prompt, 'sh', '-c', command], { timeoutMs: 20000 });
+  const { out, status } = JSON.parse(r.stdout.toString());
+  return { out: Buffer.from(out, 'base64').toString('latin1'), status };
+}
