@@ -18,17 +18,19 @@ export function need(cmds) {
   }
 }
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
 }
 
-export async function startBroker() {
+/** A private mosquitto on an ephemeral 127.0.0.1 port; `extra` lines follow its listener
+ * (e.g. TLS settings for it, or another `listener`). */
+export async function startBroker(extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-bench-'));
   const port = await freePort();
   const conf = join(dir, 'm.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'persistence false',
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, ...extra, 'allow_anonymous true', 'max_queued_messages 0', 'persistence false',
     ...(process.getuid() === 0 ? ['user root'] : [])].join('\n') + '\n');
   const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 250; i++) {
