@@ -94,13 +94,6 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     failed = true;
     hooks.failed(err);
   };
-  base.on('error', (err: NodeJS.ErrnoException) => {
-    // An IPv6 bind address for an IPv4 connection: the kernel says EAFNOSUPPORT to
-    // libmosquitto's socket, Node's (made for the bind address) says EINVAL.
-    if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host)) err.code = 'EAFNOSUPPORT';
-    // Once connected, whatever the layers above were doing, the connection was lost.
-    fail(connected ? lostError() : socketError(err));
-  });
   let connected = !base.connecting;
   if (!connected) {
     base.once('connect', () => {
@@ -110,6 +103,14 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   } else if (!prepared.tunnel) {
     process.nextTick(() => hooks.connected?.());
   }
+
+  base.on('error', (err: NodeJS.ErrnoException) => {
+    // An IPv6 bind address for an IPv4 connection: the kernel says EAFNOSUPPORT to
+    // libmosquitto's socket, Node's (made for the bind address) says EINVAL.
+    if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host)) err.code = 'EAFNOSUPPORT';
+    // Once connected, whatever the layers above were doing, the connection was lost.
+    fail(connected ? lostError() : socketError(err));
+  });
 
   // TLS: set up (files, ciphers) once the connection is there, as libmosquitto does.
   let setup: TlsSetup | undefined;
