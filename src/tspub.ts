@@ -4,15 +4,19 @@ import { runTool, stdout } from './cli.ts';
 import { connect, ConnectError, type Session } from './connection.ts';
 import { ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
-import { checkTopicAndMessage, parseClientArgs, type ClientConfig } from './options.ts';
+import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
 import { Publisher } from './publish.ts';
 import { MAX_MESSAGE_BYTES, readAll, readLines } from './input.ts';
+import { hideSecrets } from './secrets.ts';
 import { bytesOf, commandLine } from './words.ts';
 
 let quiet = false;
 
 async function main(): Promise<number> {
-  const cfg = parseClientArgs('pub', commandLine());
+  const words = commandLine();
+  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
+  hideSecrets(CLIENT_OPTIONS, 'pub', words);
+  const cfg = parseClientArgs('pub', words);
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('pub') : versionLine('pub'));
     return 1;

@@ -2,15 +2,19 @@
 import { runTool, stdout, stderr } from './cli.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
-import { parseClientArgs } from './options.ts';
+import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
 import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
+import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
 let quiet = false;
 let subscriber: Subscriber | undefined;
 
 async function main(): Promise<number> {
-  const cfg = parseClientArgs('sub', commandLine());
+  const words = commandLine();
+  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
+  hideSecrets(CLIENT_OPTIONS, 'sub', words);
+  const cfg = parseClientArgs('sub', words);
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
     return 1;
