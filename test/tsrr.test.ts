@@ -399,12 +399,14 @@ test('| head: stdout gone, tsrr leaves quietly', { skip }, async () => {
 
 test('the broker going away while tsrr waits: a message and status 7, as mosquitto_rr', { skip }, async () => {
   for (const tool of [MOSQUITTO_RR!, bin('tsrr')]) {
-    const own = await startBroker();
+    // The broker logs the subscription: the tool is waiting from then on.
+    const own = await startBroker({ extra: ['log_dest stderr', 'log_type subscribe'] });
     const child = spawn(tool, ['-h', '127.0.0.1', '-p', String(own.port), '-t', 'req/never', '-e', 'resp/gone', '-m', 'x', '-W', '10'], { env });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     const code = new Promise<number | null>((resolve) => child.once('close', resolve));
-    await sleep(500);
+    for (let i = 0; i < 250 && !own.log().includes('resp/gone'); i++) await sleep(20);
+    await sleep(100);
     const started = Date.now();
     own.proc.kill('SIGKILL');
     await own.stop();
