@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bundleOptions, root } from './bundle-options.mjs';
 
-const tools = (process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tspasswd'])
+const tools = (process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tsrr', 'tspasswd'])
   .filter((t) => existsSync(join(root, 'src', `${t}.ts`)));
 
 await build(bundleOptions({
@@ -30,6 +30,8 @@ const WARM = {
   // A retained QoS 1 message first, so the subscriber's run receives one and exits.
   tspub: [...at, '-t', 'warm/up', '-m', 'up', '-q', '1', '-r', '--quiet'],
   tssub: [...at, '-t', 'warm/#', '-q', '1', '-v', '-C', '1', '-W', '5', '--quiet'],
+  // A request that answers itself (the same topic both ways; MQTT 3.1.1, which aedes speaks).
+  tsrr: [...at, '-V', '311', '-t', 'warm/echo', '-e', 'warm/echo', '-m', 'up', '-W', '5', '--quiet'],
   tspasswd: ['--help'],
 };
 for (const t of tools) {

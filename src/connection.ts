@@ -43,7 +43,7 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export function clientIdFor(cfg: ClientConfig, pid = process.pid): string {
   // An empty id, or none for a persistent session (v5 with a finite -x gets this far).
   if (cfg.clientId === '' || (cfg.clientId === undefined && cfg.idPrefix === undefined && !cfg.cleanSession)) {
-    throw new ToolError(cfg.tool === 'sub' ? 'Error: Invalid id and/or clean_session.\n' : 'Error: Invalid id.\n');
+    throw new ToolError(cfg.tool === 'pub' ? 'Error: Invalid id.\n' : 'Error: Invalid id and/or clean_session.\n');
   }
   const given = cfg.clientId ?? (cfg.idPrefix !== undefined ? `${cfg.idPrefix}${pid}` : undefined);
   if (given !== undefined) {

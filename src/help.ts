@@ -32,6 +32,21 @@ Usage: tssub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t t
              [--proxy socks-url] [--ws]
        tssub --help | --version
 `,
+  rr: `tsrr publishes an MQTT v5 request and prints the response it waits for; a drop-in mosquitto_rr.
+
+Usage: tsrr {[-h host] [--unix path] [-p port] [-u username] [-P password] -t topic | -L URL} -e response-topic
+            {-f file | -n | -m message | -s}
+            [-c] [-k keepalive] [-q qos] [-R] [-x session-expiry] [-W timeout_secs] [--latency]
+            [-F format] [--pretty] [-N] [-v]
+            [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet]
+            [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
+            [-V protocol-version] [-D command identifier value]
+            [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
+              [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
+            [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
+            [--proxy socks-url] [--ws]
+       tsrr --help | --version
+`,
 };
 
 export function helpLines<C>(table: readonly OptionSpec<C>[], tool: string): string {

@@ -1,4 +1,9 @@
-// Reading standard input as bytes: whole (-s) or line by line as it arrives (-l).
+// The message a tool sends (-m, -n, -f, -s), and standard input read as bytes: whole (-s) or
+// line by line as it arrives (-l).
+import { readFile, stat } from 'node:fs';
+import { ToolError } from './errors.ts';
+import type { ClientConfig } from './options.ts';
+import { bytesOf } from './words.ts';
 
 /** All of a stream, binary-safe. */
 export async function readAll(stream: NodeJS.ReadableStream, limit = Infinity): Promise<Buffer | undefined> {
@@ -43,4 +48,38 @@ export async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<
     if (start < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(start)]) : chunk.subarray(start);
   }
   if (carry && carry.length > 0) yield carry;
+}
+
+/** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */
+export async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
+  switch (cfg.mode) {
+    case 'message':
+      return cfg.message!;
+    case 'null':
+      return Buffer.alloc(0);
+    case 'file': {
+      const path = bytesOf(cfg.file!);
+      const tooLarge = `Error: File must be less than ${MAX_MESSAGE_BYTES} bytes.\n\n`;
+      try {
+        // The size first, so that a file too large is never read.
+        const size = await new Promise<number>((resolve, reject) => stat(path, (e, st) => (e ? reject(e) : resolve(st.size))));
+        if (size > MAX_MESSAGE_BYTES) throw new ToolError(`${tooLarge}Error loading input file "${cfg.file}".\n`);
+        return await new Promise<Buffer>((resolve, reject) => readFile(path, (e, data) => (e ? reject(e) : resolve(data))));
+      } catch (e) {
+        if (e instanceof ToolError) throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EISDIR' ? tooLarge : `Error: Unable to open file "${cfg.file}".\n`;
+        throw new ToolError(`${why}Error loading input file "${cfg.file}".\n`);
+      }
+    }
+    case 'stdin-file': {
+      const all = await readAll(process.stdin, MAX_MESSAGE_BYTES);
+      // mosquitto_pub 2.0.11 prints this and then crashes (SIGSEGV, status 139): status 1 here.
+      if (all === undefined) throw new ToolError(`Error: Message length must be less than ${MAX_MESSAGE_BYTES} bytes.\n\nError loading input from stdin.\n`);
+      if (all.length === 0) throw new ToolError('Error: Zero length input.\nError loading input from stdin.\n');
+      return all;
+    }
+    default:
+      return undefined;
+  }
 }

@@ -12,10 +12,13 @@ import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
 
 export type { OptionSpec };
 
-export type Tool = 'pub' | 'sub';
+export type Tool = 'pub' | 'sub' | 'rr';
+
+/** Rows every MQTT client tool takes. */
+const CLIENTS: readonly Tool[] = ['pub', 'sub', 'rr'];
 
 /** What mosquitto calls each tool, for the defaults file and messages. */
-export const MOSQUITTO_NAME: Record<Tool, string> = { pub: 'mosquitto_pub', sub: 'mosquitto_sub' };
+export const MOSQUITTO_NAME: Record<Tool, string> = { pub: 'mosquitto_pub', sub: 'mosquitto_sub', rr: 'mosquitto_rr' };
 
 export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
 
@@ -81,6 +84,11 @@ export interface ClientConfig {
   proxy?: ProxyConfig;
   /** --ws, -L ws:// or wss://: MQTT over WebSocket (mosquitto 2.1). */
   websocket: boolean;
+  // request/response (tsrr)
+  /** -e: where the response is awaited (and what the request names as its response topic). */
+  responseTopic?: string;
+  /** --latency: print the time from request to response. */
+  latency: boolean;
 }
 
 /** The TLS and TLS-PSK options, as given. Whether TLS is used at all: tlsWanted(). */
@@ -129,7 +137,8 @@ function defaults(tool: Tool): ClientConfig {
     tool,
     host: 'localhost',
     keepalive: 60,
-    protocolVersion: 4,
+    // mosquitto_rr speaks MQTT v5 unless told otherwise: request/response is a v5 feature.
+    protocolVersion: tool === 'rr' ? 5 : 4,
     cleanSession: true,
     will: { qos: 0, retain: false },
     nodelay: false,
@@ -156,6 +165,7 @@ function defaults(tool: Tool): ClientConfig {
     version: false,
     tls: { insecure: false, useOsCerts: false },
     websocket: false,
+    latency: false,
   };
 }
 
@@ -177,7 +187,7 @@ const idAndPrefix = () => fail('Error: -i and -I argument cannot be used togethe
  */
 function checkedTopic(flag: string, v: string, kind: string): string {
   if (!isMqttUtf8(v)) fail(`Error: Malformed UTF-8 in ${flag} argument.`);
-  if (kind === 'publish' || kind === 'will') {
+  if (kind === 'publish' || kind === 'will' || kind === 'response') {
     if (!checkPublishTopic(v)) fail1(`Error: Invalid ${kind} topic '${v}', does it contain '+' or '#'?`);
   } else if (!checkSubscribeTopic(v)) {
     fail1(`Error: Invalid ${kind} topic '${v}', are all '+' and '#' wildcards correct?`);
@@ -343,24 +353,28 @@ function percentDecode(text: string): string {
 
 /** The topic of -t or -L: to publish to, or one more to subscribe to, checked as mosquitto does. */
 function addTopic(c: ClientConfig, v: string, flag: string): void {
-  if (c.tool === 'pub') c.topic = checkedTopic(flag, v, 'publish');
+  if (c.tool !== 'sub') c.topic = checkedTopic(flag, v, 'publish');
   else c.topics.push(checkedTopic(flag, v, 'subscription'));
 }
 
-const BOTH: readonly Tool[] = ['pub', 'sub'];
 const PUB: readonly Tool[] = ['pub'];
 const SUB: readonly Tool[] = ['sub'];
+/** Rows of the tools that send a message of their own (-m, -f, ...). */
+const SENDERS: readonly Tool[] = ['pub', 'rr'];
+/** Rows of the tools that print the messages they receive (-F, -v, ...). */
+const RECEIVERS: readonly Tool[] = ['sub', 'rr'];
+const RR: readonly Tool[] = ['rr'];
 
 type Spec = OptionSpec<ClientConfig>;
 
 export const CLIENT_OPTIONS: readonly Spec[] = [
   {
-    flags: ['-A'], tools: BOTH, takes: 'word', missing: missing('-A', 'address'),
+    flags: ['-A'], tools: CLIENTS, takes: 'word', missing: missing('-A', 'address'),
     help: ['address', 'bind the outgoing connection to this local address'],
     apply: (c, v) => { c.bindAddress = v; },
   },
   {
-    flags: ['-c', '--disable-clean-session'], tools: BOTH,
+    flags: ['-c', '--disable-clean-session'], tools: CLIENTS,
     help: ['', 'ask for a persistent session: the broker keeps it (and, for a subscriber, queues messages) while the client is away'],
     apply: (c) => { c.cleanSession = false; },
   },
@@ -374,12 +388,12 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-d', '--debug'], tools: BOTH,
+    flags: ['-d', '--debug'], tools: CLIENTS,
     help: ['', 'print a line for every MQTT packet sent and received'],
     apply: (c) => { c.debug = true; },
   },
   {
-    flags: ['-D', '--property'], tools: BOTH, takes: 'property',
+    flags: ['-D', '--property'], tools: CLIENTS, takes: 'property',
     help: ['command name value', 'set an MQTT v5 property on a packet (see PROPERTIES in the man page)'],
     apply: () => {},
   },
@@ -389,13 +403,18 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.exitAfterSubscribe = true; },
   },
   {
-    flags: ['-f', '--file'], tools: PUB, takes: 'word', missing: missing('-f', 'file'),
+    flags: ['-e'], tools: RR, takes: 'word', missing: missing('-e', 'response topic'),
+    help: ['topic', 'response topic: subscribed to, and named in the request, for the answer'],
+    apply: (c, v) => { c.responseTopic = checkedTopic('-e', v, 'response'); },
+  },
+  {
+    flags: ['-f', '--file'], tools: SENDERS, takes: 'word', missing: missing('-f', 'file'),
     help: ['file', 'send the contents of a file as one message'],
     precheck: (c) => setMode(c, 'file'),
     apply: (c, v) => { c.file = v; },
   },
   {
-    flags: ['-F'], tools: SUB, takes: 'word', missing: missing('-F', 'format'),
+    flags: ['-F'], tools: RECEIVERS, takes: 'word', missing: missing('-F', 'format'),
     help: ['format', 'print each message in this format (see OUTPUT FORMAT in the man page)'],
     apply: (c, v) => {
       // mosquitto_sub checks the format where -F stands among the options.
@@ -409,24 +428,24 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-h', '--host'], tools: BOTH, takes: 'word', missing: missing('-h', 'host'),
+    flags: ['-h', '--host'], tools: CLIENTS, takes: 'word', missing: missing('-h', 'host'),
     help: ['host', 'broker to connect to (default localhost)'],
     apply: (c, v) => { c.host = v; },
   },
   {
-    flags: ['-i', '--id'], tools: BOTH, takes: 'word', missing: missing('-i', 'id'),
+    flags: ['-i', '--id'], tools: CLIENTS, takes: 'word', missing: missing('-i', 'id'),
     help: ['id', 'client id (default: let the broker choose one)'],
     precheck: (c) => { if (c.idPrefix !== undefined) idAndPrefix(); },
     apply: (c, v) => { c.clientId = v; },
   },
   {
-    flags: ['-I', '--id-prefix'], tools: BOTH, takes: 'word', missing: missing('-I', 'id prefix'),
+    flags: ['-I', '--id-prefix'], tools: CLIENTS, takes: 'word', missing: missing('-I', 'id prefix'),
     help: ['prefix', 'client id made of this prefix and the process id'],
     precheck: (c) => { if (c.clientId !== undefined) idAndPrefix(); },
     apply: (c, v) => { c.idPrefix = v; },
   },
   {
-    flags: ['-k', '--keepalive'], tools: BOTH, takes: 'word', missing: missing('-k', 'keepalive'),
+    flags: ['-k', '--keepalive'], tools: CLIENTS, takes: 'word', missing: missing('-k', 'keepalive'),
     help: ['seconds', 'keep-alive interval, 5 to 65535 (default 60)'],
     apply: (c, v) => {
       const n = atol(v);
@@ -440,18 +459,18 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => setMode(c, 'stdin-line'),
   },
   {
-    flags: ['-L', '--url'], tools: BOTH, takes: 'word', missing: missing('-L', 'URL'),
+    flags: ['-L', '--url'], tools: CLIENTS, takes: 'word', missing: missing('-L', 'URL'),
     help: ['url', '{mqtt|mqtts|ws|wss}://[user[:password]@]host[:port]/topic'],
     apply: applyUrl,
   },
   {
-    flags: ['-m', '--message'], tools: PUB, takes: 'word', missing: missing('-m', 'message'),
+    flags: ['-m', '--message'], tools: SENDERS, takes: 'word', missing: missing('-m', 'message'),
     help: ['message', 'send this message'],
     precheck: (c) => setMode(c, 'message'),
     apply: (c, v) => { c.message = bytesOf(v); },
   },
   {
-    flags: ['-M'], tools: PUB, takes: 'word', missing: 'Error: -M argument given but max_inflight not specified.\n\n',
+    flags: ['-M'], tools: SENDERS, takes: 'word', missing: 'Error: -M argument given but max_inflight not specified.\n\n',
     help: ['count', 'most QoS 1 and 2 messages awaiting acknowledgement at once (default 20)'],
     apply: (c, v) => {
       const n = atol(v);
@@ -460,17 +479,17 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-n', '--null-message'], tools: PUB,
+    flags: ['-n', '--null-message'], tools: SENDERS,
     help: ['', 'send a zero-length message'],
     apply: (c) => setMode(c, 'null'),
   },
   {
-    flags: ['-N'], tools: SUB,
+    flags: ['-N'], tools: RECEIVERS,
     help: ['', 'no newline after each message'],
     apply: (c) => { c.noEol = true; },
   },
   {
-    flags: ['-p', '--port'], tools: BOTH, takes: 'word', missing: missing('-p', 'port'),
+    flags: ['-p', '--port'], tools: CLIENTS, takes: 'word', missing: missing('-p', 'port'),
     help: ['port', 'broker port (default 1883)'],
     apply: (c, v) => {
       const n = atol(v);
@@ -479,12 +498,12 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-P', '--pw'], tools: BOTH, takes: 'word', missing: missing('-P', 'password'),
+    flags: ['-P', '--pw'], tools: CLIENTS, takes: 'word', missing: missing('-P', 'password'),
     help: ['password', 'password for the broker (with -u, or alone on MQTT v5)'],
     apply: (c, v) => { c.password = v; },
   },
   {
-    flags: ['-q', '--qos'], tools: BOTH, takes: 'word', missing: missing('-q', 'QoS'),
+    flags: ['-q', '--qos'], tools: CLIENTS, takes: 'word', missing: missing('-q', 'QoS'),
     help: ['qos', 'quality of service: 0, 1 or 2 (default 0)'],
     apply: (c, v) => { c.qos = qosOf(v, (n) => `Error: Invalid QoS given: ${n}`, true); },
   },
@@ -494,17 +513,17 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.retain = true; },
   },
   {
-    flags: ['-R'], tools: SUB,
+    flags: ['-R'], tools: RECEIVERS,
     help: ['', 'do not print stale retained messages'],
     apply: (c) => { c.noStaleRetained = true; },
   },
   {
-    flags: ['-s', '--stdin-file'], tools: PUB,
+    flags: ['-s', '--stdin-file'], tools: SENDERS,
     help: ['', 'send all of standard input as one message'],
     apply: (c) => setMode(c, 'stdin-file'),
   },
   {
-    flags: ['-t', '--topic'], tools: BOTH, takes: 'word', missing: missing('-t', 'topic'),
+    flags: ['-t', '--topic'], tools: CLIENTS, takes: 'word', missing: missing('-t', 'topic'),
     help: ['topic', 'topic to publish to / subscribe to (subscriber: may repeat)'],
     apply: (c, v) => addTopic(c, v, '-t'),
   },
@@ -514,7 +533,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c, v) => { c.filterOut.push(checkedTopic('-T', v, 'filter')); },
   },
   {
-    flags: ['-u', '--username'], tools: BOTH, takes: 'word', missing: missing('-u', 'username'),
+    flags: ['-u', '--username'], tools: CLIENTS, takes: 'word', missing: missing('-u', 'username'),
     help: ['user', 'username for the broker'],
     apply: (c, v) => { c.username = v; },
   },
@@ -524,14 +543,14 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c, v) => { c.unsubscribe.push(checkedTopic('-U', v, 'unsubscribe')); },
   },
   {
-    flags: ['-v', '--verbose'], tools: SUB,
+    flags: ['-v', '--verbose'], tools: RECEIVERS,
     help: ['', 'print the topic before each message'],
     apply: (c) => { c.verbose = true; },
   },
   {
-    flags: ['-V', '--protocol-version'], tools: BOTH, takes: 'word',
+    flags: ['-V', '--protocol-version'], tools: CLIENTS, takes: 'word',
     missing: 'Error: --protocol-version argument given but no version specified.\n\n',
-    help: ['version', 'MQTT version: mqttv5 (5), mqttv311 (311, default) or mqttv31 (31)'],
+    help: ['version', 'MQTT version: mqttv5 (5), mqttv311 (311) or mqttv31 (31); default 311 (tsrr: 5)'],
     apply: (c, v) => {
       const version = ({ mqttv31: 3, '31': 3, mqttv311: 4, '311': 4, mqttv5: 5, '5': 5 } as const)[v];
       if (version === undefined) fail('Error: Invalid protocol version argument given.');
@@ -539,7 +558,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-W'], tools: SUB, takes: 'word', missing: missing('-W', 'timeout'),
+    flags: ['-W'], tools: RECEIVERS, takes: 'word', missing: missing('-W', 'timeout'),
     help: ['seconds', 'stop this long after connecting: "Timed out", exit status 27'],
     apply: (c, v) => {
       const n = atol(v);
@@ -548,7 +567,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['-x'], tools: BOTH, takes: 'word', missing: missing('-x', 'session expiry interval'),
+    flags: ['-x'], tools: CLIENTS, takes: 'word', missing: missing('-x', 'session expiry interval'),
     help: ['seconds', 'MQTT v5 session expiry interval; -1 or \u221e for never'],
     apply: (c, v) => {
       if (v === '\u221e') { c.sessionExpiry = 0xffffffff; return; }
@@ -560,27 +579,32 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['--help'], tools: BOTH,
+    flags: ['--help'], tools: CLIENTS,
     help: ['', 'print this help and exit'],
     apply: (c) => { c.help = true; },
   },
   {
-    flags: ['--version'], tools: BOTH,
+    flags: ['--version'], tools: CLIENTS,
     help: ['', 'print the version and exit'],
     apply: (c) => { c.version = true; },
   },
   {
-    flags: ['--nodelay'], tools: BOTH,
+    flags: ['--latency'], tools: RR,
+    help: ['', 'print the time from sending the request to receiving the response (implies --nodelay)'],
+    apply: (c) => { c.latency = true; c.nodelay = true; },
+  },
+  {
+    flags: ['--nodelay'], tools: CLIENTS,
     help: ['', 'disable Nagle\'s algorithm on the connection'],
     apply: (c) => { c.nodelay = true; },
   },
   {
-    flags: ['--pretty'], tools: SUB,
+    flags: ['--pretty'], tools: RECEIVERS,
     help: ['', 'indent JSON output (-F %j and %J)'],
     apply: (c) => { c.pretty = true; },
   },
   {
-    flags: ['--quiet'], tools: BOTH,
+    flags: ['--quiet'], tools: CLIENTS,
     help: ['', 'do not print errors once the command line has been accepted'],
     apply: (c) => { c.quiet = true; },
   },
@@ -620,7 +644,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     },
   },
   {
-    flags: ['--retain-as-published'], tools: SUB,
+    flags: ['--retain-as-published'], tools: RECEIVERS,
     help: ['', 'MQTT v5: ask the broker to keep the retain flag on live messages'],
     apply: (c) => { c.retainAsPublished = true; },
   },
@@ -630,104 +654,104 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.retainedOnly = true; },
   },
   {
-    flags: ['--will-payload'], tools: BOTH, takes: 'word', missing: missing('--will-payload', 'will payload'),
+    flags: ['--will-payload'], tools: CLIENTS, takes: 'word', missing: missing('--will-payload', 'will payload'),
     help: ['payload', 'payload of the will (default empty)'],
     apply: (c, v) => { c.will.payload = bytesOf(v); },
   },
   {
-    flags: ['--will-qos'], tools: BOTH, takes: 'word', missing: missing('--will-qos', 'will QoS'),
+    flags: ['--will-qos'], tools: CLIENTS, takes: 'word', missing: missing('--will-qos', 'will QoS'),
     help: ['qos', 'QoS of the will'],
     apply: (c, v) => { c.will.qos = qosOf(v, (n) => `Error: Invalid will QoS ${n}.`); },
   },
   {
-    flags: ['--will-retain'], tools: BOTH,
+    flags: ['--will-retain'], tools: CLIENTS,
     help: ['', 'retain the will'],
     apply: (c) => { c.will.retain = true; },
   },
   {
-    flags: ['--will-topic'], tools: BOTH, takes: 'word', missing: missing('--will-topic', 'will topic'),
+    flags: ['--will-topic'], tools: CLIENTS, takes: 'word', missing: missing('--will-topic', 'will topic'),
     help: ['topic', 'topic of the will the broker publishes if the client vanishes'],
     apply: (c, v) => { c.will.topic = checkedTopic('--will-topic', v, 'will'); },
   },
 
   // --- Transport: unix socket, SOCKS proxy, WebSocket -------------------------------------
   {
-    flags: ['--unix'], tools: BOTH, takes: 'word', missing: missing('--unix', 'socket path'),
+    flags: ['--unix'], tools: CLIENTS, takes: 'word', missing: missing('--unix', 'socket path'),
     help: ['path', 'connect through this unix domain socket instead of TCP (replaces -h)'],
     // libmosquitto's convention: port 0 means the host is a socket path (a later -p undoes it).
     apply: (c, v) => { c.host = v; c.port = 0; },
   },
   {
-    flags: ['--proxy'], tools: BOTH, takes: 'word', missing: missing('--proxy', 'proxy url'),
+    flags: ['--proxy'], tools: CLIENTS, takes: 'word', missing: missing('--proxy', 'proxy url'),
     help: ['url', 'reach the broker through a SOCKS5 proxy: socks5h://[user[:password]@]host[:port]'],
     apply: (c, v) => { c.proxy = parseProxyUrl(v); },
   },
   {
-    flags: ['--ws'], tools: BOTH,
+    flags: ['--ws'], tools: CLIENTS,
     help: ['', 'MQTT over WebSocket (path /mqtt) instead of plain TCP'],
     apply: (c) => { c.websocket = true; },
   },
 
   // --- TLS ----------------------------------------------------------------------------------
   {
-    flags: ['--cafile'], tools: BOTH, takes: 'word', missing: missing('--cafile', 'file'),
+    flags: ['--cafile'], tools: CLIENTS, takes: 'word', missing: missing('--cafile', 'file'),
     help: ['file', 'trust the CA certificates in this PEM file; turns TLS on (default port 8883)'],
     apply: (c, v) => { c.tls.cafile = v; },
   },
   {
-    flags: ['--capath'], tools: BOTH, takes: 'word', missing: missing('--capath', 'directory'),
+    flags: ['--capath'], tools: CLIENTS, takes: 'word', missing: missing('--capath', 'directory'),
     help: ['dir', 'trust the CA certificates in this OpenSSL hashed directory; turns TLS on'],
     apply: (c, v) => { c.tls.capath = v; },
   },
   {
-    flags: ['--cert'], tools: BOTH, takes: 'word', missing: missing('--cert', 'file'),
+    flags: ['--cert'], tools: CLIENTS, takes: 'word', missing: missing('--cert', 'file'),
     help: ['file', 'client certificate (PEM) to present, with --key'],
     apply: (c, v) => { c.tls.cert = v; },
   },
   {
-    flags: ['--key'], tools: BOTH, takes: 'word', missing: missing('--key', 'file'),
+    flags: ['--key'], tools: CLIENTS, takes: 'word', missing: missing('--key', 'file'),
     help: ['file', 'private key (PEM) of the client certificate'],
     apply: (c, v) => { c.tls.key = v; },
   },
   {
-    flags: ['--keyform'], tools: BOTH, takes: 'word', missing: missing('--keyform', 'keyform'),
+    flags: ['--keyform'], tools: CLIENTS, takes: 'word', missing: missing('--keyform', 'keyform'),
     help: ['pem', 'form of the --key file: pem (the only one; engines are not supported)'],
     apply: (c, v) => { c.tls.keyform = v; },
   },
   {
-    flags: ['--ciphers'], tools: BOTH, takes: 'word', missing: missing('--ciphers', 'ciphers'),
+    flags: ['--ciphers'], tools: CLIENTS, takes: 'word', missing: missing('--ciphers', 'ciphers'),
     help: ['list', 'OpenSSL cipher list for TLS 1.2 and below'],
     apply: (c, v) => { c.tls.ciphers = v; },
   },
   {
-    flags: ['--insecure'], tools: BOTH,
+    flags: ['--insecure'], tools: CLIENTS,
     help: ['', 'do not check that the certificate names the host (the chain is still verified)'],
     apply: (c) => { c.tls.insecure = true; },
   },
   {
-    flags: ['--tls-alpn'], tools: BOTH, takes: 'word', missing: missing('--tls-alpn', 'protocol'),
+    flags: ['--tls-alpn'], tools: CLIENTS, takes: 'word', missing: missing('--tls-alpn', 'protocol'),
     help: ['protocol', 'offer this ALPN protocol in the TLS handshake'],
     apply: (c, v) => { c.tls.alpn = v; },
   },
   {
-    flags: ['--tls-use-os-certs'], tools: BOTH,
+    flags: ['--tls-use-os-certs'], tools: CLIENTS,
     help: ['', 'trust the operating system\'s CA certificates too; turns TLS on'],
     apply: (c) => { c.tls.useOsCerts = true; },
   },
   {
-    flags: ['--tls-version'], tools: BOTH, takes: 'word', missing: missing('--tls-version', 'version'),
+    flags: ['--tls-version'], tools: CLIENTS, takes: 'word', missing: missing('--tls-version', 'version'),
     help: ['version', 'lowest TLS version to accept: tlsv1.3, tlsv1.2 (default) or tlsv1.1'],
     apply: (c, v) => { c.tls.version = v; },
   },
 
   // --- TLS-PSK ------------------------------------------------------------------------------
   {
-    flags: ['--psk'], tools: BOTH, takes: 'word', missing: missing('--psk', 'key'),
+    flags: ['--psk'], tools: CLIENTS, takes: 'word', missing: missing('--psk', 'key'),
     help: ['hex-key', 'pre-shared key in hexadecimal (no 0x): TLS-PSK (default port 8883)'],
     apply: (c, v) => { c.tls.psk = v; },
   },
   {
-    flags: ['--psk-identity'], tools: BOTH, takes: 'word', missing: missing('--psk-identity', 'identity'),
+    flags: ['--psk-identity'], tools: CLIENTS, takes: 'word', missing: missing('--psk-identity', 'identity'),
     help: ['identity', 'client identity for TLS-PSK'],
     apply: (c, v) => { c.tls.pskIdentity = v; },
   },
@@ -832,6 +856,8 @@ function checkClientConfig(cfg: ClientConfig): void {
       // mosquitto_pub quietly ignores --repeat for -l; so do we (documented).
       cfg.repeat = 1;
     }
+  } else if (cfg.tool === 'rr') {
+    // mosquitto_rr checks its topics and message once the message is loaded (request.ts).
   } else if (cfg.topics.length === 0) {
     fail1('Error: You must specify a topic to subscribe to.');
   } else if (cfg.noStaleRetained && cfg.retainedOnly) {

@@ -91,8 +91,8 @@ export class Subscriber {
   private printed = 0;
   /** False once a stop has taken the message that was waiting for stdout. */
   private reading = true;
-  /** The QoS 1 or 2 message whose acknowledgement is being sent. */
-  private acking: IPublishPacket | undefined;
+  /** Hands each message on once its acknowledgement is out (the current connection's). */
+  private delivery: AckedDelivery | undefined;
   /** A message waiting for stdout to drain. */
   private pending: { packet: IPublishPacket; done: () => void } | undefined;
   /** --remove-retained clears waiting for their PUBACK. */
@@ -175,10 +175,9 @@ export class Subscriber {
     this.client = client;
     // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
     client.on('error', () => {});
+    this.delivery = new AckedDelivery(client, (packet) => { if (!this.stopping) this.handle(packet); });
     // MQTT.js's back-pressure hook: no further packet is read until `done` is called.
     client.handleMessage = (packet, done) => this.receive(packet, done);
-    // After the tracer's listener: the ack's -d line comes first.
-    client.on('packetsend', (packet) => this.acked(packet));
   }
 
   private startDeadline(seconds: number): void {
@@ -281,32 +280,9 @@ export class Subscriber {
     this.deliver(packet, done);
   }
 
-  /**
-   * Acknowledges, then handles: mosquitto_sub prints a message after its PUBACK (QoS 1) or
-   * PUBCOMP (QoS 2) line. `done` sends that ack, then may let MQTT.js handle the next packet
-   * before it returns, so the message is handled when the ack goes out (see setup()).
-   */
+  /** Acknowledges, then handles: mosquitto_sub prints a message after its PUBACK or PUBCOMP line. */
   private deliver(packet: IPublishPacket, done: () => void): void {
-    if (packet.qos === 0) {
-      if (!this.stopping) this.handle(packet);
-      done();
-      return;
-    }
-    this.acking = packet;
-    done();
-    if (this.acking === packet) {
-      // No ack went out (the connection is closing): handled all the same.
-      this.acking = undefined;
-      if (!this.stopping) this.handle(packet);
-    }
-  }
-
-  /** The ack for `acking` is being sent (after its -d line): handle the message now. */
-  private acked(packet: Packet): void {
-    const message = this.acking;
-    if (!message || (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') || packet.messageId !== message.messageId) return;
-    this.acking = undefined;
-    if (!this.stopping) this.handle(message);
+    this.delivery!.deliver(packet, done);
   }
 
   /** mosquitto_sub's message callback: its checks, in its order. */
@@ -392,5 +368,41 @@ export class Subscriber {
     if (this.client && !this.disconnecting) this.client.end(true);
     if (err !== undefined) this.reject(err);
     else this.resolve(this.status);
+  }
+}
+
+/**
+ * Hands each PUBLISH on to `handle` once its acknowledgement is on its way, as libmosquitto
+ * calls back after its PUBACK (QoS 1) or PUBCOMP (QoS 2) line. `deliver` takes what MQTT.js
+ * gives its handleMessage hook: `done` sends that ack, then may let MQTT.js handle the next
+ * packet before it returns, so the message is handled as the ack goes out ('packetsend',
+ * heard after the tracer's listener: the ack's -d line comes first).
+ */
+export class AckedDelivery {
+  /** The QoS 1 or 2 message whose acknowledgement is being sent. */
+  private acking: IPublishPacket | undefined;
+
+  constructor(client: MqttClient, private readonly handle: (packet: IPublishPacket) => void) {
+    client.on('packetsend', (packet) => {
+      const message = this.acking;
+      if (!message || (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') || packet.messageId !== message.messageId) return;
+      this.acking = undefined;
+      this.handle(message);
+    });
+  }
+
+  deliver(packet: IPublishPacket, done: () => void): void {
+    if (packet.qos === 0) {
+      this.handle(packet);
+      done();
+      return;
+    }
+    this.acking = packet;
+    done();
+    if (this.acking === packet) {
+      // No ack went out (the connection is closing): handled all the same.
+      this.acking = undefined;
+      this.handle(packet);
+    }
   }
 }

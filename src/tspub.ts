@@ -1,14 +1,13 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
-import { readFile, stat } from 'node:fs';
 import { runTool, stdout } from './cli.ts';
 import { connect, ConnectError, type Session } from './connection.ts';
 import { ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
 import { Publisher } from './publish.ts';
-import { MAX_MESSAGE_BYTES, readAll, readLines } from './input.ts';
+import { loadPayload, readLines } from './input.ts';
 import { hideSecrets } from './secrets.ts';
-import { bytesOf, commandLine } from './words.ts';
+import { commandLine } from './words.ts';
 
 let quiet = false;
 
@@ -37,40 +36,6 @@ async function main(): Promise<number> {
   }
   await publisher.finish();
   return 0;
-}
-
-/** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */
-async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {
-  switch (cfg.mode) {
-    case 'message':
-      return cfg.message!;
-    case 'null':
-      return Buffer.alloc(0);
-    case 'file': {
-      const path = bytesOf(cfg.file!);
-      const tooLarge = `Error: File must be less than ${MAX_MESSAGE_BYTES} bytes.\n\n`;
-      try {
-        // The size first, so that a file too large is never read.
-        const size = await new Promise<number>((resolve, reject) => stat(path, (e, st) => (e ? reject(e) : resolve(st.size))));
-        if (size > MAX_MESSAGE_BYTES) throw new ToolError(`${tooLarge}Error loading input file "${cfg.file}".\n`);
-        return await new Promise<Buffer>((resolve, reject) => readFile(path, (e, data) => (e ? reject(e) : resolve(data))));
-      } catch (e) {
-        if (e instanceof ToolError) throw e;
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'EISDIR' ? tooLarge : `Error: Unable to open file "${cfg.file}".\n`;
-        throw new ToolError(`${why}Error loading input file "${cfg.file}".\n`);
-      }
-    }
-    case 'stdin-file': {
-      const all = await readAll(process.stdin, MAX_MESSAGE_BYTES);
-      // mosquitto_pub 2.0.11 prints this and then crashes (SIGSEGV, status 139): status 1 here.
-      if (all === undefined) throw new ToolError(`Error: Message length must be less than ${MAX_MESSAGE_BYTES} bytes.\n\nError loading input from stdin.\n`);
-      if (all.length === 0) throw new ToolError('Error: Zero length input.\nError loading input from stdin.\n');
-      return all;
-    }
-    default:
-      return undefined;
-  }
 }
 
 async function connectOrExplain(cfg: ClientConfig): Promise<Session> {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, type Broker } from './helpers/broker.ts';
+import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB, type Broker } from './helpers/broker.ts';
 import { makeCerts, needOpenssl, startPskBroker, startTlsBroker, startUnixBroker, type Certs, type PskBroker, type UnixBroker } from './helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from './helpers/socks.ts';
 import { bin, normalise, run, type RunResult } from './helpers/run.ts';
@@ -99,7 +99,7 @@ function raced(r: RunResult): boolean {
 }
 
 interface Case {
-  tool?: 'pub' | 'sub';
+  tool?: 'pub' | 'sub' | 'rr';
   args: () => string[];
   /** Which collector should see the messages (compared between the two runs). */
   received?: 'good' | 'psk' | 'unix';
@@ -123,8 +123,9 @@ async function differential(c: Case): Promise<void> {
     await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(port), '-t', c.retained.topic, '-m', c.retained.payload, '-r', '-q', '1'], { env });
   }
   // mosquitto's races (see the top of this file) are rare: run it again a few times first.
-  let ref = await side(tool === 'pub' ? MOSQUITTO_PUB! : MOSQUITTO_SUB!, c);
-  for (let i = 0; i < 4 && raced(ref.r); i++) ref = await side(tool === 'pub' ? MOSQUITTO_PUB! : MOSQUITTO_SUB!, c);
+  const reference = { pub: MOSQUITTO_PUB!, sub: MOSQUITTO_SUB!, rr: MOSQUITTO_RR! }[tool];
+  let ref = await side(reference, c);
+  for (let i = 0; i < 4 && raced(ref.r); i++) ref = await side(reference, c);
   const ours = await side(bin(`ts${tool}`), c);
   const a = settleRace({ code: ref.r.code, stdout: tidy(ref.r.stdout), stderr: tidy(ref.r.stderr) });
   const b = { code: ours.r.code, stdout: tidy(ours.r.stdout), stderr: tidy(ours.r.stderr) };
@@ -231,6 +232,12 @@ const CASES: Record<string, Case> = {
   'tssub proxy -C 1 (retained)': { tool: 'sub', args: () => ['--proxy', socks.url, '-h', '127.0.0.1', '-p', String(unix.tcpPort), '-t', 'sub/px', '-C', '1', '-d'], retained: { topic: 'sub/px', payload: 'p' }, received: 'unix' },
   'tssub proxy wrong password': { tool: 'sub', args: () => ['--proxy', `socks5h://alice:no@127.0.0.1:${socksAuth.port}`, '-h', '127.0.0.1', '-p', String(unix.tcpPort), '-t', 't', '-C', '1', '-d'] },
   'tssub proxy cannot reach the broker: retries until -W': { tool: 'sub', args: () => ['--proxy', socks.url, '-h', '127.0.0.1', '-p', '1', '-t', 't', '-W', '2', '-d'] },
+  // tsrr (MQTT v5 by default; nobody answers here, so -W ends it).
+  'tsrr TLS -W with -d': { tool: 'rr', args: () => [...at('good'), ...ca(), '-t', 'rr/req', '-e', 'rr/resp', '-m', 'ping', '-W', '1', '-d'] },
+  'tsrr TLS unknown CA': { tool: 'rr', args: () => [...at('otherCa'), ...ca(), '-t', 'rr/req', '-e', 'rr/resp', '-m', 'ping', '-W', '1', '-d'] },
+  'tsrr PSK -W': { tool: 'rr', args: () => ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'deadbeef', '--psk-identity', 'test-id', '-t', 'rr/req', '-e', 'rr/resp', '-m', 'x', '-W', '1', '-V', '311', '-d'] },
+  'tsrr unix socket -W': { tool: 'rr', args: () => ['--unix', unix.path, '-t', 'rr/req', '-e', 'rr/resp', '-m', 'x', '-W', '1', '-V', '311', '-d'] },
+  'tsrr proxy wrong password': { tool: 'rr', args: () => ['--proxy', `socks5h://alice:no@127.0.0.1:${socksAuth.port}`, '-h', '127.0.0.1', '-p', String(unix.tcpPort), '-t', 'rr/req', '-e', 'rr/resp', '-m', 'x', '-W', '1'] },
 };
 
 for (const [name, c] of Object.entries(CASES)) {

@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
-import { argBytes as X, run, bin, normalise, withBytes } from './helpers/run.ts';
+import { argBytes as X, run, bin, tidy, withBytes } from './helpers/run.ts';
 
 const skip = needMosquitto;
 // The broker logs each subscription, so a case knows when to start feeding.
@@ -31,15 +31,6 @@ after(async () => {
   if (skip) return;
   await testBrokers.stop();
 });
-
-/** What differs between any two runs: tool names, made-up ids, pids, %j receive times. */
-function tidy(text: Buffer | string): string {
-  return normalise(text)
-    .replace(/auto-[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/g, 'auto-ID')
-    .replace(/mosq-[A-Za-z0-9]{18}/g, 'mosq-ID')
-    .replace(/pfx\d+/g, 'pfxPID')
-    .replace(/"tst":(\s*)"[^"]*"/g, '"tst":$1"TST"');
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -20,6 +20,7 @@ export const MOSQUITTO = which('mosquitto');
 export const MOSQUITTO_PUB = which('mosquitto_pub');
 export const MOSQUITTO_SUB = which('mosquitto_sub');
 export const MOSQUITTO_PASSWD = which('mosquitto_passwd');
+export const MOSQUITTO_RR = which('mosquitto_rr');
 
 /** The reason to skip a test that needs the mosquitto tools, or false when they are all here. */
 export const needMosquitto: string | false =

@@ -55,8 +55,20 @@ export function run(cmd: string, args: Array<string | Buffer>, opts: RunOptions 
 }
 
 /** Replaces each tool's own name so mosquitto's and ours can be compared. */
-export function normalise(text: Buffer | string, names: string[] = ['mosquitto_pub', 'mosquitto_sub', 'mosquitto_passwd', 'tspub', 'tssub', 'tspasswd']): string {
+export function normalise(text: Buffer | string, names: string[] = ['mosquitto_pub', 'mosquitto_sub', 'mosquitto_rr', 'mosquitto_passwd', 'tspub', 'tssub', 'tsrr', 'tspasswd']): string {
   let s = text.toString('utf8');
   for (const n of names) s = s.split(n).join('TOOL');
   return s;
+}
+
+/**
+ * What differs between any two runs besides the tool's name: client ids the broker or
+ * libmosquitto makes up, process ids (after -I pfx), the receive times of %j and %J.
+ */
+export function tidy(text: Buffer | string): string {
+  return normalise(text)
+    .replace(/auto-[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/g, 'auto-ID')
+    .replace(/mosq-[A-Za-z0-9]{18}/g, 'mosq-ID')
+    .replace(/pfx\d+/g, 'pfxPID')
+    .replace(/"tst":(\s*)"[^"]*"/g, '"tst":$1"TST"');
 }

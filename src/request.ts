@@ -1,0 +1,246 @@
+// One request and its response, for tsrr: connect, subscribe to the response topic, publish
+// the request once the broker has granted that subscription, print the first message that
+// answers it, and disconnect. The answer is recognised by MQTT v5 correlation data (fresh
+// random bytes unless -D publish correlation-data gives them): anything else arriving on
+// the response topic, a stale retained message included, is not taken for it.
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import { stderr, stdout } from './cli.ts';
+import { connect, ConnectError, REASON_V5, SequentialIds, type MqttClient } from './connection.ts';
+import { ToolError, UsageError } from './errors.ts';
+import type { ClientConfig } from './options.ts';
+import { CONN_LOST_STATUS } from './publish.ts';
+import { AckedDelivery, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
+
+/** MQTT v5's "Disconnect with Will Message": mosquitto_rr's DISCONNECT when -W runs out. */
+const DISCONNECT_WITH_WILL = 4;
+
+/** How much correlation data tsrr makes up for a request. */
+const CORRELATION_BYTES = 16;
+
+/**
+ * mosquitto_rr's checks once the command line has been read: a request needs a topic, a
+ * message and a response topic, and names the response topic itself.
+ */
+export function checkRequest(cfg: ClientConfig): void {
+  if (cfg.topic === undefined || cfg.mode === undefined || cfg.responseTopic === undefined) {
+    throw new UsageError('Error: All of topic, message, and response topic must be supplied.\n');
+  }
+  if (cfg.properties.publish?.responseTopic !== undefined) {
+    throw new ToolError('Error in PUBLISH properties: Duplicate response topic.\n');
+  }
+}
+
+/** mosquitto 2.1's --latency line: seconds and nanoseconds from one second up, else ns, µs or ms. */
+export function latencyLine(ns: bigint): string {
+  const s = ns / 1_000_000_000n;
+  const rest = ns % 1_000_000_000n;
+  if (s > 0n) return `Latency: ${s}.${String(rest).padStart(9, '0')}\n`;
+  const n = Number(rest);
+  if (n < 1000) return `Latency: ${n}ns\n`;
+  if (n < 1_000_000) return `Latency: ${(n / 1000).toFixed(6)}\u00b5s\n`;
+  return `Latency: ${(n / 1_000_000).toFixed(6)}ms\n`;
+}
+
+/** The connection failures as mosquitto_rr words them: every refusal by its v5 reason string. */
+function explain(err: unknown): unknown {
+  if (!(err instanceof ConnectError) || !err.refused) return err;
+  const rc = err.status;
+  const reason = REASON_V5[rc] ?? 'Unknown reason';
+  const text = rc === 132
+    ? `Connection error: ${reason}. tsrr only supports connecting to an MQTT v5 broker\n`
+    : `Connection error: ${reason}\n`;
+  return new ToolError(text, rc);
+}
+
+export class Requester {
+  private client: MqttClient | undefined;
+  private readonly ids = new SequentialIds();
+  /** CONNACK accepted the connection. */
+  private accepted = false;
+  private subscribeMid = 0;
+  /** What the response must carry (MQTT v5). */
+  private readonly correlation: Buffer | undefined;
+  private sentAt: bigint | undefined;
+  private latency: bigint | undefined;
+  /** A response was taken, the wait ran out, or a signal came: nothing more is handled. */
+  private stopping = false;
+  private ended = false;
+  private status = 0;
+  /** stdout failed (the reader went away): nothing more is written to it. */
+  private outputClosed = false;
+  private deadline: NodeJS.Timeout | undefined;
+  private resolve!: (status: number) => void;
+  private reject!: (err: unknown) => void;
+  /** -d lines, on stdout like the response. */
+  private readonly trace = { write: (line: string) => this.write(line) };
+
+  constructor(
+    private readonly cfg: ClientConfig,
+    private readonly payload: Buffer,
+    private readonly format: Formatter,
+  ) {
+    if (cfg.protocolVersion === 5) {
+      this.correlation = (cfg.properties.publish?.correlationData as Buffer | undefined) ?? randomBytes(CORRELATION_BYTES);
+    }
+  }
+
+  /** Resolves with the exit status once the exchange is over (TIMED_OUT_STATUS for -W). */
+  run(): Promise<number> {
+    const result = new Promise<number>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // mosquitto_rr sets its alarm as it starts to connect.
+    if (this.cfg.timeout !== undefined) this.deadline = setTimeout(() => this.stop(TIMED_OUT_STATUS, DISCONNECT_WITH_WILL), this.cfg.timeout * 1000);
+    connect(this.cfg, {
+      trace: this.cfg.debug ? this.trace : undefined,
+      ids: this.ids,
+      disconnectOnRefusal: true,
+      setup: (client) => this.setup(client),
+      onPacket: (packet) => this.onPacket(packet),
+    }).catch((err: unknown) => this.finish(explain(err)));
+    return result;
+  }
+
+  /** SIGINT, SIGTERM: disconnect, and leave with the status a shell gives a process the signal ended. */
+  interrupt(status: number): void {
+    if (this.stopping) {
+      this.status = status;
+      this.finish();
+    } else {
+      this.stop(status);
+    }
+  }
+
+  /** stdout is gone (`tsrr ... | head -c 1`): write nothing more, disconnect, status as for SIGPIPE. */
+  outputFailed(): void {
+    this.outputClosed = true;
+    this.interrupt(128 + 13);
+  }
+
+  private write(data: Buffer | string): void {
+    if (!this.outputClosed && data.length > 0) stdout().write(data);
+  }
+
+  private setup(client: MqttClient): void {
+    this.client = client;
+    // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
+    client.on('error', () => {});
+    client.on('close', () => {
+      if (this.accepted && !this.stopping) this.finish(new ToolError('Error: The connection was lost.\n', CONN_LOST_STATUS));
+    });
+    const delivery = new AckedDelivery(client, (packet) => this.consider(packet));
+    client.handleMessage = (packet, done) => delivery.deliver(packet, done);
+  }
+
+  private onPacket(packet: Packet): void {
+    if (this.stopping) return;
+    if (packet.cmd === 'connack' && (packet.reasonCode ?? packet.returnCode ?? 0) === 0) {
+      this.accepted = true;
+      // Subscribe before any later packet is handled, as from libmosquitto's connect callback.
+      process.nextTick(() => this.subscribe());
+    } else if (packet.cmd === 'suback' && packet.messageId === this.subscribeMid) {
+      const code = (packet.granted as number[])[0] ?? 0;
+      if (code < 128) {
+        this.publish();
+      } else {
+        // Refused: mosquitto_rr says why and leaves, status 0, without sending the request.
+        if (!this.cfg.quiet) stderr().write(`${REASON_V5[code] ?? 'Unknown reason'}\n`);
+        this.stop(0);
+      }
+    }
+  }
+
+  private subscribe(): void {
+    const client = this.client!;
+    if (this.stopping || !client.connected) return;
+    const cfg = this.cfg;
+    const v5 = cfg.protocolVersion === 5;
+    client.subscribe(cfg.responseTopic!, {
+      qos: cfg.qos,
+      ...(v5 && cfg.properties.subscribe ? { properties: { ...cfg.properties.subscribe } } : {}),
+      ...(v5 && cfg.retainAsPublished ? { rap: true } : {}),
+    }, () => {});
+    this.subscribeMid = this.ids.getLastAllocated() ?? 0;
+  }
+
+  private publish(): void {
+    const cfg = this.cfg;
+    // MQTT v3 has no properties: the request names no response topic (as with mosquitto_rr).
+    const properties = cfg.protocolVersion === 5
+      ? { ...(cfg.properties.publish ?? {}), responseTopic: cfg.responseTopic!, correlationData: this.correlation! }
+      : undefined;
+    this.sentAt = process.hrtime.bigint();
+    // The request is mosquitto_rr's, acknowledged or not: what answers it is all that counts.
+    this.client!.publish(cfg.topic!, this.payload, { qos: cfg.qos, retain: false, ...(properties ? { properties } : {}) }, () => {});
+  }
+
+  /** Why a message on the response topic is not the response, or undefined when it is. */
+  private notTheResponse(packet: IPublishPacket): string | undefined {
+    const cfg = this.cfg;
+    if (packet.topic !== cfg.responseTopic) return 'not on the response topic';
+    // The broker sets the retain flag on what it had stored before the subscription (and, with
+    // --retain-as-published, on live messages published retained).
+    if (packet.retain && (cfg.noStaleRetained || !(cfg.protocolVersion === 5 && cfg.retainAsPublished))) return 'a stale retained message';
+    if (this.sentAt === undefined) return 'the request is not sent yet';
+    if (this.correlation) {
+      const data = packet.properties?.correlationData;
+      if (data === undefined) return 'no correlation data';
+      if (!this.correlation.equals(data)) return 'correlation data other than the request\'s';
+    }
+    return undefined;
+  }
+
+  /** Each message, once its acknowledgement has gone out (as mosquitto_rr prints it). */
+  private consider(packet: IPublishPacket): void {
+    if (this.stopping) return;
+    const why = this.notTheResponse(packet);
+    if (why !== undefined) {
+      if (this.cfg.debug) this.write(`Ignored PUBLISH (m${packet.qos > 0 ? packet.messageId : 0}, '${packet.topic}'): ${why}\n`);
+      return;
+    }
+    if (this.sentAt !== undefined) this.latency = process.hrtime.bigint() - this.sentAt;
+    this.write(this.format(packet));
+    this.stop(0);
+  }
+
+  /** No more messages: DISCONNECT at once (with `reason` in MQTT v5), then finish. */
+  private stop(status: number, reason = 0): void {
+    if (this.stopping || this.ended) return;
+    this.stopping = true;
+    this.status = status;
+    const client = this.client;
+    if (client === undefined || !client.connected) {
+      const socket = client?.stream as Socket | undefined;
+      if (client && socket && !socket.destroyed && !socket.connecting) {
+        // Connected, CONNACK still awaited (-W ran out): libmosquitto sends its DISCONNECT all
+        // the same. MQTT.js would hold it back for after CONNACK, so it goes out here.
+        const packet = { cmd: 'disconnect' as const, ...(reason && this.cfg.protocolVersion === 5 ? { reasonCode: reason } : {}) };
+        socket.write(mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion }));
+        client.emit('packetsend', packet);
+      }
+      client?.end(true);
+      this.finish();
+      return;
+    }
+    // Nothing waits for acknowledgements still due (MQTT.js would).
+    for (const mid of Object.keys(client.outgoing)) delete client.outgoing[Number(mid)];
+    const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
+    client.end(false, { ...(properties ? { properties } : {}), ...(reason ? { reasonCode: reason } : {}) }, () => this.finish());
+  }
+
+  private finish(err?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.deadline);
+    if (this.client && !this.client.disconnecting) this.client.end(true);
+    if (err !== undefined) {
+      this.reject(err);
+      return;
+    }
+    if (this.cfg.latency && this.latency !== undefined && this.status === 0) this.write(latencyLine(this.latency));
+    this.resolve(this.status);
+  }
+}

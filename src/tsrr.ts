@@ -1,0 +1,48 @@
+// tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
+import { runTool, stdout, stderr } from './cli.ts';
+import { createFormatter } from './format/index.ts';
+import { clientHelp, versionLine } from './help.ts';
+import { loadPayload } from './input.ts';
+import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import { checkRequest, Requester } from './request.ts';
+import { TIMED_OUT_STATUS } from './subscribe.ts';
+import { hideSecrets } from './secrets.ts';
+import { commandLine } from './words.ts';
+
+let quiet = false;
+let requester: Requester | undefined;
+
+async function main(): Promise<number> {
+  const words = commandLine();
+  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
+  hideSecrets(CLIENT_OPTIONS, 'rr', words);
+  const cfg = parseClientArgs('rr', words);
+  if (cfg.help || cfg.version) {
+    stdout().write(cfg.help ? clientHelp('rr') : versionLine('rr'));
+    return 1;
+  }
+  quiet = cfg.quiet;
+  checkRequest(cfg);
+  const payload = await loadPayload(cfg);
+  const format = createFormatter({
+    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
+  });
+  requester = new Requester(cfg, payload!, format);
+  // Interrupted: DISCONNECT, then the status a shell reports for a process the signal ended.
+  process.on('SIGINT', () => requester!.interrupt(128 + 2));
+  process.on('SIGTERM', () => requester!.interrupt(128 + 15));
+  const status = await requester.run();
+  if (status === TIMED_OUT_STATUS && !quiet) stderr().write('Timed out\n');
+  return status;
+}
+
+runTool({
+  name: 'tsrr',
+  help: () => clientHelp('rr'),
+  quiet: () => quiet,
+  stdoutError: () => {
+    if (requester) requester.outputFailed();
+    else process.exit(128 + 13);
+  },
+}, main);
