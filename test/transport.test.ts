@@ -81,12 +81,15 @@ after(async () => {
 const tidy = (b: Buffer | string) => normalise(b).replace(/auto-[0-9A-F-]{36}/g, 'auto-ID');
 
 /** mosquitto's early form of a failed TLS handshake, mapped to the form it gives otherwise. */
-function settleRace(r: { code: number | null; stdout: string; stderr: string }) {
+function settleRace(r: { code: number | null; stdout: string; stderr: string }): { code: number | null; stdout: string; stderr: string; noOpenssl?: boolean } {
   // (With --quiet neither form says anything on stderr.)
   const quiet = r.stderr === '';
   if (r.code === 1 && (quiet || r.stderr === 'Unable to connect (A TLS error occurred.).\n') && /^OpenSSL Error|^Error: host name/.test(r.stdout)) {
     return { code: 8, stdout: `Client (null) sending CONNECT\n${r.stdout}`, stderr: quiet ? '' : 'Error: A TLS error occurred.\n' };
   }
+  // The refused client certificate read as EPROTO: no OpenSSL line was logged, so the
+  // comparison leaves those out of our trace (see differential()).
+  if (r.code === 1 && r.stderr === 'Error: Protocol error\n') return { code: 7, stdout: r.stdout, stderr: 'Error: The connection was lost.\n', noOpenssl: true };
   return r;
 }
 
@@ -125,10 +128,11 @@ async function differential(c: Case): Promise<void> {
   // mosquitto's races (see the top of this file) are rare: run it again a few times first.
   const reference = { pub: MOSQUITTO_PUB!, sub: MOSQUITTO_SUB!, rr: MOSQUITTO_RR! }[tool];
   let ref = await side(reference, c);
-  for (let i = 0; i < 4 && raced(ref.r); i++) ref = await side(reference, c);
+  for (let i = 0; i < 6 && raced(ref.r); i++) ref = await side(reference, c);
   const ours = await side(bin(`ts${tool}`), c);
   const a = settleRace({ code: ref.r.code, stdout: tidy(ref.r.stdout), stderr: tidy(ref.r.stderr) });
   const b = { code: ours.r.code, stdout: tidy(ours.r.stdout), stderr: tidy(ours.r.stderr) };
+  if (a.noOpenssl) b.stdout = b.stdout.replace(/^OpenSSL Error.*\n/gm, '');
   assert.equal(b.stderr, a.stderr, 'stderr');
   assert.equal(b.stdout, a.stdout, 'stdout');
   assert.equal(b.code, a.code, `exit status; stderr: ${b.stderr}`);
