@@ -182,3 +182,38 @@ function holdWords<C>(specs: readonly OptionSpec<C>[], argv: readonly string[]) 
     group: (w: string) => (index(w) >= 0 ? held[index(w)]! : [w]),
   };
 }
+
+/**
+ * Walks a command line one word at a time, as mosquitto's tools read it, calling `visit` for
+ * each option of `tool` with its value: the next word, the part after '=' of --opt=value, or
+ * undefined for a flag that takes none (or whose value is missing). A -D group is skipped
+ * whole. Other words are passed over.
+ */
+export function eachOption<C>(
+  table: readonly OptionSpec<C>[],
+  tool: string,
+  argv: readonly string[],
+  visit: (flag: string, value: string | undefined, at: number, inline: boolean) => void,
+): void {
+  const takes = new Map<string, OptionSpec<C>['takes'] | null>();
+  for (const s of table) if (s.tools.includes(tool)) for (const f of s.flags) takes.set(f, s.takes ?? null);
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    if (eq > 0 && takes.get(word.slice(0, eq)) === 'word') {
+      visit(word.slice(0, eq), word.slice(eq + 1), i, true);
+      continue;
+    }
+    const what = takes.get(word);
+    if (what === undefined) continue;
+    if (what === 'word') {
+      const at = i + 1 < argv.length ? ++i : -1;
+      visit(word, at >= 0 ? argv[at] : undefined, at, false);
+    } else if (what === 'property') {
+      const rest = argv.slice(i + 1);
+      i += rest.length < 3 ? rest.length : Math.min(rest.length, 2 + valueCount(rest[1]!));
+    } else {
+      visit(word, undefined, -1, false);
+    }
+  }
+}

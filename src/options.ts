@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
 import { createFormatter, FormatError } from './format/index.ts';
-import { MissingArgument, parseWithTable, type OptionSpec, type ParsedArgs } from './option-parser.ts';
+import { eachOption, MissingArgument, parseWithTable, type OptionSpec, type ParsedArgs } from './option-parser.ts';
 import { addProperty, atol, checkPropertySets, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
 import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
@@ -106,6 +106,10 @@ export interface TlsConfig {
   useOsCerts: boolean;
   psk?: string;
   pskIdentity?: string;
+  /** --no-tls: every TLS option above is ignored (mosquitto 2.1). */
+  off?: boolean;
+  /** --tls-keylog: where the session secrets go, in the NSS key log format (mosquitto 2.1). */
+  keylog?: string;
 }
 
 export interface ProxyConfig {
@@ -122,6 +126,7 @@ export interface ProxyConfig {
  */
 export function tlsWanted(cfg: ClientConfig): boolean {
   const t = cfg.tls;
+  if (t.off) return false;
   return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined || t.useOsCerts || cfg.port === 8883;
 }
 
@@ -129,6 +134,7 @@ export function tlsWanted(cfg: ClientConfig): boolean {
 export function brokerPort(cfg: ClientConfig): number {
   if (cfg.port !== undefined) return cfg.port;
   const t = cfg.tls;
+  if (t.off) return 1883;
   return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined ? 8883 : 1883;
 }
 
@@ -674,6 +680,13 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c, v) => { c.will.topic = checkedTopic('--will-topic', v, 'will'); },
   },
 
+  {
+    flags: ['-o'], tools: CLIENTS, takes: 'word', missing: 'Error: -o argument given but no options file specified.\n\n',
+    help: ['file', 'read options from this file instead of the defaults file (mosquitto 2.1)'],
+    // Read before everything else (fileArgs); in the file itself it does nothing.
+    apply: () => {},
+  },
+
   // --- Transport: unix socket, SOCKS proxy, WebSocket -------------------------------------
   {
     flags: ['--unix'], tools: CLIENTS, takes: 'word', missing: missing('--unix', 'socket path'),
@@ -693,6 +706,16 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
 
   // --- TLS ----------------------------------------------------------------------------------
+  {
+    flags: ['--no-tls'], tools: CLIENTS,
+    help: ['', 'no TLS, whatever TLS options the options file or command line give, nor on port 8883 (mosquitto 2.1)'],
+    apply: (c) => { c.tls.off = true; },
+  },
+  {
+    flags: ['--tls-keylog'], tools: CLIENTS, takes: 'word', missing: missing('--tls-keylog', 'file'),
+    help: ['file', 'append the TLS session secrets to this file, for Wireshark (debugging only; mosquitto 2.1)'],
+    apply: (c, v) => { c.tls.keylog = v; },
+  },
   {
     flags: ['--cafile'], tools: CLIENTS, takes: 'word', missing: missing('--cafile', 'file'),
     help: ['file', 'trust the CA certificates in this PEM file; turns TLS on (default port 8883)'],
@@ -761,14 +784,17 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
 export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
   // HOME as mosquitto reads it; the os module (a start-up cost) only when HOME is unset.
   const dir = env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config');
-  let text: string;
   try {
-    text = decodeBytes(readFileSync(join(dir, name)));
+    return optionsFileArgs(readFileSync(join(dir, name)));
   } catch {
     return [];
   }
+}
+
+/** The words of an options file: one option (and its value) per line, # for comments. */
+function optionsFileArgs(bytes: Buffer): string[] {
   const args: string[] = [];
-  for (const raw of text.split('\n')) {
+  for (const raw of decodeBytes(bytes).split('\n')) {
     const line = raw.replace(/\r$/, '').replace(/^[ \t]+/, '');
     if (line === '' || line.startsWith('#')) continue;
     const space = line.indexOf(' ');
@@ -779,12 +805,40 @@ export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
+ * The options from a file: -o's (mosquitto 2.1), which replaces the defaults file, or the
+ * defaults file. -o is found before anything else is read, as mosquitto 2.1 finds it.
+ */
+function fileArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  let optionsFile: string | undefined;
+  let duplicate = false;
+  eachOption(CLIENT_OPTIONS, tool, argv, (flag, value) => {
+    if (flag !== '-o') return;
+    if (optionsFile !== undefined) duplicate = true;
+    if (value === undefined) fail('Error: -o argument given but no options file specified.');
+    if (duplicate) fail('Error: Duplicate -o argument given.');
+    optionsFile = value;
+  });
+  if (optionsFile === undefined) return defaultsFileArgs(MOSQUITTO_NAME[tool], env);
+  try {
+    return optionsFileArgs(readFileSync(bytesOf(optionsFile)));
+  } catch (e) {
+    // mosquitto 2.1 goes on without the file; the options it holds (a login, TLS) matter.
+    throw new UsageError(`Error: Unable to read options file "${optionsFile}": ${strerror(e)}.\n`, false);
+  }
+}
+
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : (e as Error).message;
+}
+
+/**
  * The command line of a client tool, checked the way mosquitto checks it: first the
  * defaults file, then argv; each option in order; then the checks across options.
  */
 export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const cfg = defaults(tool);
-  const args = [...defaultsFileArgs(MOSQUITTO_NAME[tool], env), ...argv];
+  const args = [...fileArgs(tool, argv, env), ...argv];
   let parsed: ParsedArgs<ClientConfig>;
   let missing: MissingArgument<ClientConfig> | undefined;
   try {

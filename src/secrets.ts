@@ -7,8 +7,7 @@
 // over the old argv (one string, the words joined by spaces) and renames the process's
 // thread; the name is put back through /proc/self/comm.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { OptionSpec } from './option-parser.ts';
-import { valueCount } from './properties.ts';
+import { eachOption, type OptionSpec } from './option-parser.ts';
 
 /** Flags whose whole value is a secret, and flags whose value is a URL with a password. */
 const WHOLE = new Set(['-P', '--pw', '--psk', '--tls-engine-kpass-sha1']);
@@ -24,29 +23,15 @@ function starUrl(url: string): string {
  * it (a flag's value is never taken for a flag), or undefined when it holds none.
  */
 export function starSecrets<C>(table: readonly OptionSpec<C>[], tool: string, argv: readonly string[]): string[] | undefined {
-  const takes = new Map<string, OptionSpec<C>['takes'] | null>();
-  for (const s of table) if (s.tools.includes(tool)) for (const f of s.flags) takes.set(f, s.takes ?? null);
   const out = [...argv];
   let found = false;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
-    const flag = eq > 0 ? word.slice(0, eq) : word;
-    const what = takes.get(flag);
-    if (eq > 0 && what === 'word') {
-      // --pw=secret
-      const value = word.slice(eq + 1);
-      const starred = WHOLE.has(flag) ? '*'.repeat(Buffer.byteLength(value)) : URLS.has(flag) ? starUrl(value) : value;
-      if (starred !== value) { out[i] = `${flag}=${starred}`; found = true; }
-    } else if (what === 'word' && i + 1 < argv.length) {
-      const value = argv[++i]!;
-      const starred = WHOLE.has(word) ? '*'.repeat(Buffer.byteLength(value)) : URLS.has(word) ? starUrl(value) : value;
-      if (starred !== value) { out[i] = starred; found = true; }
-    } else if (what === 'property') {
-      const rest = argv.slice(i + 1);
-      i += rest.length < 3 ? rest.length : Math.min(rest.length, 2 + valueCount(rest[1]!));
-    }
-  }
+  eachOption(table, tool, argv, (flag, value, at, inline) => {
+    if (value === undefined) return;
+    const starred = WHOLE.has(flag) ? '*'.repeat(Buffer.byteLength(value)) : URLS.has(flag) ? starUrl(value) : value;
+    if (starred === value) return;
+    out[at] = inline ? `${flag}=${starred}` : starred;
+    found = true;
+  });
   return found ? out : undefined;
 }
 

@@ -193,6 +193,8 @@ const CASES: Record<string, Case> = {
   'TLS --cafile, no broker on the default port 8883': { args: () => ['-h', '127.0.0.1', ...ca(), '-t', 't', '-m', 'x', '-d'] },
   'TLS --quiet hides the message, not the trace': { args: () => [...at('otherCa'), ...ca(), '--quiet', '-t', 't', '-m', 'x', '-d'] },
   'TLS a missing argument': { args: () => ['-t', 't', '-m', 'x', '--cafile'] },
+  'TLS to a plain MQTT listener -d': { args: () => ['-h', '127.0.0.1', '-p', String(plain.good), ...ca(), '-t', 't', '-m', 'x', '-d'] },
+  'tssub TLS to a plain MQTT listener -d': { tool: 'sub', args: () => ['-h', '127.0.0.1', '-p', String(plain.good), ...ca(), '-t', 't', '-C', '1', '-d'] },
   // TLS-PSK.
   'PSK QoS 1 -d': { args: () => ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'deadbeef', '--psk-identity', 'test-id', '-t', 'psk/q1', '-m', 'x', '-q', '1', '-d'], received: 'psk' },
   'PSK upper-case hex QoS 2': { args: () => ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'DEADBEEF', '--psk-identity', 'test-id', '-t', 'psk/q2', '-m', 'x', '-q', '2', '-d'], received: 'psk' },
@@ -330,4 +332,78 @@ test('an encrypted --key without a terminal: the key cannot be loaded (status 1)
   assert.equal(r.stderr.toString(), 'Unable to connect (A TLS error occurred.).\n');
   assert.match(r.stdout.toString(), /^Error: Unable to load client key file ".*"\.\nOpenSSL Error\[0\]: /);
   assert.equal(r.code, 1);
+});
+
+// mosquitto 2.1's options that 2.0.11 refuses: -o, --no-tls, --tls-keylog.
+
+test('-o: options from that file instead of the defaults file; the command line wins over both', { skip }, async () => {
+  const { writeFileSync } = await import('node:fs');
+  const xdg = join(dir, 'xdg-o');
+  mkdirSync(xdg, { recursive: true });
+  // The defaults file points at a port nobody listens on: -o must replace it, not add to it.
+  writeFileSync(join(xdg, 'mosquitto_pub'), `-p 1\n-t from/defaults\n`);
+  const file = join(dir, 'opts');
+  writeFileSync(file, `# TLS and a topic from the options file\n--cafile ${certs.caFile}\n-h 127.0.0.1\n-p ${tls.good!.port}\n-t from/file\n`);
+  const e = { ...env, XDG_CONFIG_HOME: xdg };
+  coll.good!.reset();
+  let r = await run(bin('tspub'), ['-o', file, '-m', 'x', '-q', '1'], { env: e });
+  assert.equal(r.code, 0, r.stderr.toString());
+  r = await run(bin('tspub'), ['-o', file, '-t', 'from/command-line', '-m', 'y', '-q', '1'], { env: e });
+  assert.equal(r.code, 0, r.stderr.toString());
+  const got = await coll.good!.settle(2, 200, 3000);
+  assert.deepEqual(got.map((m) => m.topic), ['from/file', 'from/command-line']);
+  // Without -o the defaults file counts (and points nowhere).
+  r = await run(bin('tspub'), ['-m', 'x'], { env: e });
+  assert.equal(r.stderr.toString(), 'Error: Connection refused\n');
+  // Its errors, as mosquitto 2.1 words them; a file that cannot be read is an error here.
+  r = await run(bin('tspub'), ['-o', file, '-o', file, '-m', 'x'], { env: e });
+  assert.equal(r.stderr.toString(), "Error: Duplicate -o argument given.\n\n\nUse 'tspub --help' to see usage.\n");
+  r = await run(bin('tssub'), ['-t', 'x', '-o'], { env: e });
+  assert.equal(r.stderr.toString(), "Error: -o argument given but no options file specified.\n\n\nUse 'tssub --help' to see usage.\n");
+  r = await run(bin('tspub'), ['-o', join(dir, 'nope'), '-m', 'x'], { env: e });
+  assert.equal(r.stderr.toString(), `Error: Unable to read options file "${join(dir, 'nope')}": No such file or directory.\n`);
+  assert.equal(r.code, 1);
+});
+
+test('--no-tls: TLS options from an options file are cancelled, and so is the 8883 default', { skip }, async () => {
+  const { writeFileSync } = await import('node:fs');
+  const file = join(dir, 'opts-tls');
+  writeFileSync(file, `--cafile ${certs.caFile}\n--cert ${certs.clientCert}\n--key ${certs.clientKey}\n-h 127.0.0.1\n`);
+  // Against the plain listener: without --no-tls it would speak TLS to it and fail.
+  let r = await run(bin('tspub'), ['-o', file, '-p', String(plain.good), '-t', 't', '-m', 'x'], { env });
+  assert.equal(r.code, 8, 'TLS to a plain listener fails');
+  r = await run(bin('tspub'), ['-o', file, '--no-tls', '-p', String(plain.good), '-t', 'tls/no', '-m', 'x', '-q', '1', '-d'], { env });
+  assert.equal(r.code, 0, r.stderr.toString());
+  // No port: 1883, not 8883; -p 8883 stays plain too. (Nobody listens there: the port shows.)
+  const tcpdump = await run(bin('tspub'), ['-o', file, '--no-tls', '-h', '127.0.0.1', '-p', '8883', '-t', 't', '-m', 'x', '-d'], { env });
+  assert.ok(['Error: Connection refused\n', ''].includes(tcpdump.stderr.toString()) || tcpdump.code === 0, tcpdump.stderr.toString());
+  assert.doesNotMatch(tcpdump.stdout.toString(), /OpenSSL/);
+});
+
+test('--tls-keylog: one line per secret in the NSS key log format (TLS 1.3 labels, TLS 1.2 CLIENT_RANDOM)', { skip }, async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const log = join(dir, 'keys.log');
+  let r = await run(bin('tspub'), [...at('good'), ...ca(), '--tls-keylog', log, '-t', 't', '-m', 'x'], { env });
+  assert.equal(r.code, 0, r.stderr.toString());
+  const tls13 = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const labels = tls13.map((l) => l.split(' ')[0]).sort();
+  assert.deepEqual(labels, ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+  for (const line of tls13) assert.match(line, /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64,96}$/);
+  // TLS 1.2: CLIENT_RANDOM <client random> <master secret>, appended. (mosquitto's tls_version
+  // is a minimum, so a TLS 1.2-only server is Node's here; it hangs up after the handshake.)
+  const { createServer } = await import('node:tls');
+  const server = createServer({ cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey), maxVersion: 'TLSv1.2' }, (s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  r = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(port), ...ca(), '--tls-keylog', log, '-t', 't', '-m', 'x'], { env });
+  server.close();
+  assert.notEqual(r.code, 0, 'that server speaks no MQTT');
+  const all = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  assert.equal(all.length, tls13.length + 1);
+  assert.match(all.at(-1)!, /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/);
+  // Without TLS there is nothing to log.
+  const none = join(dir, 'none.log');
+  r = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(plain.good), '--tls-keylog', none, '-t', 't', '-m', 'x'], { env });
+  assert.equal(r.code, 0);
+  assert.ok(!existsSync(none));
 });

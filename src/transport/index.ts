@@ -136,6 +136,7 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   };
   if (setup) {
     const secure = prepared.tls!.connect({ ...setup.options, socket: base });
+    if (cfg.tls.keylog !== undefined) prepared.tls!.logKeys(secure, cfg.tls.keylog);
     let handshaken = false;
     secure.once('secureConnect', () => { handshaken = true; });
     // Socket errors reach `base` first; TLS's own come here.

@@ -24,6 +24,7 @@ function readable(path: string): boolean {
  */
 export function checkTlsOptions(cfg: ClientConfig): void {
   const t = cfg.tls;
+  if (t.off) return;
   if (t.cafile !== undefined || t.capath !== undefined) {
     if ((t.cafile !== undefined && !readable(t.cafile)) || (t.cert !== undefined && !readable(t.cert)) || (t.key !== undefined && !readable(t.key))) {
       throw new ToolError('Error: Problem setting TLS options: File not found.\n');

@@ -11,7 +11,7 @@
 //
 // Certificates are always verified: --insecure drops the host-name check only, and a PSK
 // connection that ends up with a certificate-based cipher still has its certificate checked.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -276,6 +276,22 @@ export function lostAfterHandshake(err: Error & { code?: string }): ConnectError
   return new ConnectError('Error: The connection was lost.\n', 7, false, true, line ? [line] : []);
 }
 
+/**
+ * --tls-keylog: each secret of the session appended to the file as it is made, one line each
+ * in the NSS key log format Wireshark reads (CLIENT_RANDOM ..., or TLS 1.3's
+ * CLIENT_HANDSHAKE_TRAFFIC_SECRET ... and the rest). A file that cannot be written is passed
+ * over, as mosquitto 2.1 passes it over.
+ */
+export function logKeys(socket: tls.TLSSocket, file: string): void {
+  socket.on('keylog', (line: Buffer) => {
+    try {
+      appendFileSync(bytesOf(file), line);
+    } catch {
+      // not writable: no log
+    }
+  });
+}
+
 /** tls.connect, for the transport (which does not load node:tls itself). */
 export const connect = tls.connect;
 
@@ -283,7 +299,10 @@ export function handshakeFailure(err: Error & { code?: string }, hostFailed: boo
   const lines: string[] = [];
   if (hostFailed) lines.push('Error: host name verification failed.');
   if (VERIFY_CODES.has(err.code ?? '')) lines.push(VERIFY_FAILED);
-  else {
+  else if (err.code === 'ECONNRESET' || /disconnected before secure TLS connection/.test(err.message)) {
+    // The broker hung up mid-handshake (not a TLS listener, say): OpenSSL reads the end first.
+    lines.push('OpenSSL Error[0]: error:0A000126:SSL routines::unexpected eof while reading');
+  } else {
     const line = opensslLine(err);
     if (line) lines.push(line);
   }
