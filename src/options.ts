@@ -238,11 +238,13 @@ function applyUrl(cfg: ClientConfig, url: string): void {
     const cred = authority.slice(0, at);
     authority = authority.slice(at + 1);
     const colon = cred.indexOf(':');
+    // Percent-decoded (RFC 3986), so that a password may hold '@', ':' or '/' (%40, %3A,
+    // %2F); mosquitto takes them as they are. The topic stays as given.
     if (colon >= 0) {
-      cfg.username = cred.slice(0, colon);
-      cfg.password = cred.slice(colon + 1);
+      cfg.username = percentDecode(cred.slice(0, colon));
+      cfg.password = percentDecode(cred.slice(colon + 1));
     } else {
-      cfg.username = cred;
+      cfg.username = percentDecode(cred);
     }
   }
   const colon = authority.lastIndexOf(':');

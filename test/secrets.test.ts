@@ -101,3 +101,19 @@ test('the process keeps its name (ps -o comm, pgrep) after the rewrite', { skip 
   assert.ok(cmdline.includes('-P ******'), cmdline);
   assert.equal(comm, 'node');
 });
+
+test('-L: user and password are percent-decoded (RFC 3986), the topic is not', { skip }, async () => {
+  const { MOSQUITTO_SUB } = await import('./helpers/broker.ts');
+  const port = brokers.auth.port;
+  // secret as s%65cret, and a topic with a %: it goes out as given.
+  const sub = spawn(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(port), '-u', 'bob', '-P', 'secret', '-t', 'pct/#', '-C', '1', '-v'], { env: brokers.env });
+  let out = '';
+  sub.stdout.on('data', (d) => { out += d; });
+  const done = new Promise((resolve) => sub.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 400));
+  const r = await run(bin('tspub'), ['-L', `mqtt://b%6Fb:s%65cret@127.0.0.1:${port}/pct/100%25`, '-m', 'x', '-q', '1'], { env: brokers.env });
+  assert.equal(r.stderr.toString(), '');
+  assert.equal(r.code, 0);
+  await done;
+  assert.equal(out, 'pct/100%25 x\n');
+});
