@@ -10,7 +10,7 @@ import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
   resolvePasswordPath, strerror, type PasswordPath,
 } from './passwd/file.ts';
-import { BCRYPT_MAX_BYTES, hashPassword, parseStored, verifyPassword } from './passwd/hash.ts';
+import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync } from './passwd/hash.ts';
 import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
 import { bytesOf, commandLine } from './words.ts';
 
@@ -33,11 +33,17 @@ async function main(): Promise<number> {
  */
 async function setPassword(cmd: PasswdCommand): Promise<number> {
   const fresh = cmd.mode === 'create';
+  if (fresh && cmd.file === '-') {
+    // -c - (mosquitto 2.1): the new file goes to standard output, nothing is written.
+    const password = cmd.password ?? (await promptPassword(true));
+    stdout().write(Buffer.concat([Buffer.from(binary(cmd.user!.bytes), 'latin1'), Buffer.from(`:${await hashFor(cmd, password)}\n`)]));
+    return 0;
+  }
   const path = locate(cmd.file);
   if (!fresh) openForUpdate(path);
   const password = cmd.password ?? (await promptPassword(true));
   if (fresh) check(path, () => checkReplaceable(path.target));
-  const secret = hashFor(cmd, password);
+  const secret = await hashFor(cmd, password);
   await edit(path, fresh, (file) => {
     file.setUser(binary(cmd.user!.bytes), secret);
     return { changed: true, value: undefined };
@@ -61,7 +67,7 @@ async function deleteUser(cmd: PasswdCommand): Promise<number> {
 async function hashPlainPasswords(cmd: PasswdCommand): Promise<number> {
   const path = locate(cmd.file);
   openForUpdate(path);
-  const warnings = await edit(path, false, (file) => {
+  const warnings = await edit(path, false, async (file) => {
     const notes: string[] = [];
     let hashed = 0;
     for (const entry of file.entries()) {
@@ -73,7 +79,7 @@ async function hashPlainPasswords(cmd: PasswdCommand): Promise<number> {
         const plain = plainPassword(entry.secret);
         if (plain.length === 0) notes.push(`Warning: ${where}: user ${text(entry.user)} has no password; left unchanged.\n`);
         else {
-          file.replaceSecret(entry, hashFor(cmd, Buffer.from(plain, 'latin1')));
+          file.replaceSecret(entry, await hashFor(cmd, Buffer.from(plain, 'latin1')));
           hashed++;
         }
       }
@@ -91,9 +97,9 @@ async function verify(cmd: PasswdCommand): Promise<number> {
   const entry = file.find(binary(cmd.user!.bytes));
   if (!entry) throw notFound(cmd.user!);
   const password = cmd.password ?? (await promptPassword(false));
-  const ok = verifyPassword(password, entry.secret);
+  const ok = await verifyPasswordAsync(password, entry.secret);
   if (ok === undefined) {
-    throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$ or $2b$ hash; tspasswd cannot check it.\n`);
+    throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n`);
   }
   if (!ok) throw new ToolError(`Error: Password for user ${cmd.user!.text} does not match.\n`);
   stdout().write(`Password for user ${cmd.user!.text} is correct.\n`);
@@ -104,7 +110,7 @@ async function verify(cmd: PasswdCommand): Promise<number> {
 
 let warnedBcrypt = false;
 
-function hashFor(cmd: PasswdCommand, password: Buffer): string {
+function hashFor(cmd: PasswdCommand, password: Buffer): Promise<string> {
   if (cmd.hash === 'bcrypt') {
     if (!warnedBcrypt) {
       stderr().write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
@@ -114,7 +120,7 @@ function hashFor(cmd: PasswdCommand, password: Buffer): string {
       stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
     }
   }
-  return hashPassword(password, cmd.hash, cmd.work);
+  return hashPasswordAsync(password, cmd.hash, cmd.work);
 }
 
 const text = (bin: string) => Buffer.from(bin, 'latin1').toString('utf8');
@@ -169,7 +175,7 @@ function read(path: PasswordPath): PasswordFile {
 }
 
 /** Edits under the lock, then says which lines it kept without understanding them. */
-async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: PasswordFile) => { changed: boolean; value: T }): Promise<T> {
+async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>): Promise<T> {
   try {
     const result = await editPasswordFile(path, fresh, change);
     if (result.written) {

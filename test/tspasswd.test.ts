@@ -416,13 +416,74 @@ test('--verify: exit 0 when the password matches, 1 when not, for $7$, $6$ and $
     assert.deepEqual(await verify('-b', f, 'a', 'pc'), [1, 'Error: Password for user a does not match.\n']);
     assert.deepEqual(await verify('-b', f, 'd', 'pa'), [1, 'Error: Password for user d does not match.\n']);
     assert.deepEqual(await verify('-b', f, 'nobody', 'x'), [1, 'Warning: User nobody not found in password file.\n']);
-    assert.deepEqual(await verify('-b', f, 'plain', 'text'), [1, 'Error: The password of user plain is not a $7$, $6$ or $2b$ hash; tspasswd cannot check it.\n']);
+    assert.deepEqual(await verify('-b', f, 'plain', 'text'), [1, 'Error: The password of user plain is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n']);
     // Prompted: one "Password: ", no second one.
     const r = await run(TSPASSWD, ['--verify', f, 'c'], { input: 'pc\n' });
     assert.deepEqual([r.code, r.stdout.toString()], [0, 'Password: \nPassword for user c is correct.\n']);
     const wrong = await run(TSPASSWD, ['--verify', f, 'c'], { input: 'nope\n' });
     assert.equal(wrong.code, 1);
     assert.equal(fs.readFileSync(f, 'utf8').split('\n')[1], A, 'verify never writes');
+  });
+});
+
+// mosquitto 2.1's additions: -H argon2id and -c -.
+
+const ARGON2_TOOL = spawnSync('sh', ['-c', 'command -v argon2']).status === 0 ? false : 'the reference argon2 tool is not installed (apt-get install -y argon2)';
+
+test('-H argon2id: mosquitto 2.1\'s parameters and format; --verify and -U take it; -I does not apply', async () => {
+  await inTempDir(async (dir) => {
+    const f = join(dir, 'f');
+    let r = await run(TSPASSWD, ['-H', 'argon2id', '-c', '-b', f, 'u', 'pu']);
+    assert.deepEqual([r.code, r.stdout.toString(), r.stderr.toString()], [0, '', '']);
+    const line = fs.readFileSync(f, 'utf8');
+    assert.match(line, /^u:\$argon2id\$v=19\$m=47104,t=1,p=1\$[A-Za-z0-9+/]{86}\$[A-Za-z0-9+/]{86}\n$/);
+    r = await run(TSPASSWD, ['--verify', '-b', f, 'u', 'pu']);
+    assert.deepEqual([r.code, r.stdout.toString()], [0, 'Password for user u is correct.\n']);
+    r = await run(TSPASSWD, ['--verify', '-b', f, 'u', 'pU']);
+    assert.deepEqual([r.code, r.stderr.toString()], [1, 'Error: Password for user u does not match.\n']);
+    // -I is for PBKDF2 and bcrypt: the argon2id parameters stay mosquitto 2.1's.
+    r = await run(TSPASSWD, ['-H', 'argon2id', '-I', '3', '-b', f, 'v', 'pv']);
+    assert.match(fs.readFileSync(f, 'utf8'), /\nv:\$argon2id\$v=19\$m=47104,t=1,p=1\$/);
+    // -U: plain entries become argon2id, the hashed ones are left alone.
+    fs.appendFileSync(f, 'w:plain-pw\n');
+    const before = fs.readFileSync(f, 'utf8').split('\n');
+    r = await run(TSPASSWD, ['-H', 'argon2id', '-U', f]);
+    assert.equal(r.code, 0, r.stderr.toString());
+    const after = fs.readFileSync(f, 'utf8').split('\n');
+    assert.deepEqual(after.slice(0, 2), before.slice(0, 2));
+    assert.match(after[2]!, /^w:\$argon2id\$/);
+    r = await run(TSPASSWD, ['--verify', '-b', f, 'w', 'plain-pw']);
+    assert.equal(r.code, 0);
+  });
+});
+
+test('-H argon2id: the same hash as the reference argon2 tool for the same salt', { skip: ARGON2_TOOL }, async () => {
+  const { hashPasswordAsync, verifyPasswordAsync } = await import('../src/passwd/hash.ts');
+  const salt = 'tsmqtt-salt-0123456789-tsmqtt-salt-0123456789-tsmqtt-salt-012345';
+  for (const password of ['secret', 'pässwörd with spaces', 'x'.repeat(100)]) {
+    const ref = await run('argon2', [salt, '-id', '-t', '1', '-k', '47104', '-p', '1', '-l', '64', '-e'], { input: password });
+    assert.equal(ref.code, 0, ref.stderr.toString());
+    const ours = await hashPasswordAsync(Buffer.from(password), 'argon2id', undefined, Buffer.from(salt));
+    assert.equal(ours, ref.stdout.toString().trim());
+    assert.equal(await verifyPasswordAsync(Buffer.from(password), ref.stdout.toString().trim()), true);
+    assert.equal(await verifyPasswordAsync(Buffer.from(`${password}!`), ref.stdout.toString().trim()), false);
+  }
+});
+
+test('-c -: the new file on standard output, nothing written (mosquitto 2.1; 2.0.11 makes a file named -)', async () => {
+  await inTempDir(async (dir) => {
+    let r = await run(TSPASSWD, ['-c', '-b', '-', 'u', 'pu'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr.toString());
+    const out = r.stdout.toString();
+    assert.match(out, /^u:\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==\n$/);
+    assert.equal(verifyPassword(Buffer.from('pu'), out.trim().slice(2)), true);
+    assert.deepEqual(fs.readdirSync(dir), [], 'no file was made');
+    r = await run(TSPASSWD, ['-H', 'argon2id', '-c', '-b', '-', 'v', 'pv'], { cwd: dir });
+    assert.match(r.stdout.toString(), /^v:\$argon2id\$/);
+    // Prompted: the prompts, then the line, on standard output (as mosquitto 2.1 prints them).
+    r = await run(TSPASSWD, ['-c', '-', 'w'], { cwd: dir, input: 'pw\npw\n' });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout.toString(), /^Password: \nReenter password: \nw:\$7\$101\$/);
   });
 });
 

@@ -418,10 +418,10 @@ export interface EditResult<T> {
 export async function editPasswordFile<T>(
   path: PasswordPath,
   fresh: boolean,
-  edit: (file: PasswordFile) => { changed: boolean; value: T },
+  edit: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
   lockOptions?: LockOptions,
 ): Promise<EditResult<T>> {
-  return withLock(path.target, () => {
+  return withLock(path.target, async () => {
     let keep: Ownership | undefined;
     let file: PasswordFile;
     try {
@@ -441,7 +441,7 @@ export async function editPasswordFile<T>(
       }
     }
     const unknown = file.unknownLines();
-    const { changed, value } = edit(file);
+    const { changed, value } = await edit(file);
     if (changed) writeFileAtomic(path.target, file.toBuffer(), keep);
     return { value, unknown, written: changed };
   }, lockOptions);

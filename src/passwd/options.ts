@@ -63,7 +63,7 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
   },
   {
     flags: ['-c'], tools: ONLY,
-    help: ['', 'create a new password file, replacing an existing one'],
+    help: ['', 'create a new password file, replacing an existing one (file - : write it to standard output)'],
     apply: (c) => { c.create = true; },
   },
   {
@@ -73,7 +73,7 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
   },
   {
     flags: ['-H'], tools: ONLY, takes: 'word', missing: 'Error: -H argument given but not enough other arguments.\n',
-    help: ['hash', 'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier) or bcrypt (not read by mosquitto itself)'],
+    help: ['hash', 'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier), argon2id (mosquitto 2.1\'s default) or bcrypt (not read by mosquitto itself)'],
     apply: (c, v) => {
       if (!(HASH_TYPES as readonly string[]).includes(v)) stop(`Error: Unknown hash type '${v}'`);
       c.hash = v as HashType;
@@ -81,7 +81,7 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
   },
   {
     flags: ['-I'], tools: ONLY, takes: 'word', missing: 'Error: -I argument given but not enough other arguments.\n',
-    help: ['iterations', `PBKDF2 iterations (default ${defaultWork('sha512-pbkdf2')}) or bcrypt cost (${BCRYPT_COST_RANGE.join('-')}, default ${defaultWork('bcrypt')})`],
+    help: ['iterations', `PBKDF2 iterations (default ${defaultWork('sha512-pbkdf2')}) or bcrypt cost (${BCRYPT_COST_RANGE.join('-')}, default ${defaultWork('bcrypt')}); not for argon2id`],
     apply: (c, v) => {
       const n = atoi(v);
       if (n < 1) stop('Error: Number of iterations must be > 0.');
@@ -101,7 +101,7 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
 ];
 
 export function passwdHelp(): string {
-  const H = '[-H sha512-pbkdf2 | -H sha512 | -H bcrypt] [-I iterations]';
+  const H = '[-H sha512-pbkdf2 | -H sha512 | -H argon2id | -H bcrypt] [-I iterations]';
   return `tspasswd is a tool for managing password files for mosquitto.
 
 Usage: tspasswd ${H} [-c | -D] passwordfile username
