@@ -374,3 +374,65 @@ test('--pretty with -v or plain output changes nothing', () => {
   const m: Msg = { topic: 't', payload: '{"a":1}', qos: 0 };
   assert.equal(fmt(undefined, m, undefined, { verbose: true, pretty: true }), 't {"a":1}\n');
 });
+
+// mosquitto 2.1's additions to -F (2.0.11 refuses them: "Invalid format specifier"), checked
+// against C's printf as Python's % operator implements it, and against 2.1's manual.
+test('%f and %d: the payload as a 4- or 8-byte IEEE 754 number, printf-style (mosquitto 2.1)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const values = [0, -0, 1.5, 2.5, -2.5, 0.1, 1 / 3, 123456.789, 1e21, -1e300, 5e-324, 3.4028234663852886e38];
+  const specs = ['%f', '%d', '%.0f', '%.3d', '%12.4f', '%-12.2d', '%012.3f', '%-012.1f', '%5d', '%.10d'];
+  const cases: Array<[string, string, string]> = [];
+  for (const v of values) {
+    for (const spec of specs) {
+      const double = spec.endsWith('d');
+      if (!double && !Number.isFinite(Math.fround(v))) continue; // inf: below
+      const payload = Buffer.alloc(double ? 8 : 4);
+      if (double) payload.writeDoubleLE(v); else payload.writeFloatLE(v);
+      cases.push([spec, payload.toString('hex'), double ? 'd' : 'f']);
+    }
+  }
+  const py = `
+import json, struct, sys
+out = []
+for spec, h, kind in json.load(sys.stdin):
+    b = bytes.fromhex(h)
+    v = struct.unpack('<d', b)[0] if kind == 'd' else struct.unpack('<f', b)[0]
+    out.append((spec[:-1] + 'f') % v)
+print(json.dumps(out))
+`;
+  const r = spawnSync('python3', ['-c', py], { input: JSON.stringify(cases), encoding: 'utf8' });
+  if (r.status !== 0) return; // no python3: the unit rows below still run
+  const expected = JSON.parse(r.stdout) as string[];
+  cases.forEach(([spec, h], i) => {
+    const got = fmt(spec, { topic: 't', payload: Buffer.from(h, 'hex'), qos: 0 }).replace(/\n$/, '');
+    assert.equal(got, expected[i], `${spec} of ${h}`);
+  });
+  // inf and nan as glibc prints them (Python pads them with zeros; C does not).
+  const special = (v: number, spec: string) => {
+    const payload = Buffer.alloc(8);
+    payload.writeDoubleLE(v);
+    return fmt(spec, { topic: 't', payload, qos: 0 }).replace(/\n$/, '');
+  };
+  assert.equal(special(-Infinity, '[%012.3d]'), '[        -inf]');
+  assert.equal(special(Infinity, '[%-012.1d]'), '[inf         ]');
+  assert.equal(special(NaN, '[%012.3d]'), '[         nan]');
+  // Not a float: mosquitto 2.1's message on stderr, nothing printed for the field.
+  const errors: string[] = [];
+  const out = createFormatter(fullOpts({ format: '[%f|%d]' }, errors))(packet({ topic: 't', payload: 'abc', qos: 0 }) as never, now());
+  assert.equal(out.toString(), '[|]\n');
+  assert.deepEqual(errors, ['requested float printing, but non-float data received', 'requested double printing, but non-double data received']);
+});
+
+test('%x and %X split by a separator: %.2:x (mosquitto 2.1); %.2x keeps 2.0.11\'s meaning', () => {
+  const m = { topic: 't', payload: hex('1883abcd02'), qos: 0 as const };
+  assert.equal(fmt('%.2:x|%.2-X|%.4/x', m), '18:83:ab:cd:02|18-83-AB-CD-02|1883/abcd/02\n');
+  assert.equal(fmt('%.2:x', m), '18:83:ab:cd:02\n');
+  assert.equal(fmt('%.1,x', { ...m, payload: hex('abcd') }), 'a,b,c,d\n');
+  assert.equal(fmt('%.3.x', m), '188.3ab.cd0.2\n');
+  assert.equal(fmt('%.2x', m), '1883abcd02\n', '2.0.11: no split without a separator');
+  // Width: at most that many bytes, padded to that many characters (pads count as digits).
+  assert.equal(fmt('%12.2:x', { ...m, payload: hex('abcd') }), '  :  :  :  :ab:cd\n');
+  assert.equal(fmt('%-12.2:x', { ...m, payload: hex('abcd') }), 'ab:cd        \n');
+  // Refused as 2.0.11 refuses it when no x follows.
+  assert.throws(() => fmt('%.2:t', m), (e: Error) => e instanceof FormatError && e.message === "Error: Invalid format specifier ':'.");
+});

@@ -95,6 +95,95 @@ function writePayloadField(o: Out, p: Buffer, sp: Spec, hex: Uint16Array | null)
   if (pad > 0 && sp.left) o.fill(SP, pad);
 }
 
+/** The separators %x and %X take after their precision (mosquitto 2.1): %.2:x is "61:62". */
+const HEX_SEPARATORS = '!"#$&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
+/**
+ * %x / %X split into groups of `prec` hex digits by `sep`, as mosquitto 2.1 prints them: at
+ * most `width` bytes, padded to `width` characters (the padding counts as digits for the
+ * groups), left alignment padding with as many blanks as the field is short or over.
+ */
+function writeHexSplit(o: Out, p: Buffer, sp: Spec, upper: boolean, sep: number): void {
+  let n = p.length;
+  let pad: number;
+  if (sp.width > 0) {
+    if (n > sp.width) n = sp.width;
+    pad = sp.width - 2 * n;
+  } else {
+    pad = -n;
+  }
+  const digits = upper ? '0123456789ABCDEF' : HEX_LOWER;
+  let x = 0;
+  const after = () => {
+    if (sp.prec > 0 && x % sp.prec === sp.prec - 1) o.byte(sep);
+    x++;
+  };
+  if (!sp.left) {
+    for (let i = 0; i < pad; i++) {
+      o.byte(sp.zero ? ZERO : SP);
+      after();
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    o.byte(digits.charCodeAt(p[i]! >> 4));
+    after();
+    o.byte(digits.charCodeAt(p[i]! & 15));
+    if (i < n - 1) after();
+  }
+  if (sp.left && pad !== 0) o.fill(SP, Math.abs(pad));
+}
+
+/**
+ * A double as C's printf("%.*f") prints it (glibc: the exact binary value, rounded half to
+ * even; nan, inf; the sign of -0), without width.
+ */
+export function cFixed(value: number, prec: number): string {
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, value);
+  const negative = (bits.getUint8(0) & 0x80) !== 0;
+  const sign = negative ? '-' : '';
+  if (Number.isNaN(value)) return `${sign}nan`;
+  if (!Number.isFinite(value)) return `${sign}inf`;
+  const exponentBits = (bits.getUint16(0) >> 4) & 0x7ff;
+  const mantissa = (BigInt(bits.getUint32(0) & 0xfffff) << 32n) | BigInt(bits.getUint32(4));
+  // value = m * 2^e exactly
+  const m = exponentBits === 0 ? mantissa : mantissa | (1n << 52n);
+  const e = (exponentBits === 0 ? 1 : exponentBits) - 1075;
+  let scaled: bigint; // round(|value| * 10^prec)
+  const ten = 10n ** BigInt(prec);
+  if (e >= 0) {
+    scaled = (m << BigInt(e)) * ten;
+  } else {
+    const num = m * ten;
+    const den = 1n << BigInt(-e);
+    scaled = num / den;
+    const twice = (num % den) * 2n;
+    if (twice > den || (twice === den && scaled % 2n === 1n)) scaled++;
+  }
+  const digits = scaled.toString().padStart(prec + 1, '0');
+  const whole = digits.slice(0, digits.length - prec);
+  return prec > 0 ? `${sign}${whole}.${digits.slice(digits.length - prec)}` : `${sign}${whole}`;
+}
+
+/** %f (4 bytes) and %d (8 bytes): the payload as an IEEE 754 number, as mosquitto 2.1 prints it. */
+function writeFloatField(o: Out, p: Buffer, sp: Spec, double: boolean): boolean {
+  if (p.length !== (double ? 8 : 4)) return false;
+  // The publisher's machine order; this machine's (little-endian, as nearly every one is).
+  const value = double ? p.readDoubleLE(0) : p.readFloatLE(0);
+  const text = cFixed(value, sp.prec < 0 ? 6 : sp.prec);
+  const pad = sp.width - text.length;
+  if (pad <= 0) o.ascii(text);
+  else if (sp.left) { o.ascii(text); o.fill(SP, pad); }
+  else if (sp.zero && Number.isFinite(value)) {
+    // zeros after the sign
+    const signed = text.startsWith('-');
+    if (signed) o.byte(0x2d);
+    o.fill(ZERO, pad);
+    o.ascii(signed ? text.slice(1) : text);
+  } else { o.fill(SP, pad); o.ascii(text); }
+  return true;
+}
+
 /** Compile a -F string (FormatError for one mosquitto_sub rejects). */
 export function compile(
   fmt: string,
@@ -165,6 +254,13 @@ export function compile(
         }
       }
       if (sp.left) sp.zero = false;
+      // A separator for %x and %X (mosquitto 2.1; 2.0.11 refuses these characters here, and
+      // where 2.1 would refuse one before anything else, 2.0.11's message stands).
+      let sep = -1;
+      if (HEX_SEPARATORS.includes(fmt[i]!) && (fmt[i + 1] === 'x' || fmt[i + 1] === 'X')) {
+        sep = fmt.charCodeAt(i);
+        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
+      }
       const conv = fmt[i];
       switch (conv) {
         case '%':
@@ -246,7 +342,17 @@ export function compile(
         case 'x':
         case 'X': {
           const table = conv === 'x' ? HEX_PAIRS_L : HEX_PAIRS_U;
-          push((c) => writePayloadField(o, c.payload, sp, table));
+          if (sep >= 0) push((c) => writeHexSplit(o, c.payload, sp, conv === 'X', sep));
+          else push((c) => writePayloadField(o, c.payload, sp, table));
+          break;
+        }
+        case 'f':
+        case 'd': {
+          // mosquitto 2.1; 2.0.11 refuses them.
+          const what = conv === 'f' ? 'float' : 'double';
+          push((c) => {
+            if (!writeFloatField(o, c.payload, sp, conv === 'd')) onError(`requested ${what} printing, but non-${what} data received`);
+          });
           break;
         }
         case 'q':
