@@ -77,6 +77,8 @@ export interface ClientConfig {
   randomFilter?: number;
   /** MQTT v5 subscription option: keep the retain flag of live messages. */
   retainAsPublished: boolean;
+  /** MQTT v5 subscription option, --retain-handling: 0 always, 1 new, 2 never (mosquitto 2.1). */
+  retainHandling?: 0 | 1 | 2;
   version: boolean;
   // transport and security
   tls: TlsConfig;
@@ -655,6 +657,16 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['--retain-as-published'], tools: RECEIVERS,
     help: ['', 'MQTT v5: ask the broker to keep the retain flag on live messages'],
     apply: (c) => { c.retainAsPublished = true; },
+  },
+  {
+    flags: ['--retain-handling'], tools: RECEIVERS, takes: 'word',
+    missing: 'Error: --retain-handling argument given but no option specified.\n\n',
+    help: ['always|new|never', 'MQTT v5: when the broker sends retained messages on subscribing (mosquitto 2.1)'],
+    apply: (c, v) => {
+      const rh = ({ always: 0, new: 1, never: 2 } as const)[v as 'always'];
+      if (rh === undefined) fail(`Error: Unknown value '${v}' for --retain-handling.`);
+      c.retainHandling = rh;
+    },
   },
   {
     flags: ['--retained-only'], tools: SUB,

@@ -162,6 +162,7 @@ export class Requester {
       qos: cfg.qos,
       ...(v5 && cfg.properties.subscribe ? { properties: { ...cfg.properties.subscribe } } : {}),
       ...(v5 && cfg.retainAsPublished ? { rap: true } : {}),
+      ...(v5 && cfg.retainHandling !== undefined ? { rh: cfg.retainHandling } : {}),
     }, () => {});
     this.subscribeMid = this.ids.getLastAllocated() ?? 0;
   }

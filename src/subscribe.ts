@@ -244,6 +244,7 @@ export class Subscriber {
     const options: IClientSubscribeOptions = { qos: cfg.qos };
     if (v5 && cfg.properties.subscribe) options.properties = { ...cfg.properties.subscribe };
     if (v5 && cfg.retainAsPublished) options.rap = true;
+    if (v5 && cfg.retainHandling !== undefined) options.rh = cfg.retainHandling;
     // One SUBSCRIBE for every -t, then one UNSUBSCRIBE per -U.
     client.subscribe(cfg.topics, options, () => {});
     this.subscribeMid = this.ids.getLastAllocated() ?? 0;
