@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB, type Broker } from './helpers/broker.ts';
-import { makeCerts, needOpenssl, startPskBroker, startTlsBroker, startUnixBroker, type Certs, type PskBroker, type UnixBroker } from './helpers/tls.ts';
+import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB, startBroker, type Broker } from './helpers/broker.ts';
+import { makeCerts, needOpenssl, OPENSSL, startPskBroker, startTlsBroker, startUnixBroker, type Certs, type PskBroker, type UnixBroker } from './helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from './helpers/socks.ts';
 import { bin, normalise, run, type RunResult } from './helpers/run.ts';
 import { collect, type Collector, type Received } from './helpers/collector.ts';
@@ -57,6 +57,18 @@ before(async () => {
     plain[name] = await freePort();
     tls[name] = await startTlsBroker(certs, { ...opts, extra: [`listener ${plain[name]} 127.0.0.1`] });
   }
+  // A certificate that names its host only in the common name (no subjectAltName), as many
+  // home-made ones do: mosquitto's rule accepts it for that host, IP address or not.
+  const { spawnSync } = await import('node:child_process');
+  const cd = certs.dir;
+  for (const args of [
+    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'cn.key', '-out', 'cn.csr', '-subj', '/CN=127.0.0.1'],
+    ['x509', '-req', '-in', 'cn.csr', '-CA', certs.caFile, '-CAkey', certs.caKey, '-CAcreateserial', '-out', 'cn.crt', '-days', '2'],
+  ]) {
+    const r = spawnSync(OPENSSL!, args, { cwd: cd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+  }
+  tls.cnOnly = await startBroker({ extra: [`cafile ${certs.caFile}`, `certfile ${join(cd, 'cn.crt')}`, `keyfile ${join(cd, 'cn.key')}`] });
   pskPlain = await freePort();
   psk = await startPskBroker({ keys: { 'test-id': 'deadbeef', odd: '0abc', zeros: '0000abcd' }, extra: [`listener ${pskPlain} 127.0.0.1`] });
   unix = await startUnixBroker();
@@ -173,6 +185,8 @@ const CASES: Record<string, Case> = {
   'TLS unknown CA -d': { args: () => [...at('otherCa'), ...ca(), '-t', 't', '-m', 'x', '-d'] },
   'TLS unknown CA --insecure -d': { args: () => [...at('otherCa'), ...ca(), '--insecure', '-t', 't', '-m', 'x', '-d'] },
   'TLS wrong host name -d': { args: () => [...at('wrongName'), ...ca(), '-t', 't', '-m', 'x', '-q', '1', '-d'] },
+  'TLS common name only, an IP address: accepted as mosquitto accepts it': { args: () => [...at('cnOnly'), ...ca(), '-t', 't', '-m', 'x', '-q', '1', '-d'] },
+  'TLS common name only, another host name -d': { args: () => ['-h', 'localhost', '-p', String(tls.cnOnly!.port), ...ca(), '-t', 't', '-m', 'x', '-d'] },
   'TLS wrong host name with --insecure connects': { args: () => [...at('wrongName'), ...ca(), '--insecure', '-t', 't', '-m', 'x', '-q', '1', '-d'] },
   'TLS expired certificate -d': { args: () => [...at('expired'), ...ca(), '-t', 't', '-m', 'x', '-d'] },
   'TLS expired certificate --insecure -d': { args: () => [...at('expired'), ...ca(), '--insecure', '-t', 't', '-m', 'x', '-d'] },
