@@ -77,6 +77,8 @@ export interface ClientConfig {
   randomFilter?: number;
   /** MQTT v5 subscription option: keep the retain flag of live messages. */
   retainAsPublished: boolean;
+  /** -w, --watch: each topic's latest message on a line of its own (mosquitto 2.1). */
+  watch?: boolean;
   /** MQTT v5 subscription option, --retain-handling: 0 always, 1 new, 2 never (mosquitto 2.1). */
   retainHandling?: 0 | 1 | 2;
   version: boolean;
@@ -657,6 +659,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['--retain-as-published'], tools: RECEIVERS,
     help: ['', 'MQTT v5: ask the broker to keep the retain flag on live messages'],
     apply: (c) => { c.retainAsPublished = true; },
+  },
+  {
+    flags: ['-w', '--watch'], tools: SUB,
+    help: ['', 'print each topic\'s latest message on a line of its own (a terminal view; mosquitto 2.1)'],
+    apply: (c) => { c.watch = true; },
   },
   {
     flags: ['--retain-handling'], tools: RECEIVERS, takes: 'word',

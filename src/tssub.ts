@@ -1,6 +1,6 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
-import { createFormatter } from './format/index.ts';
+import { createFormatter, watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
 import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
@@ -20,11 +20,14 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
-  const format = createFormatter({
+  const plain = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   const out = new Output();
+  // --watch (mosquitto 2.1): a line of the terminal for each topic.
+  if (cfg.watch) out.write(watchHeader(cfg.host));
+  const format = cfg.watch ? watchFormatter(plain) : plain;
   subscriber = new Subscriber(cfg, format, out);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => subscriber!.interrupt());
   let status: number;

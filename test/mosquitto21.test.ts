@@ -1,8 +1,10 @@
-// mosquitto 2.1's client options that 2.0.11 refuses, for tssub and tsrr: --retain-handling.
+// mosquitto 2.1's client options that 2.0.11 refuses, for tssub and tsrr: --retain-handling,
+// -w/--watch.
 // (Transport ones — -o, --no-tls, --tls-keylog, --ws — are in transport.test.ts and
 // websocket.test.ts; -F %f %d and split hex in format.test.ts; tspasswd's in tspasswd.test.ts.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { needMosquitto, MOSQUITTO_PUB, startBroker, type Broker } from './helpers/broker.ts';
 import { bin, run } from './helpers/run.ts';
 
@@ -46,4 +48,39 @@ test('--retain-handling: mosquitto 2.1\'s messages for a missing or unknown valu
   assert.equal(r.stderr.toString(), "Error: --retain-handling argument given but no option specified.\n\n\nUse 'tsrr --help' to see usage.\n");
   r = await run(bin('tspub'), ['-t', 'x', '-m', 'y', '--retain-handling', 'never']);
   assert.equal(r.stderr.toString(), "Error: Unknown option '--retain-handling'.\n\nUse 'tspub --help' to see usage.\n");
+});
+
+test('tssub -w: the screen cleared, "Broker: host", then each topic\'s latest message on its own line (mosquitto 2.1)', { skip }, async () => {
+  const { spawn } = await import('node:child_process');
+  const sub = spawn(bin('tssub'), [...conn, '-t', 'w/#', '-w', '-v', '-q', '1', '-C', '3']);
+  let out = Buffer.alloc(0);
+  sub.stdout.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+  const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 500));
+  for (const [t, m] of [['w/a', 'one'], ['w/b', 'two'], ['w/a', 'three']]) await run(MOSQUITTO_PUB!, [...conn, '-t', t!, '-m', m!, '-q', '1']);
+  assert.equal(await done, 0);
+  assert.equal(out.toString(), '\x1b[2J\x1b[1;1HBroker: 127.0.0.1\n'
+    + '\x1b[2;1Hw/a one\n\x1b[2;1H\n'
+    + '\x1b[3;1Hw/b two\n\x1b[3;1H\n'
+    + '\x1b[2;1Hw/a three\n\x1b[3;1H\n');
+});
+
+test('tssub -w on a terminal (tmux): what the screen shows', { skip: skip || (spawnSync('sh', ['-c', 'command -v tmux']).status !== 0 && 'tmux is not installed') }, async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-watch-'));
+  const sock = join(dir, 'tmux.sock');
+  const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
+  try {
+    await tmux('new-session', '-d', '-x', '60', '-y', '8', `${bin('tssub')} -h 127.0.0.1 -p ${broker.port} -t 'tw/#' -w -v -q 1; sleep 30`);
+    await new Promise((r) => setTimeout(r, 800));
+    for (const [t, m] of [['tw/x', 'first'], ['tw/y', 'second'], ['tw/x', 'third!']]) await run(MOSQUITTO_PUB!, [...conn, '-t', t!, '-m', m!, '-q', '1']);
+    await new Promise((r) => setTimeout(r, 500));
+    const screen = (await tmux('capture-pane', '-p')).stdout.toString().split('\n');
+    assert.deepEqual(screen.slice(0, 3), ['Broker: 127.0.0.1', 'tw/x third!', 'tw/y second']);
+  } finally {
+    await tmux('kill-server');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

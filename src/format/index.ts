@@ -5,7 +5,7 @@
  * One module per concern: formatter.ts (payload only, -v, -N, -F), printf.ts (the -F
  * engine), message-json.ts (%j/%J), json-read.ts and json-write.ts (cJSON's reader and
  * printing), strftime.ts (local time, @ conversions), tz.ts (TZ), clock.ts (receive
- * time), out.ts (the output buffer), message.ts (a message's properties).
+ * time), out.ts (the output buffer), message.ts (a message's properties), watch.ts (--watch).
  *
  * The behaviour was established by running the real mosquitto_sub 2.0.11 and
  * comparing outputs byte for byte; it is implemented here independently.
@@ -17,3 +17,4 @@
 export { createFormatter, type FormatOptions } from './formatter.ts';
 export { FormatError } from './printf.ts';
 export { now, type Timestamp } from './clock.ts';
+export { watchFormatter, watchHeader } from './watch.ts';
