@@ -77,6 +77,8 @@ export interface ClientConfig {
   randomFilter?: number;
   /** MQTT v5 subscription option: keep the retain flag of live messages. */
   retainAsPublished: boolean;
+  /** --message-rate: a count of messages each second, not the messages (mosquitto 2.1). */
+  messageRate?: boolean;
   /** -w, --watch: each topic's latest message on a line of its own (mosquitto 2.1). */
   watch?: boolean;
   /** MQTT v5 subscription option, --retain-handling: 0 always, 1 new, 2 never (mosquitto 2.1). */
@@ -661,6 +663,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.retainAsPublished = true; },
   },
   {
+    flags: ['--message-rate'], tools: SUB,
+    help: ['', 'print how many messages arrived each second instead of the messages (mosquitto 2.1)'],
+    apply: (c) => { c.messageRate = true; },
+  },
+  {
     flags: ['-w', '--watch'], tools: SUB,
     help: ['', 'print each topic\'s latest message on a line of its own (a terminal view; mosquitto 2.1)'],
     apply: (c) => { c.watch = true; },
@@ -933,7 +940,8 @@ function checkClientConfig(cfg: ClientConfig): void {
     }
   } else if (cfg.tool === 'rr') {
     // mosquitto_rr checks its topics and message once the message is loaded (request.ts).
-  } else if (cfg.topics.length === 0) {
+  } else if (cfg.topics.length === 0 && cfg.unsubscribe.length === 0) {
+    // Only -U (mosquitto 2.1) is enough; neither keeps 2.0.11's message.
     fail1('Error: You must specify a topic to subscribe to.');
   } else if (cfg.noStaleRetained && cfg.retainedOnly) {
     // mosquitto_sub checks this one last, without the usage hint, even with --quiet.

@@ -81,6 +81,9 @@ export class Subscriber {
   private client: MqttClient | undefined;
   /** Clients whose CONNACK accepted us. */
   private readonly accepted = new WeakSet<MqttClient>();
+  /** --message-rate: messages this second, and the timer that prints them. */
+  private rate = 0;
+  private rateTimer: NodeJS.Timeout | undefined;
   /** Whether any CONNACK accepted us yet (mosquitto_sub's connack_received). */
   private everAccepted = false;
   /** The client whose CONNACK accepted us; only its end leads to a reconnection. */
@@ -126,6 +129,13 @@ export class Subscriber {
       this.resolve = resolve;
       this.reject = reject;
     });
+    if (this.cfg.messageRate) {
+      // --message-rate (mosquitto 2.1): every second, how many messages came in that second.
+      this.rateTimer = setInterval(() => {
+        this.out.write(`${this.rate} msgs/s\n`);
+        this.rate = 0;
+      }, 1000);
+    }
     this.open(true);
     return result;
   }
@@ -246,10 +256,19 @@ export class Subscriber {
     if (v5 && cfg.retainAsPublished) options.rap = true;
     if (v5 && cfg.retainHandling !== undefined) options.rh = cfg.retainHandling;
     // One SUBSCRIBE for every -t, then one UNSUBSCRIBE per -U.
-    client.subscribe(cfg.topics, options, () => {});
-    this.subscribeMid = this.ids.getLastAllocated() ?? 0;
+    if (cfg.topics.length > 0) {
+      client.subscribe(cfg.topics, options, () => {});
+      this.subscribeMid = this.ids.getLastAllocated() ?? 0;
+    }
     const unsubscribeOptions = v5 && cfg.properties.unsubscribe ? { properties: { ...cfg.properties.unsubscribe } } : {};
-    for (const topic of cfg.unsubscribe) client.unsubscribe(topic, unsubscribeOptions, () => {});
+    let unacknowledged = cfg.unsubscribe.length;
+    for (const topic of cfg.unsubscribe) {
+      client.unsubscribe(topic, unsubscribeOptions, () => {
+        // -U without -t (mosquitto 2.1): nothing is left to do once every UNSUBACK is in
+        // (mosquitto 2.1 waits on, subscribed to nothing).
+        if (--unacknowledged === 0 && cfg.topics.length === 0 && !cfg.messageRate) this.stop(0);
+      });
+    }
   }
 
   private subscribed(granted: number[]): void {
@@ -289,6 +308,11 @@ export class Subscriber {
   /** mosquitto_sub's message callback: its checks, in its order. */
   private handle(packet: IPublishPacket): void {
     const cfg = this.cfg;
+    if (cfg.messageRate) {
+      // Counted, not printed: no exit condition applies (as in mosquitto 2.1).
+      this.rate++;
+      return;
+    }
     const retained = packet.retain;
     if (cfg.retainedOnly && !retained) {
       this.stop(0);
@@ -366,6 +390,7 @@ export class Subscriber {
     this.ended = true;
     clearTimeout(this.deadline);
     clearTimeout(this.retryTimer);
+    clearInterval(this.rateTimer);
     if (this.client && !this.disconnecting) this.client.end(true);
     if (err !== undefined) this.reject(err);
     else this.resolve(this.status);

@@ -26,8 +26,9 @@ async function main(): Promise<number> {
   });
   const out = new Output();
   // --watch (mosquitto 2.1): a line of the terminal for each topic.
-  if (cfg.watch) out.write(watchHeader(cfg.host));
-  const format = cfg.watch ? watchFormatter(plain) : plain;
+  const watch = cfg.watch && !cfg.messageRate;
+  if (watch) out.write(watchHeader(cfg.host));
+  const format = watch ? watchFormatter(plain) : plain;
   subscriber = new Subscriber(cfg, format, out);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => subscriber!.interrupt());
   let status: number;

@@ -84,3 +84,38 @@ test('tssub -w on a terminal (tmux): what the screen shows', { skip: skip || (sp
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tssub -U without -t (mosquitto 2.1): unsubscribes a persistent session and exits once acknowledged', { skip }, async () => {
+  const id = ['-c', '-i', 'tsmqtt-unsub', '-q', '1'];
+  // A persistent session subscribed to two topics.
+  let r = await run(bin('tssub'), [...conn, ...id, '-t', 'un/a', '-t', 'un/b', '-E']);
+  assert.equal(r.code, 0, r.stderr.toString());
+  r = await run(bin('tssub'), [...conn, ...id, '-U', 'un/a', '-d']);
+  assert.equal(r.code, 0, r.stderr.toString());
+  assert.match(r.stdout.toString(), /sending UNSUBSCRIBE \(Mid: 1, Topic: un\/a\)\nClient tsmqtt-unsub received UNSUBACK\nClient tsmqtt-unsub sending DISCONNECT\n$/);
+  // Only un/b is left: a message on each while away, and only un/b's is queued.
+  await run(MOSQUITTO_PUB!, [...conn, '-t', 'un/a', '-m', 'gone', '-q', '1']);
+  await run(MOSQUITTO_PUB!, [...conn, '-t', 'un/b', '-m', 'kept', '-q', '1']);
+  r = await run(bin('tssub'), [...conn, ...id, '-t', 'un/b', '-v', '-W', '1']);
+  assert.equal(r.stdout.toString(), 'un/b kept\n');
+  // Neither -t nor -U: 2.0.11's message.
+  r = await run(bin('tssub'), [...conn, '-v']);
+  assert.equal(r.stderr.toString(), "Error: You must specify a topic to subscribe to.\n\nUse 'tssub --help' to see usage.\n");
+});
+
+test('tssub --message-rate (mosquitto 2.1): "N msgs/s" each second instead of the messages', { skip }, async () => {
+  const { spawn } = await import('node:child_process');
+  const sub = spawn(bin('tssub'), [...conn, '-t', 'rate/#', '--message-rate', '-W', '3', '-C', '1', '-v']);
+  let out = '';
+  sub.stdout.on('data', (d) => { out += d; });
+  const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 400));
+  // 30 messages in one go: counted, none printed, and -C does not end it (as in 2.1).
+  const lines = Array.from({ length: 30 }, (_, i) => `m${i}`).join('\n') + '\n';
+  await run(MOSQUITTO_PUB!, [...conn, '-t', 'rate/x', '-l', '-q', '1'], { input: lines });
+  assert.equal(await done, 27);
+  const counts = out.split('\n').filter(Boolean);
+  assert.ok(counts.every((l) => /^\d+ msgs\/s$/.test(l)), out);
+  assert.ok(counts.length >= 2 && counts.length <= 3, out);
+  assert.equal(counts.reduce((n, l) => n + parseInt(l, 10), 0), 30, out);
+});
