@@ -1,6 +1,7 @@
 // What every tool's main shares: printing usage errors and failures the way mosquitto's
 // tools do, and leaving with the right status once stdout and stderr are flushed.
 import { ToolError, UsageError } from './errors.ts';
+import { keepIgnoredSignals } from './signals.ts';
 import { bytesOf } from './words.ts';
 
 export interface ToolInfo {
@@ -43,6 +44,7 @@ export function stderr(): NodeJS.WriteStream {
 
 /** Runs a tool's main; every way out goes through here. */
 export function runTool(info: ToolInfo, main: () => Promise<number>): void {
+  keepIgnoredSignals();
   stdoutError = info.stdoutError;
   main().then(
     (status) => exit(status),

@@ -3,9 +3,8 @@ import { runTool, stdout, stderr } from './cli.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { loadPayload } from './input.ts';
-import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
-import { checkRequest, Requester } from './request.ts';
-import { TIMED_OUT_STATUS } from './subscribe.ts';
+import { checkRequest, CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import type { Requester } from './request.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -22,7 +21,11 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
+  // MQTT.js and the network modules load only now: --help, --version and usage errors never
+  // pay for them.
   checkRequest(cfg);
+  const { Requester } = await import('./request.ts');
+  const { TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const payload = await loadPayload(cfg);
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,

@@ -3,7 +3,7 @@ import { runTool, stdout, stderr } from './cli.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
-import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
+import type { Subscriber } from './subscribe.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -20,6 +20,9 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
+  // MQTT.js and the network modules load only now: --help, --version and usage errors never
+  // pay for them.
+  const { Output, Subscriber, TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },

@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const bin = (tool: string) => join(ROOT, 'bin', tool);
+/**
+ * The tool under test: bin/<tool>, or <tool> in $TSMQTT_BIN_DIR (test/sea.test.ts runs the
+ * differential suites against the single executables so).
+ */
+export const bin = (tool: string) => join(process.env.TSMQTT_BIN_DIR ?? join(ROOT, 'bin'), tool);
 
 export interface RunResult {
   stdout: Buffer;
