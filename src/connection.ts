@@ -4,6 +4,8 @@ import * as net from 'node:net';
 import MqttClientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
+import { stdout } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { ToolError } from './errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import { brokerPort, type ClientConfig } from './options.ts';
@@ -277,7 +279,8 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
 /** Up to the stream: CONNECT, CONNACK and everything mosquitto says about them. */
 function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, options: ConnectOptions): Promise<Session> {
   const ids = options.ids ?? new SequentialIds();
-  const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
+  // The trace goes to stdout in every tool: coloured when that is a terminal (colour.ts).
+  const tracer = options.trace ? new Tracer(options.trace, ids, clientId, paintFor(stdout())) : undefined;
   let transportFailure: ConnectError | undefined;
   let transportUp = false;
   /** MQTT.js writes CONNECT before the connection is up; libmosquitto traces it once it is. */

@@ -1,5 +1,6 @@
 // tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { loadPayload } from './input.ts';
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
   const payload = await loadPayload(cfg);
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   requester = new Requester(cfg, payload!, format);

@@ -1,5 +1,6 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
   const { Output, Subscriber, TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   const out = new Output();
