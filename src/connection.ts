@@ -20,6 +20,8 @@ export { ConnectError };
 const MqttClient: typeof MqttClientType =
   ((MqttClientModule as unknown as { default?: typeof MqttClientType }).default ?? MqttClientModule) as typeof MqttClientType;
 export type MqttClient = MqttClientType;
+/** MQTT.js's client class (src/sea.ts warms it up for the start-up snapshot). */
+export const MqttClientClass = MqttClient;
 
 /** Message ids as libmosquitto hands them out: 1, 2, 3, ... wrapping past 65535 to 1. */
 export class SequentialIds {
