@@ -12,7 +12,6 @@ const path = require('path');
 const vm = require('vm');
 
 module.exports = function launch(name) {
-  keepIgnoredSignals();
   const dir = path.join(__dirname, '..', 'dist');
   const file = path.join(dir, `${name}.cjs`);
   const cacheFile = `${file}.v8cache`;
@@ -39,19 +38,3 @@ module.exports = function launch(name) {
   const mod = { exports: {}, id: file, filename: file, loaded: false };
   script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dir);
 };
-
-// Signals the caller set to be ignored stay ignored, as they do for mosquitto's tools
-// (`nohup tssub ...` survives SIGHUP; a background job of a script, SIGINT and SIGQUIT).
-// Node resets every signal to its default at start-up, so bin/<tool>'s sh line hands over
-// the mask of ignored signals (SigIgn in /proc/self/status) in TSMQTT_SIGIGN. A tool that
-// handles a signal itself (tssub: SIGINT, SIGTERM) still does, as mosquitto_sub does.
-function keepIgnoredSignals() {
-  const mask = process.env.TSMQTT_SIGIGN;
-  if (mask === undefined) return;
-  delete process.env.TSMQTT_SIGIGN;
-  const low = parseInt(mask.slice(-8), 16) || 0;
-  const SIGNALS = [['SIGHUP', 1], ['SIGINT', 2], ['SIGQUIT', 3], ['SIGTERM', 15], ['SIGUSR1', 10], ['SIGUSR2', 12], ['SIGALRM', 14]];
-  for (const [signal, nr] of SIGNALS) {
-    if (low & (1 << (nr - 1))) process.on(signal, () => {});
-  }
-}

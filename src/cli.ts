@@ -1,6 +1,8 @@
 // What every tool's main shares: printing usage errors and failures the way mosquitto's
 // tools do, and leaving with the right status once stdout and stderr are flushed.
 import { ToolError, UsageError } from './errors.ts';
+import { paintFor } from './colour.ts';
+import { keepIgnoredSignals } from './signals.ts';
 import { bytesOf } from './words.ts';
 
 export interface ToolInfo {
@@ -43,6 +45,7 @@ export function stderr(): NodeJS.WriteStream {
 
 /** Runs a tool's main; every way out goes through here. */
 export function runTool(info: ToolInfo, main: () => Promise<number>): void {
+  keepIgnoredSignals();
   stdoutError = info.stdoutError;
   main().then(
     (status) => exit(status),
@@ -50,18 +53,24 @@ export function runTool(info: ToolInfo, main: () => Promise<number>): void {
       if (e instanceof UsageError) {
         let text = e.text;
         if (e.hint) text += `\nUse '${info.name} --help' to see usage.\n`;
-        stderr().write(bytesOf(text));
+        stderr().write(bytesOf(painted(text)));
         if (e.help) stdout().write(info.help());
         exit(e.status);
       } else if (e instanceof ToolError) {
-        if (!info.quiet?.()) stderr().write(bytesOf(e.text));
+        if (!info.quiet?.()) stderr().write(bytesOf(painted(e.text)));
         exit(e.status);
       } else {
-        stderr().write(`Error: ${(e as Error)?.stack ?? String(e)}\n`);
+        stderr().write(painted(`Error: ${(e as Error)?.stack ?? String(e)}\n`));
         exit(1);
       }
     },
   );
+}
+
+/** An error message as it goes to stderr: red on a terminal (colour.ts). */
+function painted(text: string): string {
+  const paint = text === '' ? undefined : paintFor(stderr());
+  return paint ? paint.error(text) : text;
 }
 
 /** Exits once what was written to stdout and stderr has left the process. */

@@ -4,6 +4,8 @@ import * as net from 'node:net';
 import MqttClientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
+import { stdout } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { ToolError } from './errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import { brokerPort, type ClientConfig } from './options.ts';
@@ -18,6 +20,8 @@ export { ConnectError };
 const MqttClient: typeof MqttClientType =
   ((MqttClientModule as unknown as { default?: typeof MqttClientType }).default ?? MqttClientModule) as typeof MqttClientType;
 export type MqttClient = MqttClientType;
+/** MQTT.js's client class (src/sea.ts warms it up for the start-up snapshot). */
+export const MqttClientClass = MqttClient;
 
 /** Message ids as libmosquitto hands them out: 1, 2, 3, ... wrapping past 65535 to 1. */
 export class SequentialIds {
@@ -277,7 +281,8 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
 /** Up to the stream: CONNECT, CONNACK and everything mosquitto says about them. */
 function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, options: ConnectOptions): Promise<Session> {
   const ids = options.ids ?? new SequentialIds();
-  const tracer = options.trace ? new Tracer(options.trace, ids, clientId) : undefined;
+  // The trace goes to stdout in every tool: coloured when that is a terminal (colour.ts).
+  const tracer = options.trace ? new Tracer(options.trace, ids, clientId, paintFor(stdout())) : undefined;
   let transportFailure: ConnectError | undefined;
   let transportUp = false;
   /** MQTT.js writes CONNECT before the connection is up; libmosquitto traces it once it is. */

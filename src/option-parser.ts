@@ -13,6 +13,11 @@ export interface OptionSpec<C> {
   takes?: 'word' | 'property';
   /** mosquitto's message when the word is missing. */
   missing?: string;
+  /**
+   * What the shell completes the word with (src/completion.ts): a file, a directory or one of
+   * these values; nothing when absent.
+   */
+  complete?: 'file' | 'dir' | readonly string[];
   /** Help: argument name and description. */
   help: [arg: string, text: string];
   apply(cfg: C, value: string): void;

@@ -3,11 +3,12 @@
 // it sets, and its help line. yargs's parser reads the command line from this table.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './errors.ts';
+import { ToolError, UsageError } from './errors.ts';
 import { createFormatter, FormatError } from './format/index.ts';
 import { eachOption, MissingArgument, parseWithTable, type OptionSpec, type ParsedArgs } from './option-parser.ts';
 import { addProperty, atol, checkPropertySets, type PropertySets } from './properties.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
+import { VERSIONS } from './transport/tls-options.ts';
 import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
 
 export type { OptionSpec };
@@ -381,6 +382,11 @@ const RR: readonly Tool[] = ['rr'];
 
 type Spec = OptionSpec<ClientConfig>;
 
+/** -V's words and the MQTT protocol level each stands for. */
+const PROTOCOL_VERSION: Record<string, 3 | 4 | 5 | undefined> = { mqttv5: 5, mqttv311: 4, mqttv31: 3, '5': 5, '311': 4, '31': 3 };
+const PROTOCOL_VERSIONS = Object.keys(PROTOCOL_VERSION);
+const QOS = ['0', '1', '2'];
+
 export const CLIENT_OPTIONS: readonly Spec[] = [
   {
     flags: ['-A'], tools: CLIENTS, takes: 'word', missing: missing('-A', 'address'),
@@ -423,6 +429,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-f', '--file'], tools: SENDERS, takes: 'word', missing: missing('-f', 'file'),
+    complete: 'file',
     help: ['file', 'send the contents of a file as one message'],
     precheck: (c) => setMode(c, 'file'),
     apply: (c, v) => { c.file = v; },
@@ -518,6 +525,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-q', '--qos'], tools: CLIENTS, takes: 'word', missing: missing('-q', 'QoS'),
+    complete: QOS,
     help: ['qos', 'quality of service: 0, 1 or 2 (default 0)'],
     apply: (c, v) => { c.qos = qosOf(v, (n) => `Error: Invalid QoS given: ${n}`, true); },
   },
@@ -563,10 +571,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['-V', '--protocol-version'], tools: CLIENTS, takes: 'word',
+    complete: PROTOCOL_VERSIONS,
     missing: 'Error: --protocol-version argument given but no version specified.\n\n',
     help: ['version', 'MQTT version: mqttv5 (5), mqttv311 (311) or mqttv31 (31); default 311 (tsrr: 5)'],
     apply: (c, v) => {
-      const version = ({ mqttv31: 3, '31': 3, mqttv311: 4, '311': 4, mqttv5: 5, '5': 5 } as const)[v];
+      const version = PROTOCOL_VERSION[v];
       if (version === undefined) fail('Error: Invalid protocol version argument given.');
       c.protocolVersion = version!;
     },
@@ -673,7 +682,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     apply: (c) => { c.watch = true; },
   },
   {
-    flags: ['--retain-handling'], tools: RECEIVERS, takes: 'word',
+    flags: ['--retain-handling'], tools: RECEIVERS, takes: 'word', complete: ['always', 'new', 'never'],
     missing: 'Error: --retain-handling argument given but no option specified.\n\n',
     help: ['always|new|never', 'MQTT v5: when the broker sends retained messages on subscribing (mosquitto 2.1)'],
     apply: (c, v) => {
@@ -694,6 +703,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['--will-qos'], tools: CLIENTS, takes: 'word', missing: missing('--will-qos', 'will QoS'),
+    complete: QOS,
     help: ['qos', 'QoS of the will'],
     apply: (c, v) => { c.will.qos = qosOf(v, (n) => `Error: Invalid will QoS ${n}.`); },
   },
@@ -710,6 +720,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
 
   {
     flags: ['-o'], tools: CLIENTS, takes: 'word', missing: 'Error: -o argument given but no options file specified.\n\n',
+    complete: 'file',
     help: ['file', 'read options from this file instead of the defaults file (mosquitto 2.1)'],
     // Read before everything else (fileArgs); in the file itself it does nothing.
     apply: () => {},
@@ -718,6 +729,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   // --- Transport: unix socket, SOCKS proxy, WebSocket -------------------------------------
   {
     flags: ['--unix'], tools: CLIENTS, takes: 'word', missing: missing('--unix', 'socket path'),
+    complete: 'file',
     help: ['path', 'connect through this unix domain socket instead of TCP (replaces -h)'],
     // libmosquitto's convention: port 0 means the host is a socket path (a later -p undoes it).
     apply: (c, v) => { c.host = v; c.port = 0; },
@@ -741,31 +753,37 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['--tls-keylog'], tools: CLIENTS, takes: 'word', missing: missing('--tls-keylog', 'file'),
+    complete: 'file',
     help: ['file', 'append the TLS session secrets to this file, for Wireshark (debugging only; mosquitto 2.1)'],
     apply: (c, v) => { c.tls.keylog = v; },
   },
   {
     flags: ['--cafile'], tools: CLIENTS, takes: 'word', missing: missing('--cafile', 'file'),
+    complete: 'file',
     help: ['file', 'trust the CA certificates in this PEM file; turns TLS on (default port 8883)'],
     apply: (c, v) => { c.tls.cafile = v; },
   },
   {
     flags: ['--capath'], tools: CLIENTS, takes: 'word', missing: missing('--capath', 'directory'),
+    complete: 'dir',
     help: ['dir', 'trust the CA certificates in this OpenSSL hashed directory; turns TLS on'],
     apply: (c, v) => { c.tls.capath = v; },
   },
   {
     flags: ['--cert'], tools: CLIENTS, takes: 'word', missing: missing('--cert', 'file'),
+    complete: 'file',
     help: ['file', 'client certificate (PEM) to present, with --key'],
     apply: (c, v) => { c.tls.cert = v; },
   },
   {
     flags: ['--key'], tools: CLIENTS, takes: 'word', missing: missing('--key', 'file'),
+    complete: 'file',
     help: ['file', 'private key (PEM) of the client certificate'],
     apply: (c, v) => { c.tls.key = v; },
   },
   {
     flags: ['--keyform'], tools: CLIENTS, takes: 'word', missing: missing('--keyform', 'keyform'),
+    complete: ['pem'],
     help: ['pem', 'form of the --key file: pem (the only one; engines are not supported)'],
     apply: (c, v) => { c.tls.keyform = v; },
   },
@@ -791,6 +809,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
   {
     flags: ['--tls-version'], tools: CLIENTS, takes: 'word', missing: missing('--tls-version', 'version'),
+    complete: Object.keys(VERSIONS),
     help: ['version', 'lowest TLS version to accept: tlsv1.3, tlsv1.2 (default) or tlsv1.1'],
     apply: (c, v) => { c.tls.version = v; },
   },
@@ -908,6 +927,19 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
 export function checkTopicAndMessage(cfg: ClientConfig): void {
   if (cfg.topic === undefined || cfg.mode === undefined) {
     throw new UsageError('Error: Both topic and message must be supplied.\n', false, true);
+  }
+}
+
+/**
+ * mosquitto_rr's checks once the command line has been read: a request needs a topic, a
+ * message and a response topic, and names the response topic itself.
+ */
+export function checkRequest(cfg: ClientConfig): void {
+  if (cfg.topic === undefined || cfg.mode === undefined || cfg.responseTopic === undefined) {
+    throw new UsageError('Error: All of topic, message, and response topic must be supplied.\n');
+  }
+  if (cfg.properties.publish?.responseTopic !== undefined) {
+    throw new ToolError('Error in PUBLISH properties: Duplicate response topic.\n');
   }
 }
 

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
 import { stderr, stdout } from './cli.ts';
 import { connect, ConnectError, REASON_V5, SequentialIds, type MqttClient } from './connection.ts';
-import { ToolError, UsageError } from './errors.ts';
+import { ToolError } from './errors.ts';
 import type { ClientConfig } from './options.ts';
 import { CONN_LOST_STATUS } from './publish.ts';
 import { AckedDelivery, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
@@ -18,19 +18,6 @@ const DISCONNECT_WITH_WILL = 4;
 
 /** How much correlation data tsrr makes up for a request. */
 const CORRELATION_BYTES = 16;
-
-/**
- * mosquitto_rr's checks once the command line has been read: a request needs a topic, a
- * message and a response topic, and names the response topic itself.
- */
-export function checkRequest(cfg: ClientConfig): void {
-  if (cfg.topic === undefined || cfg.mode === undefined || cfg.responseTopic === undefined) {
-    throw new UsageError('Error: All of topic, message, and response topic must be supplied.\n');
-  }
-  if (cfg.properties.publish?.responseTopic !== undefined) {
-    throw new ToolError('Error in PUBLISH properties: Duplicate response topic.\n');
-  }
-}
 
 /** mosquitto 2.1's --latency line: seconds and nanoseconds from one second up, else ns, µs or ms. */
 export function latencyLine(ns: bigint): string {

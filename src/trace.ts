@@ -1,6 +1,7 @@
 // The -d packet trace: one line on stdout for every packet sent or received, worded as
 // mosquitto's clients word it. It only observes packets; it never prints a password.
 import type { Packet } from 'mqtt-packet';
+import type { Paint } from './colour.ts';
 
 export interface TraceSink {
   write(line: string): void;
@@ -20,12 +21,19 @@ export class Tracer {
     private readonly out: TraceSink,
     private readonly mids: MidSource,
     clientId: string,
+    /** Colours for a terminal (colour.ts); none: mosquitto's bytes. */
+    private readonly paint?: Pick<Paint, 'sent' | 'received'>,
   ) {
     this.id = clientId === '' ? '(null)' : clientId;
   }
 
-  private line(text: string): void {
-    this.out.write(`Client ${this.id} ${text}\n`);
+  private line(text: string, way: 'sent' | 'received' = 'sent'): void {
+    const line = `Client ${this.id} ${text}`;
+    this.out.write(`${this.paint ? this.paint[way](line) : line}\n`);
+  }
+
+  private in(text: string): void {
+    this.line(text, 'received');
   }
 
   sent(packet: Packet): void {
@@ -74,31 +82,32 @@ export class Tracer {
       case 'connack': {
         const assigned = packet.properties?.assignedClientIdentifier;
         if (assigned) this.id = assigned;
-        return this.line(`received CONNACK (${packet.reasonCode ?? packet.returnCode ?? 0})`);
+        return this.in(`received CONNACK (${packet.reasonCode ?? packet.returnCode ?? 0})`);
       }
       case 'publish': {
         const mid = packet.qos > 0 ? packet.messageId : 0;
-        return this.line(`received PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+        return this.in(`received PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
       }
       case 'puback':
-        return this.line(`received PUBACK (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
+        return this.in(`received PUBACK (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
       case 'pubrec':
-        return this.line(`received PUBREC (Mid: ${packet.messageId})`);
+        return this.in(`received PUBREC (Mid: ${packet.messageId})`);
       case 'pubrel':
-        return this.line(`received PUBREL (Mid: ${packet.messageId})`);
+        return this.in(`received PUBREL (Mid: ${packet.messageId})`);
       case 'pubcomp':
-        return this.line(`received PUBCOMP (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
+        return this.in(`received PUBCOMP (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);
       case 'suback':
-        return this.line('received SUBACK');
+        return this.in('received SUBACK');
       case 'unsuback':
-        return this.line('received UNSUBACK');
+        return this.in('received UNSUBACK');
       case 'pingresp':
-        return this.line('received PINGRESP');
+        return this.in('received PINGRESP');
       case 'disconnect':
         // libmosquitto words this one differently: no client id, capital R.
-        return this.out.write(`Received DISCONNECT (${packet.reasonCode ?? 0})\n`);
+        const line = `Received DISCONNECT (${packet.reasonCode ?? 0})`;
+        return this.out.write(`${this.paint ? this.paint.received(line) : line}\n`);
       case 'auth':
-        return this.line(`received AUTH (${packet.reasonCode ?? 0})`);
+        return this.in(`received AUTH (${packet.reasonCode ?? 0})`);
       default:
         return;
     }

@@ -1,10 +1,9 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
 import { runTool, stdout } from './cli.ts';
-import { connect, ConnectError, type Session } from './connection.ts';
+import type { Session } from './connection.ts';
 import { ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
-import { Publisher } from './publish.ts';
 import { loadPayload, readLines } from './input.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
@@ -23,6 +22,9 @@ async function main(): Promise<number> {
   quiet = cfg.quiet;
   const payload = await loadPayload(cfg);
   checkTopicAndMessage(cfg);
+  // MQTT.js and the network modules load only now: --help, --version and usage errors never
+  // pay for them.
+  const { Publisher } = await import('./publish.ts');
   const session = await connectOrExplain(cfg);
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
@@ -39,6 +41,7 @@ async function main(): Promise<number> {
 }
 
 async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
+  const { connect, ConnectError } = await import('./connection.ts');
   try {
     return await connect(cfg, cfg.debug ? { trace: stdout() } : {});
   } catch (e) {

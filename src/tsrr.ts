@@ -1,11 +1,11 @@
 // tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { loadPayload } from './input.ts';
-import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
-import { checkRequest, Requester } from './request.ts';
-import { TIMED_OUT_STATUS } from './subscribe.ts';
+import { checkRequest, CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import type { Requester } from './request.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -22,10 +22,15 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
+  // MQTT.js and the network modules load only now: --help, --version and usage errors never
+  // pay for them.
   checkRequest(cfg);
+  const { Requester } = await import('./request.ts');
+  const { TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const payload = await loadPayload(cfg);
   const format = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   requester = new Requester(cfg, payload!, format);

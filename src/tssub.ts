@@ -1,9 +1,10 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
+import { paintFor } from './colour.ts';
 import { createFormatter, watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
-import { Output, Subscriber, TIMED_OUT_STATUS } from './subscribe.ts';
+import type { Subscriber } from './subscribe.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -20,8 +21,12 @@ async function main(): Promise<number> {
     return 1;
   }
   quiet = cfg.quiet;
+  // MQTT.js and the network modules load only now: --help, --version and usage errors never
+  // pay for them.
+  const { Output, Subscriber, TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const plain = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
     onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
   });
   const out = new Output();

@@ -25,6 +25,8 @@ export interface FormatOptions {
    * Default: written to process.stderr followed by "\n".
    */
   onError?: (line: string) => void;
+  /** Colours --pretty JSON (%j, %J) for a terminal (colour.ts); none: mosquitto's bytes. */
+  paintJson?: (json: Buffer) => Buffer;
 }
 
 export function createFormatter(opts: FormatOptions): (msg: IPublishPacket, receivedAt?: Timestamp) => Buffer {
@@ -69,7 +71,7 @@ export function createFormatter(opts: FormatOptions): (msg: IPublishPacket, rece
     };
   }
 
-  const { ops, needsTime } = compile(opts.format, out, opts.pretty, onError);
+  const { ops, needsTime } = compile(opts.format, out, opts.pretty, onError, opts.paintJson);
   const nOps = ops.length;
   const ctx: Ctx = { msg: undefined as unknown as IPublishPacket, payload: EMPTY as Buffer, ts: { sec: 0, nsec: 0 } };
   return (msg, receivedAt) => {

@@ -184,12 +184,25 @@ function writeFloatField(o: Out, p: Buffer, sp: Spec, double: boolean): boolean 
   return true;
 }
 
+/** A %j or %J whose output is coloured afterwards, when there are colours. */
+function paintedJson(o: Out, op: Op, paint?: (json: Buffer) => Buffer): Op {
+  if (!paint) return op;
+  return (c) => {
+    const start = o.pos;
+    op(c);
+    const json = paint(Buffer.from(o.buf.subarray(start, o.pos)));
+    o.pos = start;
+    o.bytes(json);
+  };
+}
+
 /** Compile a -F string (FormatError for one mosquitto_sub rejects). */
 export function compile(
   fmt: string,
   o: Out,
   pretty: boolean,
   onError: (line: string) => void,
+  paintJson?: (json: Buffer) => Buffer,
 ): { ops: Op[]; needsTime: boolean } {
   const ops: Op[] = [];
   let lit = '';
@@ -327,7 +340,7 @@ export function compile(
         case 'j':
         case 'J':
           needsTime = true;
-          push(jsonOp(o, conv === 'J', pretty, iso, onError));
+          push(paintedJson(o, jsonOp(o, conv === 'J', pretty, iso, onError), paintJson));
           break;
         case 'l':
           push((c) => writeInt(o, c.payload.length, sp));

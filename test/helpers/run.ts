@@ -3,8 +3,17 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
+// node --test sets FORCE_COLOR=1 for its test files when it prints to a terminal: the tools
+// would colour their output (src/colour.ts) and differ from mosquitto's. Tests that want
+// colour ask for it.
+delete process.env.FORCE_COLOR;
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const bin = (tool: string) => join(ROOT, 'bin', tool);
+/**
+ * The tool under test: bin/<tool>, or <tool> in $TSMQTT_BIN_DIR (test/sea.test.ts runs the
+ * differential suites against the single executables so).
+ */
+export const bin = (tool: string) => join(process.env.TSMQTT_BIN_DIR ?? join(ROOT, 'bin'), tool);
 
 export interface RunResult {
   stdout: Buffer;
