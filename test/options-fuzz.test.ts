@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB } from './helpers/broker.ts';
 import { run, bin, normalise } from './helpers/run.ts';
+import { eachOption } from '../src/option-parser.ts';
+import { CLIENT_OPTIONS } from '../src/options.ts';
 
 const skip = needMosquitto;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
@@ -71,12 +73,23 @@ async function compare(ref: string, ours: string, args: Array<string | Buffer>):
   else assert.equal(normalise(b.stdout), normalise(a.stdout), `stdout ${shown}`);
 }
 
+/**
+ * tssub -U without -t or -L: mosquitto 2.1's meaning (unsubscribe and exit), where 2.0.11
+ * wants a topic; a documented difference, so such lines are not compared.
+ */
+function onlyUnsubscribes(args: Array<string | Buffer>): boolean {
+  const seen = new Set<string>();
+  eachOption(CLIENT_OPTIONS, 'sub', args.map((w) => (Buffer.isBuffer(w) ? w.toString('latin1') : w)), (flag) => { seen.add(flag); });
+  const has = (...flags: string[]) => flags.some((f) => seen.has(f));
+  return has('-U', '--unsubscribe') && !has('-t', '--topic', '-L', '--url');
+}
+
 const PAIRS = [['tspub', MOSQUITTO_PUB, [...COMMON, ...PUB]], ['tssub', MOSQUITTO_SUB, [...COMMON, ...SUB]], ['tsrr', MOSQUITTO_RR, [...COMMON, ...RR]]] as const;
 for (const [index, [tool, ref, flags]] of PAIRS.entries()) {
   test(`${tool} = ${ref?.replace(/.*\//, '')}: ${CASES} random command lines (seed ${SEED})`, { skip: skip || (!ref && 'not installed'), timeout: 600000 }, async () => {
     const port = String(await freePort());
     const rnd = random(SEED + index);
-    const lines = Array.from({ length: CASES }, () => ['-p', port, ...line(rnd, flags)]);
+    const lines = Array.from({ length: CASES }, () => ['-p', port, ...line(rnd, flags)]).filter((l) => !(tool === 'tssub' && onlyUnsubscribes(l)));
     // A few at a time: each is two short-lived processes.
     for (let i = 0; i < lines.length; i += 4) {
       await Promise.all(lines.slice(i, i + 4).map((args) => compare(ref!, bin(tool), args)));

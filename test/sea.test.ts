@@ -96,7 +96,7 @@ test('bash completion from the archive: tspub --ti<TAB> offers nothing, --tls-v<
   };
   assert.deepEqual(complete('tspub', ['tspub', '--ti']), []);
   assert.deepEqual(complete('tspub', ['tspub', '--tls-v']), ['--tls-version']);
-  assert.deepEqual(complete('tspub', ['tspub', '--tl']), ['--tls-alpn', '--tls-use-os-certs', '--tls-version']);
+  assert.deepEqual(complete('tspub', ['tspub', '--tl']), ['--tls-alpn', '--tls-keylog', '--tls-use-os-certs', '--tls-version']);
   assert.deepEqual(complete('tssub', ['tssub', '-V', '']), ['31', '311', '5', 'mqttv31', 'mqttv311', 'mqttv5']);
   assert.deepEqual(complete('tssub', ['tssub', '--tls-version', 'tlsv1.']), ['tlsv1.1', 'tlsv1.2', 'tlsv1.3']);
   assert.deepEqual(complete('tspub', ['tspub', '--cafile', 'sh']), ['share']);
