@@ -104,5 +104,5 @@ test('bash completion from the archive: tspub --ti<TAB> offers nothing, --tls-v<
   assert.deepEqual(complete('tspub', ['tspub', '--retained-o']), []);
   assert.deepEqual(complete('tssub', ['tssub', '--retained-o']), ['--retained-only']);
   assert.deepEqual(complete('tssub', ['tssub', '--repe']), []);
-  assert.deepEqual(complete('tspasswd', ['tspasswd', '-H', '']), ['bcrypt', 'sha512', 'sha512-pbkdf2']);
+  assert.deepEqual(complete('tspasswd', ['tspasswd', '-H', '']), ['argon2id', 'bcrypt', 'sha512', 'sha512-pbkdf2']);
 });
