@@ -9,9 +9,30 @@ import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import { brokerPort, type ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
 import { ConnectError, lostError, socketError } from './transport/errors.ts';
+import { Guard, STRERROR, fatal, tap } from './guard.ts';
 import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type Prepared } from './transport/index.ts';
 
 export { ConnectError };
+
+/** The broker broke the protocol, or stopped answering: libmosquitto's code and words. */
+export class ProtocolError extends ConnectError {
+  constructor(readonly code: number) {
+    // Errors other than a protocol error are ones mosquitto_sub reconnects after.
+    super(`Error: ${STRERROR[code] ?? 'Unknown error.'}\n`, code, false, !fatal(code));
+  }
+}
+
+/** Why the guard ended a client's connection (a libmosquitto error code), if it did. */
+const failures = new WeakMap<MqttClientType, number>();
+export function failureOf(client: MqttClientType): number | undefined {
+  return failures.get(client);
+}
+
+/** The return codes of the SUBACK for this message id, as the broker sent them. */
+const grants = new WeakMap<MqttClientType, Map<number, number[]>>();
+export function grantedBy(client: MqttClientType, mid: number): number[] | undefined {
+  return grants.get(client)?.get(mid);
+}
 
 
 // mqtt/lib/client is CommonJS with a default export; bundlers and tsx disagree on the shape.
@@ -282,11 +303,25 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   let transportUp = false;
   /** MQTT.js writes CONNECT before the connection is up; libmosquitto traces it once it is. */
   let connectTrace: Packet | undefined;
+  const guard = new Guard(cfg.protocolVersion, clientId !== '', cfg.keepalive, {
+    trace: (item) => {
+      if (!tracer) return;
+      if (typeof item === 'string') tracer.note(item);
+      else tracer.received(item);
+    },
+    fail: (code) => {
+      if (!failures.has(client)) failures.set(client, code);
+      guard.stop();
+      client.stream.destroy();
+    },
+    ping: () => (client as unknown as { _sendPacket(p: Packet): void })._sendPacket({ cmd: 'pingreq' }),
+  });
   const client = new MqttClient(() => {
     const stream = openTransport(cfg, prepared, {
       connected: options.onConnected,
       up: () => {
         transportUp = true;
+        guard.start();
         if (connectTrace) tracer?.sent(connectTrace);
         options.onTransportUp?.();
       },
@@ -297,8 +332,27 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
         if (options.trace) for (const line of err.traceLines) options.trace.write(`${line}\n`);
       },
     });
+    tap(stream as unknown as NodeJS.ReadableStream, guard);
+    stream.once('close', () => guard.stop());
     return stream as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
+  grants.set(client, guard.granted);
+  // The guard keeps the keep-alive as libmosquitto does (from the connection on, and by the
+  // broker's value in a v5 CONNACK); MQTT.js's own starts only after CONNACK.
+  (client as unknown as { _setupKeepaliveManager(): void })._setupKeepaliveManager = () => {};
+  client.on('packetsend', (p) => guard.sent(p));
+  client.on('packetreceive', (p) => {
+    // libmosquitto 2.0.11 ignores a topic alias next to a topic; MQTT.js would refuse it.
+    if (p.cmd === 'publish' && p.properties?.topicAlias !== undefined && p.topic !== '') delete p.properties.topicAlias;
+  });
+  // What mqtt-packet refuses that the guard let through: a protocol error all the same.
+  client.on('error', (err: Error & { code?: unknown }) => {
+    if (err.code === undefined && !failures.has(client) && !transportFailure) {
+      failures.set(client, 2);
+      guard.stop();
+      client.stream.destroy();
+    }
+  });
   if (cfg.protocolVersion === 5) {
     // A v3 broker answers a v5 CONNECT with "unacceptable protocol version" (1); libmosquitto
     // reports (and traces) it as the v5 code for the same thing.
@@ -334,7 +388,10 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   return new Promise((resolve, reject) => {
     const onError = (err: Error & { code?: string | number }) => {
       cleanup();
-      if (typeof err.code === 'number') {
+      const failure = failures.get(client);
+      if (failure !== undefined) {
+        reject(new ProtocolError(failure));
+      } else if (typeof err.code === 'number') {
         const rc = err.code;
         const text = cfg.protocolVersion === 5
           ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}${rc === 132 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : ''}\n`
@@ -347,7 +404,8 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     };
     const onClose = () => {
       cleanup();
-      reject(transportFailure ?? lostError());
+      const failure = failures.get(client);
+      reject(failure !== undefined ? new ProtocolError(failure) : transportFailure ?? lostError());
     };
     const onConnect = (connack: IConnackPacket) => {
       cleanup();

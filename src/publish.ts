@@ -3,7 +3,8 @@
 // when the broker goes away.
 import mqttPacket from 'mqtt-packet';
 import { ToolError } from './errors.ts';
-import { REASON_V5, type Session } from './connection.ts';
+import { REASON_V5, failureOf, type Session } from './connection.ts';
+import { MOSQ_ERR, STRERROR } from './guard.ts';
 import { stderr } from './cli.ts';
 import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
@@ -40,10 +41,14 @@ export class Publisher {
 
   private lost(): void {
     if (this.ending || this.failure) return;
+    // The broker broke the protocol, stopped answering, or said DISCONNECT (libmosquitto's
+    // code and words), or else the connection was lost.
+    const code = failureOf(this.session.client) ?? MOSQ_ERR.CONN_LOST;
+    // Our own line: what the broker never acknowledged (or, at QoS 0, what was sent).
     const unacked = this.cfg.qos > 0
-      ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n`
-      : `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n`;
-    this.failure = new ToolError('Error: The connection was lost.\n' + unacked, CONN_LOST_STATUS);
+      ? (code === MOSQ_ERR.CONN_LOST || this.inflight > 0 ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
+      : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
+    this.failure = new ToolError(`Error: ${STRERROR[code]}\n${unacked}`, code === MOSQ_ERR.CONN_LOST ? CONN_LOST_STATUS : code);
     this.wake?.();
   }
 
@@ -175,7 +180,11 @@ export class Publisher {
         // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
         // and goes on (status 0).
         if (typeof rc !== 'number' || rc < 0x80 || ack === undefined) { this.lost(); return; }
-        if (!this.cfg.quiet) stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n`);
+        if (!this.cfg.quiet) {
+          // mosquitto_pub prints the broker's reason string, if any, on the next line.
+          const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
+          stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+        }
       }
       this.inflight--;
       this.wakeSoon();

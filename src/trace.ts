@@ -68,6 +68,13 @@ export class Tracer {
     }
   }
 
+  /** A line of libmosquitto's own ("Client ID received AUTH", or an error it logs). */
+  note(text: string): void {
+    if (this.closed) return;
+    if (text.startsWith('received ')) this.line(text);
+    else this.out.write(`${text}\n`);
+  }
+
   received(packet: Packet): void {
     if (this.closed) return;
     switch (packet.cmd) {
@@ -98,7 +105,7 @@ export class Tracer {
         // libmosquitto words this one differently: no client id, capital R.
         return this.out.write(`Received DISCONNECT (${packet.reasonCode ?? 0})\n`);
       case 'auth':
-        return this.line(`received AUTH (${packet.reasonCode ?? 0})`);
+        return this.line('received AUTH');
       default:
         return;
     }
