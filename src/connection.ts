@@ -314,7 +314,7 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
       guard.stop();
       client.stream.destroy();
     },
-    ping: () => (client as unknown as { _sendPacket(p: Packet): void })._sendPacket({ cmd: 'pingreq' }),
+    send: (packet) => (client as unknown as { _sendPacket(p: Packet): void })._sendPacket(packet),
   });
   const client = new MqttClient(() => {
     const stream = openTransport(cfg, prepared, {
@@ -328,6 +328,8 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
       failed: (err) => {
         if (transportFailure) return;
         transportFailure = err;
+        // Lost before Node said it was connected (a reset at once): libmosquitto had sent CONNECT.
+        if (err.lost && !transportUp && connectTrace && !needsPreparing(cfg)) tracer?.sent(connectTrace);
         // What libmosquitto logs about the failure (OpenSSL's reasons) comes on the trace.
         if (options.trace) for (const line of err.traceLines) options.trace.write(`${line}\n`);
       },
@@ -367,12 +369,12 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     });
     client.on('packetreceive', (p) => tracer.received(p));
   }
-  if (options.disconnectOnRefusal) {
+  if (options.disconnectOnRefusal && tracer) {
     client.on('packetreceive', (p) => {
       if (p.cmd !== 'connack' || !(p.reasonCode ?? p.returnCode)) return;
-      // MQTT.js closes the socket right after this event; DISCONNECT is two bytes in v3 and v5.
-      tracer?.sent({ cmd: 'disconnect' });
-      client.stream.write(Buffer.from([0xe0, 0x00]));
+      // mosquitto_sub answers a refusal with DISCONNECT from its callback, and libmosquitto
+      // traces it; but the connection is closed before it goes out. MQTT.js closes it now.
+      tracer.sent({ cmd: 'disconnect' });
     });
   }
   const v5only = v3Properties(cfg);

@@ -28,8 +28,8 @@ export interface GuardHooks {
   trace(item: TraceItem): void;
   /** The connection must end with this libmosquitto error code. */
   fail(code: number): void;
-  /** Send PINGREQ (the keep-alive is due and the connection is up). */
-  ping(): void;
+  /** Send PINGREQ (the keep-alive is due) or PINGRESP (the broker sent PINGREQ). */
+  send(packet: Packet): void;
 }
 
 /** Property types, as libmosquitto reads them: byte, two bytes, four, varint, string, binary, pair. */
@@ -241,7 +241,7 @@ export class Guard {
       if (this.active && !this.pinging) {
         this.pinging = true;
         this.lastIn = now;
-        this.hooks.ping();
+        this.hooks.send({ cmd: 'pingreq' });
         this.nextOut = now + this.keepalive * 1000;
       } else {
         this.failed = true;
@@ -327,6 +327,9 @@ export class Guard {
     switch (type) {
       case CONNACK: {
         const flags = r.byte();
+        // libmosquitto 2.0.11 takes a second CONNACK as a new connection (mosquitto_pub then
+        // publishes its message again); MQTT forbids it, and we stop with the protocol error.
+        if (this.active) throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'connack', returnCode: r.byte(), sessionPresent: false } as Packet]);
         const code = r.byte();
         if (v5) {
           let props: Map<number, number | string>;
@@ -453,7 +456,10 @@ export class Guard {
       }
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and type 0: not for a client.
-        if (type === PINGREQ && this.active) return undefined;
+        // libmosquitto answers a PINGREQ from the broker (MQTT.js would ignore it).
+        if (type === PINGREQ && this.active) {
+          return [() => { this.hooks.trace('received PINGREQ'); this.hooks.send({ cmd: 'pingresp' }); }];
+        }
         throw new Bad(MOSQ_ERR.PROTOCOL, [`Error: Unrecognised command ${type}\n`]);
     }
   }

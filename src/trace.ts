@@ -58,6 +58,8 @@ export class Tracer {
         return;
       case 'pingreq':
         return this.line('sending PINGREQ');
+      case 'pingresp':
+        return this.line('sending PINGRESP');
       case 'disconnect':
         this.closed = true;
         return this.line('sending DISCONNECT');

@@ -18,6 +18,8 @@ interface Scenario {
   tool: 'pub' | 'sub';
   args: string[];
   script: Script;
+  /** Runs when the client's connection comes in. */
+  accepted?: (c: Conn) => void;
   /** Standard input for the tool. */
   input?: string;
   /** A difference we keep: what ours gives instead (each field replaces mosquitto's). */
@@ -85,6 +87,51 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'connection reset in answer to CONNECT': {
     tool: 'pub', args: PUB, script: but((c, p) => p.cmd === 'connect' && (c.reset(), true)),
+  },
+  'connection reset at once, before CONNECT is read': {
+    tool: 'pub', args: PUB, script: ordinary, accepted: (c) => c.reset(),
+  },
+  'connection reset at once: tssub reconnects': {
+    tool: 'sub', args: [...SUB, '-C', '1'], script: once(() => false), accepted: (c) => { if (c.index === 1) c.reset(); },
+  },
+  'connection reset in answer to CONNECT: tssub reconnects': {
+    tool: 'sub', args: [...SUB, '-C', '1'], script: once((c, p) => p.cmd === 'connect' && (c.reset(), true)),
+  },
+  'CONNACK with an unknown return code (6) to tssub': {
+    tool: 'sub', args: [...SUB, '-C', '1'], script: once((c, p) => p.cmd === 'connect' && (c.raw([0x20, 0x02, 0x00, 0x06]), true)),
+  },
+  'v5 CONNACK refusing with a reason code (Banned) to tssub': {
+    tool: 'sub', args: [...SUB, ...V5, '-C', '1'], script: once((c, p) => p.cmd === 'connect' && (c.send({ cmd: 'connack', reasonCode: 0x8a, sessionPresent: false }), true)),
+  },
+  'CONNACK twice': {
+    tool: 'pub', args: [...PUB, '-q', '1'], script: but((c, p) => { if (p.cmd === 'publish') { c.send({ cmd: 'connack', returnCode: 0, sessionPresent: false }); ordinary(c, p); return true; } }),
+    differs: {
+      why: 'libmosquitto takes a second CONNACK as a new connection, and mosquitto_pub publishes again; tspub stops with the protocol error',
+      code: 2, stderr: `${PROTOCOL_ERROR}Error: 1 message was not acknowledged by the broker.\n`,
+      stdout: "Client (null) sending CONNECT\nClient (null) received CONNACK (0)\nClient (null) sending PUBLISH (d0, q1, r0, m1, 't', ... (5 bytes))\nClient (null) received CONNACK (0)\n",
+      wire: ['1 CONNECT v4 k60 c1', "1 PUBLISH q1 m1 d0 r0 't' 5b", '1 closed'],
+    },
+  },
+  'PINGREQ from the broker': {
+    tool: 'pub', args: [...PUB, '-q', '1'], script: but((c, p) => { if (p.cmd === 'publish') { c.raw([0xc0, 0x00]); ordinary(c, p); return true; } }),
+  },
+  'v5 PUBLISH with duplicate properties: tssub reconnects': {
+    tool: 'sub', args: [...SUB, ...V5, '-C', '1'],
+    script: once((c, p) => { if (p.cmd === 'subscribe') { ordinary(c, p); c.raw([0x30, 0x0a, 0x00, 0x01, 0x74, 0x04, 0x01, 0x00, 0x01, 0x01, 0x78, 0x79]); return true; } }),
+  },
+  'v3 SUBACK granting QoS 1 of the two asked for, then a denial': {
+    tool: 'sub', args: ['-t', 't', '-t', 'u', '-d', '-q', '1', '-W', '2'], script: but((c, p) => p.cmd === 'subscribe' && (c.raw([0x90, 0x04, 0x00, p.messageId!, 0x01, 0x80]), true)),
+  },
+  'a QoS 1 flood of 2000 messages, the last one cut short and the connection closed: tssub prints every whole one and reconnects': {
+    tool: 'sub', args: ['-t', 't', '-q', '1', '-C', '2001'],
+    script: once((c, p) => {
+      if (p.cmd !== 'subscribe') return;
+      ordinary(c, p);
+      const all = Array.from({ length: 2000 }, (_, i) => Buffer.from(gen(publish(1, { messageId: (i % 60000) + 1, payload: Buffer.from(`m${i}`) }))));
+      c.raw(Buffer.concat([...all, Buffer.from([0x32, 0x10, 0x00, 0x01])]));
+      c.end();
+      return true;
+    }),
   },
   'connection closed in answer to CONNECT': {
     tool: 'pub', args: PUB, script: but((c, p) => p.cmd === 'connect' && (c.end(), true)),
@@ -275,7 +322,7 @@ describe('fake brokers', { concurrency: 8 }, () => {
   after(async () => { await Promise.all(fakes.map((f) => f.stop())); });
 
   async function side(cmd: string, s: Scenario) {
-    const fake = await startFakeBroker(s.script);
+    const fake = await startFakeBroker(s.script, s.accepted);
     fakes.push(fake);
     const r = await run(cmd, ['-h', '127.0.0.1', '-p', String(fake.port), ...s.args], { input: s.input, timeoutMs: s.timeoutMs ?? 8000 });
     // What the client sent, up to its closing the connection.

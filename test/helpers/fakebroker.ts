@@ -75,7 +75,8 @@ export const ordinary: Script = (c, p) => {
   }
 };
 
-export async function startFakeBroker(script: Script): Promise<FakeBroker> {
+/** `accepted` runs when a connection comes in, before anything is read from it. */
+export async function startFakeBroker(script: Script, accepted?: (c: Conn) => void): Promise<FakeBroker> {
   const wire: string[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
@@ -103,6 +104,7 @@ export async function startFakeBroker(script: Script): Promise<FakeBroker> {
     });
     parser.on('error', (e) => wire.push(`${index} unparsable: ${e.message}`));
     socket.on('data', (d) => parser.parse(d));
+    accepted?.(conn);
     socket.on('error', () => {});
     socket.on('close', () => {
       sockets.delete(socket);
