@@ -26,6 +26,8 @@ export class Publisher {
   private ending = false;
   /** A topic alias has been sent with its topic. */
   private aliased = false;
+  /** Ends the wait for something else (see waitFor) when the connection fails. */
+  private interrupt: ((e: ToolError) => void) | undefined;
 
   constructor(
     private readonly session: Session,
@@ -49,6 +51,7 @@ export class Publisher {
       ? (code === MOSQ_ERR.CONN_LOST || this.inflight > 0 ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
       : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
     this.failure = new ToolError(`Error: ${STRERROR[code]}\n${unacked}`, code === MOSQ_ERR.CONN_LOST ? CONN_LOST_STATUS : code);
+    this.interrupt?.(this.failure);
     this.wake?.();
   }
 
@@ -188,6 +191,22 @@ export class Publisher {
       }
       this.inflight--;
       this.wakeSoon();
+    });
+  }
+
+  /**
+   * Waits for something else (a line of input, a delay) unless the connection fails first:
+   * then rejects with the failure. (Not Promise.race with one long-lived promise: each race
+   * would leave a reaction on it, a million lines a million reactions.)
+   */
+  waitFor<T>(p: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.interrupt = reject;
+      p.then(
+        (v) => { this.interrupt = undefined; resolve(v); },
+        (e) => { this.interrupt = undefined; reject(e); },
+      );
     });
   }
 

@@ -23,10 +23,16 @@ async function main(): Promise<number> {
   const session = await connectOrExplain(cfg);
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
-    for await (const line of readLines(process.stdin)) await publisher.send(line);
+    // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
+    const lines = readLines(process.stdin);
+    for (;;) {
+      const next = await publisher.waitFor(lines.next());
+      if (next.done) break;
+      await publisher.send(next.value);
+    }
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
-      if (i > 0 && cfg.repeatDelay > 0) await sleep(cfg.repeatDelay * 1000);
+      if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
       await publisher.send(payload!);
       await publisher.drain();
     }

@@ -5,6 +5,7 @@
 // and in the man pages. Every run has a hard timeout.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB } from './helpers/broker.ts';
@@ -337,6 +338,24 @@ describe('fake brokers', { concurrency: 8 }, () => {
       const want = { ...ref, ...(s.differs ? Object.fromEntries(Object.entries(s.differs).filter(([k]) => k !== 'why')) : {}) };
       if (process.env.FAKE_SHOW) appendFileSync(process.env.FAKE_SHOW, JSON.stringify({ name, ref, ours }) + '\n');
       assert.deepEqual(ours, want);
+    });
+  }
+
+  // tspub only: mosquitto_pub -l connects again, quietly, and never exits (a difference kept).
+  for (const [what, script, code, stderr] of [
+    ['stops answering', but((_c, p) => p.cmd === 'pingreq'), 19, 'Error: Unknown error.\n'],
+    ['resets the connection', but((c, p) => p.cmd === 'pingreq' && (c.reset(), true)), 7, 'Error: The connection was lost.\nError: 0 messages were not acknowledged by the broker.\n'],
+  ] as const) {
+    test(`tspub -l -k 5: a broker that ${what} ends it while it waits for input (status ${code})`, { skip, timeout: 15000 }, async () => {
+      const fake = await startFakeBroker(script);
+      const child = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(fake.port), '-t', 't', '-l', '-q', '1', '-k', '5'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      child.stdin.write('one\n'); // and standard input stays open
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+      const status = await new Promise((resolve) => child.once('close', resolve));
+      await fake.stop();
+      assert.equal(status, code);
+      assert.equal(err, stderr);
     });
   }
 });
