@@ -182,6 +182,8 @@ export type Segment = Buffer | (() => void);
 export class Guard {
   private chunks: Buffer[] = [];
   private held = 0;
+  /** The size of the packet being received, once its header is in (0: not known yet). */
+  private need = 0;
   /** CONNACK accepted us (libmosquitto's mosq_cs_active). */
   private active = false;
   private failed = false;
@@ -257,6 +259,12 @@ export class Guard {
     if (this.failed) return [];
     this.chunks.push(chunk);
     this.held += chunk.length;
+    if (this.held < this.need) {
+      // Not all of it yet: gathered once it is (a large message arrives in many reads).
+      if (this.need - this.held > 1000) this.lastIn = Date.now();
+      return [];
+    }
+    this.need = 0;
     const data = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.held);
     const out: Segment[] = [];
     let from = 0; // start of the bytes not yet handed out
@@ -277,7 +285,12 @@ export class Guard {
         break;
       }
       const end = pos + i + length;
-      if (end > data.length) break;
+      if (end > data.length) {
+        // A large packet on its way keeps the connection alive (libmosquitto: over 1000 bytes to go).
+        if (end - data.length > 1000) this.lastIn = Date.now();
+        this.need = end - pos;
+        break;
+      }
       this.lastIn = Date.now();
       let verdict: Bad | Segment[] | undefined;
       try {
