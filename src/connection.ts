@@ -339,6 +339,19 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     return stream as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
   grants.set(client, guard.granted);
+  // First of all listeners: a reason code the guard had to replace for mqtt-packet is shown
+  // as the broker sent it (the trace), then put back for MQTT.js (see below).
+  let replaced: { packet: Packet; code: number } | undefined;
+  client.on('packetreceive', (p) => {
+    if (guard.reasons.size === 0) return;
+    const key = p.cmd === 'disconnect' ? 'disconnect' : `${p.cmd} ${(p as { messageId?: number }).messageId}`;
+    const code = guard.reasons.get(key);
+    if (code === undefined) return;
+    guard.reasons.delete(key);
+    const packet = p as { reasonCode?: number };
+    replaced = { packet: p, code: packet.reasonCode ?? 0 };
+    packet.reasonCode = code;
+  });
   // The guard keeps the keep-alive as libmosquitto does (from the connection on, and by the
   // broker's value in a v5 CONNACK); MQTT.js's own starts only after CONNACK.
   (client as unknown as { _setupKeepaliveManager(): void })._setupKeepaliveManager = () => {};
@@ -369,6 +382,15 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     });
     client.on('packetreceive', (p) => tracer.received(p));
   }
+  client.on('packetreceive', (p) => {
+    if (replaced?.packet !== p) return;
+    // MQTT.js handles the code it can take (below 128 a success, as for libmosquitto); the
+    // broker's own stays on the packet for the tool's words.
+    const packet = p as { reasonCode?: number; reasonSent?: number };
+    packet.reasonSent = packet.reasonCode;
+    packet.reasonCode = replaced.code;
+    replaced = undefined;
+  });
   if (options.disconnectOnRefusal && tracer) {
     client.on('packetreceive', (p) => {
       if (p.cmd !== 'connack' || !(p.reasonCode ?? p.returnCode)) return;

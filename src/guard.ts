@@ -191,6 +191,12 @@ export class Guard {
   private readonly outgoing = new Map<number, number>();
   /** The return codes of each SUBACK as sent (mqtt-packet refuses some that libmosquitto takes). */
   readonly granted = new Map<number, number[]>();
+  /**
+   * Reason codes MQTT v5 does not have, which libmosquitto takes and mqtt-packet refuses:
+   * passed on as one it takes, and kept here ("puback 7" -> 5, "disconnect" -> 5) for the
+   * trace and the tool to see the code the broker sent.
+   */
+  readonly reasons = new Map<string, number>();
   /** Keep-alive, as libmosquitto keeps it (seconds; 0: none). */
   private keepalive: number;
   private lastIn = Date.now();
@@ -399,24 +405,26 @@ export class Guard {
           if (end - body > 3) r.properties(type === PUBREC ? PUBREC : PUBACK);
         }
         const cmd = type === PUBACK ? 'puback' : type === PUBREC ? 'pubrec' : 'pubcomp';
+        const replaced = this.replaceReason(b, start, end, body + 2, reasonCode, type === PUBCOMP ? PUBCOMP_CODES : PUBACK_CODES, `${cmd} ${mid}`);
         const want = type === PUBACK ? 1 : 2;
         const qos = this.outgoing.get(mid);
         if (qos !== undefined && qos !== want) {
           throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd, messageId: mid, reasonCode } as Packet]);
         }
         if (type !== PUBREC || (v5 && reasonCode >= 0x80)) this.outgoing.delete(mid);
-        return undefined;
+        return replaced;
       }
       case PUBREL: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
         if (this.version !== 3 && (header & 0x0f) !== 0x02) throw new Bad(MOSQ_ERR.PROTOCOL);
         const mid = r.u16();
         if (mid === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
+        let reasonCode = 0;
         if (v5 && end - body > 2) {
-          r.byte();
+          reasonCode = r.byte();
           if (end - body > 3) r.properties(PUBREL);
         }
-        return undefined;
+        return this.replaceReason(b, start, end, body + 2, reasonCode, PUBCOMP_CODES, `pubrel ${mid}`);
       }
       case SUBACK: case UNSUBACK: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -426,7 +434,14 @@ export class Guard {
           const mid = r.u16();
           if (mid === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
           if (v5) r.properties(type);
-          if (type === UNSUBACK) return undefined;
+          if (type === UNSUBACK) {
+            // libmosquitto reads no further; mqtt-packet wants v3's two bytes and v5's own codes.
+            if (!v5) return end - body === 2 ? undefined : [Buffer.from([0xb0, 0x02, b[body]!, b[body + 1]!])];
+            if ([...b.subarray(r.pos, end)].every((c) => UNSUBACK_CODES.has(c))) return undefined;
+            const copy = Buffer.from(b.subarray(start, end));
+            copy.fill(0x80, r.pos - start);
+            return [copy];
+          }
           const codes = [...b.subarray(r.pos, end)];
           // mosquitto_sub reads the first return code whether there is one or not.
           if (codes.length === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -447,12 +462,13 @@ export class Guard {
         return undefined;
       case DISCONNECT: {
         if (!v5) throw new Bad(MOSQ_ERR.PROTOCOL);
-        r.byte();
+        const reasonCode = r.byte();
         if (end - body > 2) r.properties(DISCONNECT);
+        const replaced = this.replaceReason(b, start, end, body, reasonCode, DISCONNECT_CODES, 'disconnect');
         // libmosquitto closes the connection: MOSQ_ERR_NO_CONN once the packet is handled.
         this.failed = true;
         clearTimeout(this.timer);
-        return [b.subarray(start, end), () => this.hooks.fail(MOSQ_ERR.NO_CONN)];
+        return [...(replaced ?? [b.subarray(start, end)]), () => this.hooks.fail(MOSQ_ERR.NO_CONN)];
       }
       case AUTH: {
         const traced = ['received AUTH'];
@@ -477,9 +493,23 @@ export class Guard {
     }
   }
 
+
+  /** A reason code mqtt-packet refuses, at `at`: replaced by one it takes (kept in `reasons`). */
+  private replaceReason(b: Buffer, start: number, end: number, at: number, code: number, codes: Set<number>, key: string): Segment[] | undefined {
+    if (at >= end || codes.has(code)) return undefined;
+    this.reasons.set(key, code);
+    const copy = Buffer.from(b.subarray(start, end));
+    copy[at - start] = code >= 0x80 ? 0x80 : 0x00;
+    return [copy];
+  }
 }
 
+/** The MQTT v5 reason codes mqtt-packet takes in each packet. */
 const SUBACK_V5 = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
+const UNSUBACK_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);
+const PUBACK_CODES = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
+const PUBCOMP_CODES = new Set([0x00, 0x92]);
+const DISCONNECT_CODES = new Set([0x00, 0x04, ...Array.from({ length: 0xa3 - 0x80 }, (_, i) => 0x80 + i).filter((c) => ![0x84, 0x85, 0x86, 0x88, 0x8a, 0x8c, 0x91, 0x92].includes(c))]);
 
 /**
  * Puts the guard between a stream and whatever it is piped into (MQTT.js pipes the stream

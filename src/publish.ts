@@ -181,12 +181,13 @@ export class Publisher {
       if (err) {
         const rc = (err as Error & { code?: unknown }).code;
         // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
-        // and goes on (status 0).
-        if (typeof rc !== 'number' || rc < 0x80 || ack === undefined) { this.lost(); return; }
-        if (!this.cfg.quiet) {
+        // and goes on (status 0). A code below 128 is no refusal, whatever MQTT.js says.
+        if (typeof rc !== 'number' || ack === undefined) { this.lost(); return; }
+        if (rc >= 0x80 && !this.cfg.quiet) {
           // mosquitto_pub prints the broker's reason string, if any, on the next line.
           const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
-          stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+          const sent = (ack as { reasonSent?: number }).reasonSent ?? rc;
+          stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[sent] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
         }
       }
       this.inflight--;

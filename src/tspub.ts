@@ -82,7 +82,7 @@ async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
     if (e instanceof ConnectError && e.refused) {
       // mosquitto_pub adds the library's view of the failure on a second line.
       // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
-      const why = e.status >= 1 && e.status <= 5 && cfg.protocolVersion !== 5
+      const why = e.status >= 1 && e.status <= 5
         ? 'Error: The connection was refused.\n'
         : 'Error: A network protocol error occurred when communicating with the broker.\n';
       throw new ToolError(e.text + why, e.status);

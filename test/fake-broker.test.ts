@@ -304,6 +304,28 @@ const SCENARIOS: Record<string, Scenario> = {
     tool: 'pub', args: [...PUB, ...V5, '-q', '1'],
     script: but((c, p) => p.cmd === 'publish' && (c.send({ cmd: 'puback', messageId: p.messageId, reasonCode: 0x87, properties: { reasonString: 'not today' } }), true)),
   },
+  'v5 PUBACK with a reason code MQTT does not have (5)': {
+    tool: 'pub', args: [...PUB, ...V5, '-q', '1'], script: but((c, p) => p.cmd === 'publish' && (c.raw([0x40, 0x04, 0x00, p.messageId!, 0x05, 0x00]), true)),
+  },
+  'v5 PUBREC with a reason code MQTT does not have (5)': {
+    tool: 'pub', args: [...PUB, ...V5, '-q', '2'], script: but((c, p) => p.cmd === 'publish' && (c.raw([0x50, 0x04, 0x00, p.messageId!, 0x05, 0x00]), true)),
+  },
+  'v5 UNSUBACK with a reason code MQTT does not have (5)': {
+    tool: 'sub', args: [...SUB, ...V5, '-U', 'u', '-W', '2'], script: but((c, p) => p.cmd === 'unsubscribe' && (c.raw([0xb0, 0x04, 0x00, p.messageId!, 0x00, 0x05]), true)),
+  },
+  'v5 DISCONNECT with a reason code MQTT does not have (5)': {
+    tool: 'pub', args: [...PUB, ...V5, '-q', '1'], script: but((c, p) => p.cmd === 'publish' && (c.raw([0xe0, 0x02, 0x05, 0x00]), true)),
+    differs: unacked("Error: The client is not currently connected.\n"),
+  },
+  'v5 PUBACK refusing with a reason code MQTT does not have (0x85)': {
+    tool: 'pub', args: [...PUB, ...V5, '-q', '1'], script: but((c, p) => p.cmd === 'publish' && (c.raw([0x40, 0x04, 0x00, p.messageId!, 0x85, 0x00]), true)),
+  },
+  'v5 CONNACK with a reason code MQTT does not have (5)': {
+    tool: 'pub', args: [...PUB, ...V5], script: but((c, p) => p.cmd === 'connect' && (c.raw([0x20, 0x03, 0x00, 0x05, 0x00]), true)),
+  },
+  'v5 SUBACK with a reason code MQTT does not have (5)': {
+    tool: 'sub', args: [...SUB, ...V5, '-W', '2'], script: but((c, p) => p.cmd === 'subscribe' && (c.raw([0x90, 0x04, 0x00, p.messageId!, 0x00, 0x05]), true)),
+  },
   'PUBACK never comes (-k 5): tspub gives up after the keep-alive': {
     tool: 'pub', args: [...PUB, '-q', '1', '-k', '5'], script: but((_c, p) => p.cmd === 'publish' || p.cmd === 'pingreq'), timeoutMs: 15000,
     differs: unacked(UNKNOWN),
