@@ -339,10 +339,15 @@ export class Guard {
    * on as it is, or what to pass on in its place (rewritten bytes, steps).
    */
   private check1(b: Buffer, start: number, body: number, end: number): Segment[] | undefined {
-    const header = b[start]!;
+    let header = b[start]!;
     const type = header & 0xf0;
     const r = new Reader(b, end, body);
     const v5 = this.version === 5;
+    if (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) {
+      // libmosquitto ignores the four flag bits of these (MQTT 3.1: of PUBREL too); mqtt-packet
+      // refuses any but MQTT's: they are set as it wants them, in place.
+      header = b[start] = type | (type === PUBREL ? 0x02 : 0x00);
+    }
     switch (type) {
       case CONNACK: {
         const flags = r.byte();
@@ -504,6 +509,8 @@ export class Guard {
   }
 }
 
+/** Packets whose fixed-header flags libmosquitto does not look at. */
+const FLAGS_IGNORED = new Set([CONNACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT]);
 /** The MQTT v5 reason codes mqtt-packet takes in each packet. */
 const SUBACK_V5 = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
 const UNSUBACK_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);

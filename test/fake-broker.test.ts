@@ -77,6 +77,16 @@ const SCENARIOS: Record<string, Scenario> = {
   'SUBACK in answer to CONNECT': {
     tool: 'pub', args: PUB, script: but((c, p) => p.cmd === 'connect' && (c.send({ cmd: 'suback', messageId: 1, granted: [0] }), true)),
   },
+  'CONNACK with header flags set (0x2f)': {
+    tool: 'pub', args: [...PUB, '-q', '1'], script: but((c, p) => p.cmd === 'connect' && (c.raw([0x2f, 0x02, 0x00, 0x00]), true)),
+  },
+  'PUBACK and PINGRESP with header flags set': {
+    tool: 'pub', args: [...PUB, '-q', '1'], script: but((c, p) => p.cmd === 'publish' && (c.raw([0xd3, 0x00, 0x41, 0x02, 0x00, p.messageId!]), true)),
+  },
+  'MQTT 3.1 PUBREL without its header flags': {
+    tool: 'sub', args: [...SUB, '-V', '31', '-i', 'fixed', '-q', '2', '-C', '1'],
+    script: but((c, p) => { if (p.cmd === 'subscribe') { ordinary(c, p); c.send(publish(2)); return true; } if (p.cmd === 'pubrec') { c.raw([0x60, 0x02, 0x00, 0x07]); return true; } }),
+  },
   'CONNACK with an unknown return code (6)': {
     tool: 'pub', args: PUB, script: but((c, p) => p.cmd === 'connect' && (c.raw([0x20, 0x02, 0x00, 0x06]), true)),
   },
