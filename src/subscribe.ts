@@ -388,6 +388,7 @@ export class Subscriber {
     const reason = this.timedOut && this.cfg.protocolVersion === 5 ? { reasonCode: 4 } : {};
     this.disconnectScheduled = true;
     process.nextTick(() => {
+      if (this.ended) return;
       client.end(false, { ...reason, ...(properties ? { properties } : {}) }, () => this.finish());
       this.disconnecting = true;
     });

@@ -358,8 +358,11 @@ describe('fake brokers', { concurrency: 8 }, () => {
     const fake = await startFakeBroker(s.script, s.accepted);
     fakes.push(fake);
     const r = await run(cmd, ['-h', '127.0.0.1', '-p', String(fake.port), ...s.args], { input: s.input, timeoutMs: s.timeoutMs ?? 8000 });
-    // What the client sent, up to its closing the connection.
-    await new Promise((res) => setTimeout(res, 50));
+    // What the client sent, up to its closing the connection (which the server may see a
+    // little after the client has exited).
+    for (let i = 0; i < 100 && fake.wire.filter((l) => l.endsWith(' closed')).length < fake.connections; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
     await fake.stop();
     return { code: r.signal ?? r.code, stderr: normalise(r.stderr), stdout: normalise(r.stdout), wire: [...fake.wire] };
   }

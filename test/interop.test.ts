@@ -52,7 +52,8 @@ async function pahoPub(port: number, topic: string, qos: number, payload: Buffer
 
 /** tssub running in the background (-d, so that we know when it has subscribed). */
 function tssub(port: number, args: string[]) {
-  const p = spawn(TSSUB, ['-h', '127.0.0.1', '-p', String(port), '-d', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // -W: a message that never comes fails the test instead of hanging it.
+  const p = spawn(TSSUB, ['-h', '127.0.0.1', '-p', String(port), '-d', '-W', '30', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
   let subscribed!: () => void;
@@ -68,6 +69,8 @@ function tssub(port: number, args: string[]) {
 
 /** stdout without the -d lines. */
 const messages = (out: Buffer) => out.toString('latin1').split('\n').filter((l) => l !== '' && !/^(Client |Subscribed \(mid)/.test(l));
+/** No test may hang the suite. */
+const T = { timeout: 90000 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const BROKERS: Array<{ name: string; start: () => Promise<OtherBroker>; skip: string | false; qos2: boolean }> = [
@@ -89,7 +92,7 @@ for (const b of BROKERS) {
     const at = () => ['-h', '127.0.0.1', '-p', String(port)];
 
     for (const qos of [0, 1, 2]) {
-      test(`tspub -q ${qos} -> ${b.name} -> paho`, async () => {
+      test(`tspub -q ${qos} -> ${b.name} -> paho`, T, async () => {
         const t = topic(`pub${qos}`);
         const sub = pahoSub(port, t, 2, 1, 10);
         const granted = await sub.ready;
@@ -114,7 +117,7 @@ for (const b of BROKERS) {
         }
       });
 
-      test(`paho -q ${qos} -> ${b.name} -> tssub`, async () => {
+      test(`paho -q ${qos} -> ${b.name} -> tssub`, T, async () => {
         const t = topic(`sub${qos}`);
         const sub = tssub(port, ['-t', t, '-q', '2', '-C', '1', '-F', '%q %p']);
         await sub.ready;
@@ -128,7 +131,7 @@ for (const b of BROKERS) {
       });
     }
 
-    test('a retained message: tspub -r -> paho and tssub see it retained', async () => {
+    test('a retained message: tspub -r -> paho and tssub see it retained', T, async () => {
       const t = topic('retained');
       const r = await run(TSPUB, [...at(), '-t', t, '-m', 'kept', '-r', '-q', '1']);
       assert.equal(r.code, 0, r.stderr.toString());
@@ -139,7 +142,7 @@ for (const b of BROKERS) {
       await run(TSPUB, [...at(), '-t', t, '-r', '-n', '-q', '1']);
     });
 
-    test('a will: tspub killed while connected -> paho gets the will', async () => {
+    test('a will: tspub killed while connected -> paho gets the will', T, async () => {
       const t = topic('will');
       const sub = pahoSub(port, t, 1, 1, 15);
       await sub.ready;
@@ -147,13 +150,14 @@ for (const b of BROKERS) {
       let out = '';
       p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
       p.stdin.write('one\n');
-      while (!/sending PUBLISH/.test(out)) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && !/sending PUBLISH/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(out, /sending PUBLISH/);
       p.kill('SIGKILL');
       const got = await sub.done;
       assert.deepEqual(got.map((m) => m.payload), ['gone']);
     });
 
-    test('a persistent session: what was queued while tssub was away comes once, acknowledged before DISCONNECT', async () => {
+    test('a persistent session: what was queued while tssub was away comes once, acknowledged before DISCONNECT', T, async () => {
       const t = topic('session');
       const id = `tsmqtt-interop-${process.pid}-${b.qos2 ? 'a' : 'r'}`;
       const session = [...at(), '-t', t, '-q', '1', '-c', '-i', id];
@@ -170,7 +174,7 @@ for (const b of BROKERS) {
       await run(TSSUB, [...at(), '-t', t, '-i', id, '-E']);
     });
 
-    test('a 10k-line stream: tspub -l -q 1 -> paho, all in order', async () => {
+    test('a 10k-line stream: tspub -l -q 1 -> paho, all in order', T, async () => {
       const t = topic('stream');
       const sub = pahoSub(port, t, 1, 10000, 60);
       await sub.ready;
@@ -182,7 +186,7 @@ for (const b of BROKERS) {
       assert.deepEqual(got.map((m) => m.payload), lines);
     });
 
-    test('a 1 MiB payload both ways: tspub -f -> paho, paho -> tssub', async () => {
+    test('a 1 MiB payload both ways: tspub -f -> paho, paho -> tssub', T, async () => {
       const payload = Buffer.from(randomBytes(768 * 1024).toString('base64'));
       assert.equal(payload.length, 1024 * 1024);
       const file = join(dir, 'mib');
@@ -204,7 +208,7 @@ for (const b of BROKERS) {
       assert.equal(sha(body), sha(payload));
     });
 
-    test('a refused login: tspub and tssub say what mosquitto_pub and mosquitto_sub say', { skip: needMosquitto }, async () => {
+    test('a refused login: tspub and tssub say what mosquitto_pub and mosquitto_sub say', { ...T, skip: needMosquitto }, async () => {
       const login = [...at(), '-t', topic('auth'), '-u', 'nobody', '-P', 'wrong'];
       for (const [ours, ref, extra] of [[TSPUB, MOSQUITTO_PUB!, ['-m', 'x']], [TSSUB, MOSQUITTO_SUB!, []]] as const) {
         const [a, m] = await Promise.all([run(ours, [...login, ...extra]), run(ref, [...login, ...extra])]);
@@ -214,7 +218,7 @@ for (const b of BROKERS) {
       }
     });
 
-    test('MQTT v5: the broker has none; tspub says what mosquitto_pub says', { skip: needMosquitto }, async () => {
+    test('MQTT v5: the broker has none; tspub says what mosquitto_pub says', { ...T, skip: needMosquitto }, async () => {
       const args = [...at(), '-t', topic('v5'), '-m', 'x', '-V', '5', '-d'];
       const [a, m] = await Promise.all([run(TSPUB, args), run(MOSQUITTO_PUB!, args)]);
       assert.equal(a.code, m.code);

@@ -7,6 +7,7 @@
 import hashlib
 import json
 import sys
+import threading
 import time
 
 import paho.mqtt.client as mqtt
@@ -49,14 +50,23 @@ def main():
             payload = f.read()
         client = mqtt.Client()
         client.max_inflight_messages_set(20)
+        connected = threading.Event()
+        barrier = threading.Event()
+        client.on_connect = lambda c, userdata, flags, rc: connected.set()
+        client.on_subscribe = lambda c, userdata, mid, granted: barrier.set()
         client.connect(host, port, 60)
         client.loop_start()
+        # Publish once the broker has accepted us (a broker may drop what comes before).
+        connected.wait(20)
         infos = []
         for i in range(count):
             body = payload if count == 1 else payload + str(i).encode()
             infos.append(client.publish(topic, body, qos, retain))
         for info in infos:
             info.wait_for_publish()
+        # A round trip before DISCONNECT: the broker has handled every PUBLISH (QoS 0 too).
+        client.subscribe(topic + '/barrier', 0)
+        barrier.wait(20)
         client.disconnect()
         client.loop_stop()
         print('SENT %d' % count, flush=True)
