@@ -23,6 +23,11 @@ interface Scenario {
   accepted?: (c: Conn) => void;
   /** Standard input for the tool. */
   input?: string;
+  /**
+   * mosquitto's client may also end this way, depending on when the broker's packet or reset
+   * reaches it (inside mosquitto_connect() or in its loop): that run is done again.
+   */
+  racy?: { why: string; alternative: Record<string, unknown> };
   /** A difference we keep: what ours gives instead (each field replaces mosquitto's). */
   differs?: { why: string; code?: number; stderr?: string; stdout?: string; wire?: string[] };
   /** Lines of the -d trace that may differ in timing only are left out of the comparison. */
@@ -56,6 +61,11 @@ const unacked = (stderr: string): Scenario['differs'] => ({
   stderr: `${stderr}Error: 1 message was not acknowledged by the broker.\n`,
 });
 const UNKNOWN = 'Error: Unknown error.\n';
+/** A reset that reaches libmosquitto while mosquitto_connect() writes CONNECT fails the connect call. */
+const RESET_IN_CONNECT = {
+  why: 'a reset during mosquitto_connect() ends mosquitto_pub/mosquitto_sub with status 1; in their loop (as ours), 7 or a reconnection',
+  alternative: { code: 1, stderr: 'Unable to connect (The connection was lost.).\n' },
+};
 
 const SCENARIOS: Record<string, Scenario> = {
   // --- CONNACK -------------------------------------------------------------------------
@@ -101,9 +111,11 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'connection reset at once, before CONNECT is read': {
     tool: 'pub', args: PUB, script: ordinary, accepted: (c) => c.reset(),
+    racy: RESET_IN_CONNECT,
   },
   'connection reset at once: tssub reconnects': {
     tool: 'sub', args: [...SUB, '-C', '1'], script: once(() => false), accepted: (c) => { if (c.index === 1) c.reset(); },
+    racy: RESET_IN_CONNECT,
   },
   'connection reset in answer to CONNECT: tssub reconnects': {
     tool: 'sub', args: [...SUB, '-C', '1'], script: once((c, p) => p.cmd === 'connect' && (c.reset(), true)),
@@ -369,7 +381,12 @@ describe('fake brokers', { concurrency: 8 }, () => {
 
   for (const [name, s] of Object.entries(SCENARIOS)) {
     test(name, { skip }, async () => {
-      const [ref, ours] = await Promise.all([side(s.tool === 'pub' ? MOSQUITTO_PUB! : MOSQUITTO_SUB!, s), side(bin(s.tool === 'pub' ? 'tspub' : 'tssub'), s)]);
+      const reference = () => side(s.tool === 'pub' ? MOSQUITTO_PUB! : MOSQUITTO_SUB!, s);
+      let [ref, ours] = await Promise.all([reference(), side(bin(s.tool === 'pub' ? 'tspub' : 'tssub'), s)]);
+      const other = s.racy?.alternative;
+      for (let i = 0; i < 5 && other && Object.entries(other).every(([k, v]) => JSON.stringify(ref[k as keyof typeof ref]) === JSON.stringify(v)); i++) {
+        ref = await reference();
+      }
       const want = { ...ref, ...(s.differs ? Object.fromEntries(Object.entries(s.differs).filter(([k]) => k !== 'why')) : {}) };
       if (process.env.FAKE_SHOW) appendFileSync(process.env.FAKE_SHOW, JSON.stringify({ name, ref, ours }) + '\n');
       assert.deepEqual(ours, want);
