@@ -110,7 +110,14 @@ for (const [name, args, input] of [
   test(`tspub = mosquitto_pub: messages the broker refuses (Not authorized): a warning each, status 0: ${name}`, { skip }, async () => {
     const [ref, ours] = await both([...args], input, acl);
     assert.match(ref.stdout.toString(), /RC:135|PUBREC/);
-    same(ref, ours);
+    if (input === undefined) {
+      same(ref, ours);
+    } else {
+      // With -l, whether a PUBACK comes before the next line is sent depends on timing (for
+      // mosquitto_pub too, under load): the same lines, in any order.
+      const sorted = (r: RunResult) => ({ ...r, stdout: Buffer.from(tidy(r.stdout).split('\n').sort().join('\n')) });
+      same(sorted(ref), sorted(ours));
+    }
   });
 }
 
