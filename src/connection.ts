@@ -11,9 +11,30 @@ import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import { brokerPort, type ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
 import { ConnectError, lostError, socketError } from './transport/errors.ts';
+import { Guard, STRERROR, fatal, tap } from './guard.ts';
 import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type Prepared } from './transport/index.ts';
 
 export { ConnectError };
+
+/** The broker broke the protocol, or stopped answering: libmosquitto's code and words. */
+export class ProtocolError extends ConnectError {
+  constructor(readonly code: number) {
+    // Errors other than a protocol error are ones mosquitto_sub reconnects after.
+    super(`Error: ${STRERROR[code] ?? 'Unknown error.'}\n`, code, false, !fatal(code));
+  }
+}
+
+/** Why the guard ended a client's connection (a libmosquitto error code), if it did. */
+const failures = new WeakMap<MqttClientType, number>();
+export function failureOf(client: MqttClientType): number | undefined {
+  return failures.get(client);
+}
+
+/** The return codes of the SUBACK for this message id, as the broker sent them. */
+const grants = new WeakMap<MqttClientType, Map<number, number[]>>();
+export function grantedBy(client: MqttClientType, mid: number): number[] | undefined {
+  return grants.get(client)?.get(mid);
+}
 
 
 // mqtt/lib/client is CommonJS with a default export; bundlers and tsx disagree on the shape.
@@ -287,23 +308,71 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   let transportUp = false;
   /** MQTT.js writes CONNECT before the connection is up; libmosquitto traces it once it is. */
   let connectTrace: Packet | undefined;
+  const guard = new Guard(cfg.protocolVersion, clientId !== '', cfg.keepalive, {
+    trace: (item) => {
+      if (!tracer) return;
+      if (typeof item === 'string') tracer.note(item);
+      else tracer.received(item);
+    },
+    fail: (code) => {
+      if (!failures.has(client)) failures.set(client, code);
+      guard.stop();
+      client.stream.destroy();
+    },
+    send: (packet) => (client as unknown as { _sendPacket(p: Packet): void })._sendPacket(packet),
+  });
   const client = new MqttClient(() => {
     const stream = openTransport(cfg, prepared, {
       connected: options.onConnected,
       up: () => {
         transportUp = true;
+        guard.start();
         if (connectTrace) tracer?.sent(connectTrace);
         options.onTransportUp?.();
       },
       failed: (err) => {
         if (transportFailure) return;
         transportFailure = err;
+        // Lost before Node said it was connected (a reset at once): libmosquitto had sent CONNECT.
+        if (err.lost && !transportUp && connectTrace && !needsPreparing(cfg)) tracer?.sent(connectTrace);
         // What libmosquitto logs about the failure (OpenSSL's reasons) comes on the trace.
         if (options.trace) for (const line of err.traceLines) options.trace.write(`${line}\n`);
       },
     });
+    tap(stream as unknown as NodeJS.ReadableStream, guard);
+    stream.once('close', () => guard.stop());
     return stream as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
+  grants.set(client, guard.granted);
+  // First of all listeners: a reason code the guard had to replace for mqtt-packet is shown
+  // as the broker sent it (the trace), then put back for MQTT.js (see below).
+  let replaced: { packet: Packet; code: number } | undefined;
+  client.on('packetreceive', (p) => {
+    if (guard.reasons.size === 0) return;
+    const key = p.cmd === 'disconnect' ? 'disconnect' : `${p.cmd} ${(p as { messageId?: number }).messageId}`;
+    const code = guard.reasons.get(key);
+    if (code === undefined) return;
+    guard.reasons.delete(key);
+    const packet = p as { reasonCode?: number };
+    replaced = { packet: p, code: packet.reasonCode ?? 0 };
+    packet.reasonCode = code;
+  });
+  // The guard keeps the keep-alive as libmosquitto does (from the connection on, and by the
+  // broker's value in a v5 CONNACK); MQTT.js's own starts only after CONNACK.
+  (client as unknown as { _setupKeepaliveManager(): void })._setupKeepaliveManager = () => {};
+  client.on('packetsend', (p) => guard.sent(p));
+  client.on('packetreceive', (p) => {
+    // libmosquitto 2.0.11 ignores a topic alias next to a topic; MQTT.js would refuse it.
+    if (p.cmd === 'publish' && p.properties?.topicAlias !== undefined && p.topic !== '') delete p.properties.topicAlias;
+  });
+  // What mqtt-packet refuses that the guard let through: a protocol error all the same.
+  client.on('error', (err: Error & { code?: unknown }) => {
+    if (err.code === undefined && !failures.has(client) && !transportFailure) {
+      failures.set(client, 2);
+      guard.stop();
+      client.stream.destroy();
+    }
+  });
   if (cfg.protocolVersion === 5) {
     // A v3 broker answers a v5 CONNECT with "unacceptable protocol version" (1); libmosquitto
     // reports (and traces) it as the v5 code for the same thing.
@@ -318,12 +387,21 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     });
     client.on('packetreceive', (p) => tracer.received(p));
   }
-  if (options.disconnectOnRefusal) {
+  client.on('packetreceive', (p) => {
+    if (replaced?.packet !== p) return;
+    // MQTT.js handles the code it can take (below 128 a success, as for libmosquitto); the
+    // broker's own stays on the packet for the tool's words.
+    const packet = p as { reasonCode?: number; reasonSent?: number };
+    packet.reasonSent = packet.reasonCode;
+    packet.reasonCode = replaced.code;
+    replaced = undefined;
+  });
+  if (options.disconnectOnRefusal && tracer) {
     client.on('packetreceive', (p) => {
       if (p.cmd !== 'connack' || !(p.reasonCode ?? p.returnCode)) return;
-      // MQTT.js closes the socket right after this event; DISCONNECT is two bytes in v3 and v5.
-      tracer?.sent({ cmd: 'disconnect' });
-      client.stream.write(Buffer.from([0xe0, 0x00]));
+      // mosquitto_sub answers a refusal with DISCONNECT from its callback, and libmosquitto
+      // traces it; but the connection is closed before it goes out. MQTT.js closes it now.
+      tracer.sent({ cmd: 'disconnect' });
     });
   }
   const v5only = v3Properties(cfg);
@@ -339,7 +417,10 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   return new Promise((resolve, reject) => {
     const onError = (err: Error & { code?: string | number }) => {
       cleanup();
-      if (typeof err.code === 'number') {
+      const failure = failures.get(client);
+      if (failure !== undefined) {
+        reject(new ProtocolError(failure));
+      } else if (typeof err.code === 'number') {
         const rc = err.code;
         const text = cfg.protocolVersion === 5
           ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}${rc === 132 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : ''}\n`
@@ -352,7 +433,8 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
     };
     const onClose = () => {
       cleanup();
-      reject(transportFailure ?? lostError());
+      const failure = failures.get(client);
+      reject(failure !== undefined ? new ProtocolError(failure) : transportFailure ?? lostError());
     };
     const onConnect = (connack: IConnackPacket) => {
       cleanup();

@@ -3,7 +3,8 @@
 // when the broker goes away.
 import mqttPacket from 'mqtt-packet';
 import { ToolError } from './errors.ts';
-import { REASON_V5, type Session } from './connection.ts';
+import { REASON_V5, failureOf, type Session } from './connection.ts';
+import { MOSQ_ERR, STRERROR } from './guard.ts';
 import { stderr } from './cli.ts';
 import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
@@ -25,6 +26,8 @@ export class Publisher {
   private ending = false;
   /** A topic alias has been sent with its topic. */
   private aliased = false;
+  /** Ends the wait for something else (see waitFor) when the connection fails. */
+  private interrupt: ((e: ToolError) => void) | undefined;
 
   constructor(
     private readonly session: Session,
@@ -40,10 +43,15 @@ export class Publisher {
 
   private lost(): void {
     if (this.ending || this.failure) return;
+    // The broker broke the protocol, stopped answering, or said DISCONNECT (libmosquitto's
+    // code and words), or else the connection was lost.
+    const code = failureOf(this.session.client) ?? MOSQ_ERR.CONN_LOST;
+    // Our own line: what the broker never acknowledged (or, at QoS 0, what was sent).
     const unacked = this.cfg.qos > 0
-      ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n`
-      : `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n`;
-    this.failure = new ToolError('Error: The connection was lost.\n' + unacked, CONN_LOST_STATUS);
+      ? (code === MOSQ_ERR.CONN_LOST || this.inflight > 0 ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
+      : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
+    this.failure = new ToolError(`Error: ${STRERROR[code]}\n${unacked}`, code === MOSQ_ERR.CONN_LOST ? CONN_LOST_STATUS : code);
+    this.interrupt?.(this.failure);
     this.wake?.();
   }
 
@@ -173,12 +181,33 @@ export class Publisher {
       if (err) {
         const rc = (err as Error & { code?: unknown }).code;
         // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
-        // and goes on (status 0).
-        if (typeof rc !== 'number' || rc < 0x80 || ack === undefined) { this.lost(); return; }
-        if (!this.cfg.quiet) stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n`);
+        // and goes on (status 0). A code below 128 is no refusal, whatever MQTT.js says.
+        if (typeof rc !== 'number' || ack === undefined) { this.lost(); return; }
+        if (rc >= 0x80 && !this.cfg.quiet) {
+          // mosquitto_pub prints the broker's reason string, if any, on the next line.
+          const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
+          const sent = (ack as { reasonSent?: number }).reasonSent ?? rc;
+          stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[sent] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+        }
       }
       this.inflight--;
       this.wakeSoon();
+    });
+  }
+
+  /**
+   * Waits for something else (a line of input, a delay) unless the connection fails first:
+   * then rejects with the failure. (Not Promise.race with one long-lived promise: each race
+   * would leave a reaction on it, a million lines a million reactions.)
+   */
+  waitFor<T>(p: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.interrupt = reject;
+      p.then(
+        (v) => { this.interrupt = undefined; resolve(v); },
+        (e) => { this.interrupt = undefined; reject(e); },
+      );
     });
   }
 

@@ -5,7 +5,9 @@
 import { stdout, stderr } from './cli.ts';
 import type { IClientSubscribeOptions } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { connect, ConnectError, SequentialIds, type MqttClient } from './connection.ts';
+import { connect, ConnectError, ProtocolError, SequentialIds, failureOf, grantedBy, type MqttClient } from './connection.ts';
+import { ToolError } from './errors.ts';
+import { STRERROR, fatal } from './guard.ts';
 import type { ClientConfig } from './options.ts';
 import { topicMatches } from './topic.ts';
 
@@ -103,6 +105,7 @@ export class Subscriber {
   /** No more messages are handled: an exit condition was met. */
   private stopping = false;
   private disconnecting = false;
+  private disconnectScheduled = false;
   private serverDisconnected = false;
   private ended = false;
   private timedOut = false;
@@ -170,6 +173,11 @@ export class Subscriber {
       },
       (err: unknown) => {
         if (this.ended) return;
+        // A protocol error ends mosquitto_sub's loop, first connection or not.
+        if (err instanceof ProtocolError && fatal(err.code)) {
+          this.finish(err);
+          return;
+        }
         if (err instanceof ConnectError && !err.refused && (err.lost || !first)) {
           // An established connection that went before CONNACK, or a failed reconnection:
           // libmosquitto tries again, quietly. (After CONNACK, closed() sees to it.)
@@ -220,7 +228,8 @@ export class Subscriber {
         if ((packet.reasonCode ?? packet.returnCode ?? 0) === 0) this.connected(packet.properties?.assignedClientIdentifier);
         return;
       case 'suback':
-        if (packet.messageId === this.subscribeMid) this.subscribed(packet.granted as number[]);
+        // The codes as the broker sent them (mqtt-packet refuses some that libmosquitto takes).
+        if (packet.messageId === this.subscribeMid) this.subscribed(grantedBy(this.client!, packet.messageId) ?? (packet.granted as number[]));
         return;
       case 'disconnect':
         // The broker ended it (MQTT v5): libmosquitto closes and does not come back.
@@ -365,23 +374,35 @@ export class Subscriber {
   }
 
   private disconnect(): void {
-    if (this.disconnecting) return;
+    if (this.disconnecting || this.disconnectScheduled) return;
     const client = this.live!;
     // libmosquitto reads nothing after its DISCONNECT; MQTT.js would still parse what the
     // socket already holds, and trace messages that are then never printed.
     this.reading = false;
     client.removeAllListeners('packetreceive');
-    // DISCONNECT goes now, whatever is still unacknowledged (MQTT.js would wait).
+    // DISCONNECT goes now, whatever is still unacknowledged (MQTT.js would wait) -- but after
+    // the acknowledgement being sent, if that is what got us here: MQTT.js announces a
+    // packet ('packetsend', where acked() runs) before it writes it.
     for (const mid of Object.keys(client.outgoing)) delete client.outgoing[Number(mid)];
     const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
-    client.end(false, properties ? { properties } : {}, () => this.finish());
-    this.disconnecting = true;
+    // mosquitto_sub's -W alarm says why it leaves (MQTT v5): "disconnect with will message".
+    const reason = this.timedOut && this.cfg.protocolVersion === 5 ? { reasonCode: 4 } : {};
+    this.disconnectScheduled = true;
+    process.nextTick(() => {
+      if (this.ended) return;
+      client.end(false, { ...reason, ...(properties ? { properties } : {}) }, () => this.finish());
+      this.disconnecting = true;
+    });
   }
 
   private closed(client: MqttClient): void {
     if (client !== this.live || this.ended) return;
     this.live = undefined;
+    const failure = failureOf(client);
     if (this.stopping || this.serverDisconnected) this.finish();
+    // The broker broke the protocol: mosquitto_sub gives up. Other failures (a silent broker,
+    // a malformed topic, a lost connection): it reconnects.
+    else if (failure !== undefined && fatal(failure)) this.finish(new ToolError(`Error: ${STRERROR[failure]}\n`, failure));
     else this.retry();
   }
 

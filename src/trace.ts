@@ -66,6 +66,8 @@ export class Tracer {
         return;
       case 'pingreq':
         return this.line('sending PINGREQ');
+      case 'pingresp':
+        return this.line('sending PINGRESP');
       case 'disconnect':
         this.closed = true;
         return this.line('sending DISCONNECT');
@@ -74,6 +76,13 @@ export class Tracer {
       default:
         return;
     }
+  }
+
+  /** A line of libmosquitto's own ("Client ID received AUTH", or an error it logs). */
+  note(text: string): void {
+    if (this.closed) return;
+    if (text.startsWith('received ')) this.line(text);
+    else this.out.write(`${text}\n`);
   }
 
   received(packet: Packet): void {
@@ -107,7 +116,7 @@ export class Tracer {
         const line = `Received DISCONNECT (${packet.reasonCode ?? 0})`;
         return this.out.write(`${this.paint ? this.paint.received(line) : line}\n`);
       case 'auth':
-        return this.in(`received AUTH (${packet.reasonCode ?? 0})`);
+        return this.in('received AUTH');
       default:
         return;
     }

@@ -28,10 +28,16 @@ async function main(): Promise<number> {
   const session = await connectOrExplain(cfg);
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
-    for await (const line of readLines(process.stdin)) await publisher.send(line);
+    // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
+    const lines = readLines(process.stdin);
+    for (;;) {
+      const next = await publisher.waitFor(lines.next());
+      if (next.done) break;
+      await publisher.send(next.value);
+    }
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
-      if (i > 0 && cfg.repeatDelay > 0) await sleep(cfg.repeatDelay * 1000);
+      if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
       await publisher.send(payload!);
       await publisher.drain();
     }
@@ -47,9 +53,10 @@ async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
   } catch (e) {
     if (e instanceof ConnectError && e.refused) {
       // mosquitto_pub adds the library's view of the failure on a second line.
-      const why = cfg.protocolVersion === 5
-        ? 'Error: A network protocol error occurred when communicating with the broker.\n'
-        : 'Error: The connection was refused.\n';
+      // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
+      const why = e.status >= 1 && e.status <= 5
+        ? 'Error: The connection was refused.\n'
+        : 'Error: A network protocol error occurred when communicating with the broker.\n';
       throw new ToolError(e.text + why, e.status);
     }
     throw e;

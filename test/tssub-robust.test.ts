@@ -274,3 +274,19 @@ test('-W against a broker that never answers CONNECT: status 255, nothing on std
     silent.close();
   }
 });
+
+for (const qos of ['1', '2']) {
+  test(`-C 1 -q ${qos} in a persistent session: the last message is acknowledged before DISCONNECT, so mosquitto does not deliver it again`, { skip }, async () => {
+    const id = `robust-ack-${qos}-${process.pid}`;
+    const session = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `ack/${qos}`, '-q', qos, '-c', '-i', id];
+    assert.equal((await run(TSSUB, [...session, '-E'])).code, 0);
+    await pub(broker.port, ['-t', `ack/${qos}`, '-q', qos, '-m', 'once']);
+    const first = await run(TSSUB, [...session, '-C', '1', '-W', '10', '-d']);
+    assert.equal(normalise(first.stdout).split('\n').filter((l) => / sending /.test(l)).map((l) => l.split(' ')[3]).join(' '),
+      qos === '1' ? 'CONNECT SUBSCRIBE PUBACK DISCONNECT' : 'CONNECT SUBSCRIBE PUBREC PUBCOMP DISCONNECT');
+    const again = await run(TSSUB, [...session, '-C', '1', '-W', '2']);
+    assert.equal(again.code, 27, `delivered again: ${again.stdout}`);
+    assert.equal(again.stdout.toString(), '');
+    await run(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `ack/${qos}`, '-i', id, '-E']);
+  });
+}

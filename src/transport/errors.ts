@@ -43,6 +43,8 @@ export function socketError(err: NodeJS.ErrnoException): ConnectError {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
     return new ConnectError('Unable to connect (Lookup error.).\n', 1, false);
   }
+  // A reset needs a connection: the broker hung up at once (Node may say so before 'connect').
+  if (code === 'ECONNRESET') return lostError();
   return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
 }
 
