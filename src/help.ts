@@ -2,6 +2,17 @@
 import type { OptionSpec } from './option-parser.ts';
 import { CLIENT_OPTIONS, type Tool } from './options.ts';
 
+/** The synopsis lines of the options every client tool takes (transport, TLS, files). */
+function transport(indent: number): string {
+  const pad = ' '.repeat(indent);
+  return [
+    '[{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]',
+    '  [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]',
+    '[--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]',
+    '[--proxy socks-url] [--ws] [--no-tls] [--tls-keylog file] [-o options-file]',
+  ].map((l) => `${pad}${l}\n`).join('');
+}
+
 const SYNOPSIS: Record<Tool, string> = {
   pub: `tspub publishes MQTT messages to one topic and exits; a drop-in mosquitto_pub.
 
@@ -11,11 +22,7 @@ Usage: tspub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t t
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value]
-             [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
-               [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
-             [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
-             [--proxy socks-url] [--ws]
-       tspub --help | --version
+${transport(13)}       tspub --help | --version
 `,
   sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.
 
@@ -26,11 +33,8 @@ Usage: tssub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t t
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value] [--retain-as-published]
-             [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
-               [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
-             [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
-             [--proxy socks-url] [--ws]
-       tssub --help | --version
+             [--retain-handling always|new|never] [-w] [--message-rate]
+${transport(13)}       tssub --help | --version
 `,
   rr: `tsrr publishes an MQTT v5 request and prints the response it waits for; a drop-in mosquitto_rr.
 
@@ -40,12 +44,8 @@ Usage: tsrr {[-h host] [--unix path] [-p port] [-u username] [-P password] -t to
             [-F format] [--pretty] [-N] [-v]
             [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet]
             [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-            [-V protocol-version] [-D command identifier value]
-            [{--cafile file | --capath dir} [--cert file] [--key file] [--keyform pem]
-              [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]
-            [--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]
-            [--proxy socks-url] [--ws]
-       tsrr --help | --version
+            [-V protocol-version] [-D command identifier value] [--retain-handling always|new|never]
+${transport(12)}       tsrr --help | --version
 `,
 };
 
