@@ -6,12 +6,12 @@ import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { stdout } from './cli.ts';
 import { paintFor } from './colour.ts';
-import { ToolError } from './errors.ts';
+import { mosquittoError, ToolError } from './errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 import { brokerPort, type ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
 import { ConnectError, lostError, socketError } from './transport/errors.ts';
-import { Guard, STRERROR, fatal, tap } from './guard.ts';
+import { Guard, fatal, tap } from './guard.ts';
 import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type Prepared } from './transport/index.ts';
 
 export { ConnectError };
@@ -20,7 +20,7 @@ export { ConnectError };
 export class ProtocolError extends ConnectError {
   constructor(readonly code: number) {
     // Errors other than a protocol error are ones mosquitto_sub reconnects after.
-    super(`Error: ${STRERROR[code] ?? 'Unknown error.'}\n`, code, false, !fatal(code));
+    super(mosquittoError(code), code, false, !fatal(code));
   }
 }
 
@@ -291,12 +291,17 @@ export function connect(cfg: ClientConfig, options: ConnectOptions = {}): Promis
     return prepareTransport(cfg, options.onConnected).then(
       (prepared) => connectOver(cfg, clientId, prepared, options),
       (e) => {
-        if (e instanceof ConnectError && options.trace) for (const line of e.traceLines) options.trace.write(`${line}\n`);
+        if (e instanceof ConnectError) traceFailure(options.trace, e);
         return Promise.reject(e);
       },
     );
   }
   return connectOver(cfg, clientId, {}, options);
+}
+
+/** What libmosquitto logs about a failure (OpenSSL's reasons, say) comes on the -d trace. */
+function traceFailure(trace: TraceSink | undefined, err: ConnectError): void {
+  if (trace) for (const line of err.traceLines) trace.write(`${line}\n`);
 }
 
 /** Up to the stream: CONNECT, CONNACK and everything mosquitto says about them. */
@@ -335,8 +340,7 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
         transportFailure = err;
         // Lost before Node said it was connected (a reset at once): libmosquitto had sent CONNECT.
         if (err.lost && !transportUp && connectTrace && !needsPreparing(cfg)) tracer?.sent(connectTrace);
-        // What libmosquitto logs about the failure (OpenSSL's reasons) comes on the trace.
-        if (options.trace) for (const line of err.traceLines) options.trace.write(`${line}\n`);
+        traceFailure(options.trace, err);
       },
     });
     tap(stream as unknown as NodeJS.ReadableStream, guard);

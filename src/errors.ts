@@ -26,3 +26,31 @@ export class ToolError extends Error {
     super(text.trimEnd());
   }
 }
+
+/** libmosquitto's error codes that the tools end with (their exit statuses). */
+export const MOSQ_ERR = {
+  PROTOCOL: 2, INVAL: 3, NO_CONN: 4, CONN_REFUSED: 5, CONN_LOST: 7, TLS: 8, AUTH: 11, PROXY: 16,
+  MALFORMED_UTF8: 18, KEEPALIVE: 19, DUPLICATE_PROPERTY: 22,
+} as const;
+
+/** mosquitto_strerror()'s words (2.0.11) for those codes. */
+const MOSQ_STRERROR: Readonly<Record<number, string>> = {
+  2: 'A network protocol error occurred when communicating with the broker.',
+  3: 'Invalid function arguments provided.',
+  4: 'The client is not currently connected.',
+  5: 'The connection was refused.',
+  7: 'The connection was lost.',
+  8: 'A TLS error occurred.',
+  11: 'Authorisation failed.',
+  16: 'Proxy error.',
+  18: 'Malformed UTF-8',
+  // 2.0.11 has no words for MOSQ_ERR_KEEPALIVE.
+  19: 'Unknown error.',
+  22: 'Duplicate property in property list',
+};
+
+/** mosquitto_strerror(code), as mosquitto's clients word a libmosquitto error. */
+export const strerror = (code: number): string => MOSQ_STRERROR[code] ?? 'Unknown error.';
+
+/** The line a client prints for a libmosquitto error: "Error: <strerror>". */
+export const mosquittoError = (code: number): string => `Error: ${strerror(code)}\n`;

@@ -5,18 +5,8 @@
 // ends the connection with libmosquitto's error code, once the packets before it have been
 // handled (and traced). It never writes to the broker; the keep-alive asks the client to.
 import type { Packet } from 'mqtt-packet';
+import { MOSQ_ERR } from './errors.ts';
 
-/** libmosquitto's error codes (and mosquitto_strerror()'s words, 2.0.11) that the guard gives. */
-export const MOSQ_ERR = { PROTOCOL: 2, NO_CONN: 4, CONN_LOST: 7, MALFORMED_UTF8: 18, KEEPALIVE: 19, DUPLICATE_PROPERTY: 22 } as const;
-export const STRERROR: Record<number, string> = {
-  2: 'A network protocol error occurred when communicating with the broker.',
-  4: 'The client is not currently connected.',
-  7: 'The connection was lost.',
-  18: 'Malformed UTF-8',
-  // mosquitto_strerror() in 2.0.11 has no words for MOSQ_ERR_KEEPALIVE.
-  19: 'Unknown error.',
-  22: 'Duplicate property in property list',
-};
 /** The errors after which mosquitto_loop_forever() gives up rather than reconnecting. */
 export const fatal = (code: number) => code === MOSQ_ERR.PROTOCOL;
 

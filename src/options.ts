@@ -7,6 +7,7 @@ import { ToolError, UsageError } from './errors.ts';
 import { createFormatter, FormatError } from './format/index.ts';
 import { eachOption, MissingArgument, parseWithTable, type OptionSpec, type ParsedArgs } from './option-parser.ts';
 import { addProperty, atol, checkPropertySets, type PropertySets } from './properties.ts';
+import { starUrl } from './secrets.ts';
 import { checkPublishTopic, checkSubscribeTopic } from './topic.ts';
 import { VERSIONS } from './transport/tls-options.ts';
 import { bytesOf, decodeBytes, isMqttUtf8 } from './words.ts';
@@ -133,16 +134,16 @@ export interface ProxyConfig {
  */
 export function tlsWanted(cfg: ClientConfig): boolean {
   const t = cfg.tls;
-  if (t.off) return false;
-  return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined || t.useOsCerts || cfg.port === 8883;
+  return !t.off && (caOrPsk(t) || t.useOsCerts || cfg.port === 8883);
 }
+
+/** A CA file or directory, or a PSK: what makes 8883 the default port. */
+const caOrPsk = (t: TlsConfig) => t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined;
 
 /** The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule). */
 export function brokerPort(cfg: ClientConfig): number {
   if (cfg.port !== undefined) return cfg.port;
-  const t = cfg.tls;
-  if (t.off) return 1883;
-  return t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined ? 8883 : 1883;
+  return !cfg.tls.off && caOrPsk(cfg.tls) ? 8883 : 1883;
 }
 
 function defaults(tool: Tool): ClientConfig {
@@ -274,7 +275,7 @@ function applyUrl(cfg: ClientConfig, url: string): void {
 function parseProxyUrl(url: string): ProxyConfig {
   const prefix = 'socks5h://';
   // mosquitto's message repeats the URL; the password in it is starred out (never shown).
-  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${url.replace(/^([^/]*\/\/[^:@/]*):[^@/]*@/, '$1:*****@')}\n`);
+  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${starUrl(url, () => '*****')}\n`);
   const rest = url.slice(prefix.length);
   // Malformed in a way mosquitto does not name: only the usage hint.
   const malformed = (): never => { throw new UsageError(''); };

@@ -2,15 +2,12 @@
 // (-M), every acknowledgement awaited before DISCONNECT, and a clear failure with a count
 // when the broker goes away.
 import mqttPacket from 'mqtt-packet';
-import { ToolError } from './errors.ts';
+import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5, failureOf, type Session } from './connection.ts';
-import { MOSQ_ERR, STRERROR } from './guard.ts';
 import { stderr } from './cli.ts';
 import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
 
-/** libmosquitto's code for a lost connection (MOSQ_ERR_CONN_LOST). */
-export const CONN_LOST_STATUS = 7;
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
 const QOS_NOT_SUPPORTED_STATUS = 24;
 const OVERSIZE_PACKET_STATUS = 25;
@@ -50,7 +47,7 @@ export class Publisher {
     const unacked = this.cfg.qos > 0
       ? (code === MOSQ_ERR.CONN_LOST || this.inflight > 0 ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
       : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
-    this.failure = new ToolError(`Error: ${STRERROR[code]}\n${unacked}`, code === MOSQ_ERR.CONN_LOST ? CONN_LOST_STATUS : code);
+    this.failure = new ToolError(mosquittoError(code) + unacked, code);
     this.interrupt?.(this.failure);
     this.wake?.();
   }
@@ -141,7 +138,7 @@ export class Publisher {
       // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
       // -l it says this, disconnects and exits 0 having sent nothing: we fail instead.
       return this.refuse(this.cfg.mode === 'stdin-line'
-        ? new ToolError('Error: Invalid function arguments provided.\n', 3)
+        ? new ToolError(mosquittoError(MOSQ_ERR.INVAL), MOSQ_ERR.INVAL)
         : new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n"));
     }
     // With a topic alias (-D publish topic-alias N), mosquitto_pub names the topic in its

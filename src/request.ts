@@ -8,9 +8,8 @@ import type { Socket } from 'node:net';
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
 import { stderr, stdout } from './cli.ts';
 import { connect, ConnectError, REASON_V5, SequentialIds, type MqttClient } from './connection.ts';
-import { ToolError } from './errors.ts';
+import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import type { ClientConfig } from './options.ts';
-import { CONN_LOST_STATUS } from './publish.ts';
 import { AckedDelivery, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
 
 /** MQTT v5's "Disconnect with Will Message": mosquitto_rr's DISCONNECT when -W runs out. */
@@ -116,7 +115,7 @@ export class Requester {
     // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
     client.on('error', () => {});
     client.on('close', () => {
-      if (this.accepted && !this.stopping) this.finish(new ToolError('Error: The connection was lost.\n', CONN_LOST_STATUS));
+      if (this.accepted && !this.stopping) this.finish(new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
     });
     const delivery = new AckedDelivery(client, (packet) => this.consider(packet));
     client.handleMessage = (packet, done) => delivery.deliver(packet, done);

@@ -13,9 +13,9 @@ import { eachOption, type OptionSpec } from './option-parser.ts';
 const WHOLE = new Set(['-P', '--pw', '--psk', '--tls-engine-kpass-sha1']);
 const URLS = new Set(['-L', '--url', '--proxy']);
 
-/** The password of a URL (scheme://user:password@...) starred out, byte for byte. */
-function starUrl(url: string): string {
-  return url.replace(/^([^/]*\/\/[^:@/]*:)([^@/]*)(@)/, (_m, head: string, pw: string, at: string) => head + '*'.repeat(Buffer.byteLength(pw)) + at);
+/** The password of a URL (scheme://user:password@...) starred out: byte for byte, or as `stars`. */
+export function starUrl(url: string, stars = (pw: string) => '*'.repeat(Buffer.byteLength(pw))): string {
+  return url.replace(/^([^/]*\/\/[^:@/]*:)([^@/]*)(@)/, (_m, head: string, pw: string, at: string) => head + stars(pw) + at);
 }
 
 /**

@@ -6,8 +6,8 @@ import { stdout, stderr } from './cli.ts';
 import type { IClientSubscribeOptions } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 import { connect, ConnectError, ProtocolError, SequentialIds, failureOf, grantedBy, type MqttClient } from './connection.ts';
-import { ToolError } from './errors.ts';
-import { STRERROR, fatal } from './guard.ts';
+import { mosquittoError, ToolError } from './errors.ts';
+import { fatal } from './guard.ts';
 import type { ClientConfig } from './options.ts';
 import { topicMatches } from './topic.ts';
 
@@ -402,7 +402,7 @@ export class Subscriber {
     if (this.stopping || this.serverDisconnected) this.finish();
     // The broker broke the protocol: mosquitto_sub gives up. Other failures (a silent broker,
     // a malformed topic, a lost connection): it reconnects.
-    else if (failure !== undefined && fatal(failure)) this.finish(new ToolError(`Error: ${STRERROR[failure]}\n`, failure));
+    else if (failure !== undefined && fatal(failure)) this.finish(new ToolError(mosquittoError(failure), failure));
     else this.retry();
   }
 

@@ -27,13 +27,17 @@ export class Tracer {
     this.id = clientId === '' ? '(null)' : clientId;
   }
 
-  private line(text: string, way: 'sent' | 'received' = 'sent'): void {
-    const line = `Client ${this.id} ${text}`;
+  /** A whole line, coloured on a terminal by the way its packet went. */
+  private write(line: string, way: 'sent' | 'received'): void {
     this.out.write(`${this.paint ? this.paint[way](line) : line}\n`);
   }
 
+  private line(text: string): void {
+    this.write(`Client ${this.id} ${text}`, 'sent');
+  }
+
   private in(text: string): void {
-    this.line(text, 'received');
+    this.write(`Client ${this.id} ${text}`, 'received');
   }
 
   sent(packet: Packet): void {
@@ -81,7 +85,7 @@ export class Tracer {
   /** A line of libmosquitto's own ("Client ID received AUTH", or an error it logs). */
   note(text: string): void {
     if (this.closed) return;
-    if (text.startsWith('received ')) this.line(text);
+    if (text.startsWith('received ')) this.in(text);
     else this.out.write(`${text}\n`);
   }
 
@@ -113,8 +117,7 @@ export class Tracer {
         return this.in('received PINGRESP');
       case 'disconnect':
         // libmosquitto words this one differently: no client id, capital R.
-        const line = `Received DISCONNECT (${packet.reasonCode ?? 0})`;
-        return this.out.write(`${this.paint ? this.paint.received(line) : line}\n`);
+        return this.write(`Received DISCONNECT (${packet.reasonCode ?? 0})`, 'received');
       case 'auth':
         return this.in('received AUTH');
       default:

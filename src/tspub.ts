@@ -1,7 +1,7 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
 import { runTool, stdout } from './cli.ts';
 import type { Session } from './connection.ts';
-import { ToolError } from './errors.ts';
+import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
 import { loadPayload, readLines } from './input.ts';
@@ -54,9 +54,7 @@ async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
     if (e instanceof ConnectError && e.refused) {
       // mosquitto_pub adds the library's view of the failure on a second line.
       // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
-      const why = e.status >= 1 && e.status <= 5
-        ? 'Error: The connection was refused.\n'
-        : 'Error: A network protocol error occurred when communicating with the broker.\n';
+      const why = mosquittoError(e.status >= 1 && e.status <= 5 ? MOSQ_ERR.CONN_REFUSED : MOSQ_ERR.PROTOCOL);
       throw new ToolError(e.text + why, e.status);
     }
     throw e;

@@ -1,10 +1,10 @@
 // How a connection attempt fails, in mosquitto's words and exit statuses: socket errors
 // (strerror), a lost connection, and the failures of the layers above TCP (TLS, the SOCKS
 // proxy, WebSocket), which may carry lines for the -d trace.
-import { ToolError } from '../errors.ts';
+import { MOSQ_ERR, mosquittoError, ToolError } from '../errors.ts';
 
 /** strerror() texts for the socket errors a user can meet. */
-const STRERROR: Record<string, string> = {
+const ERRNO_WORDS: Record<string, string> = {
   ECONNREFUSED: 'Connection refused',
   ECONNRESET: 'Connection reset by peer',
   EADDRNOTAVAIL: 'Cannot assign requested address',
@@ -45,10 +45,11 @@ export function socketError(err: NodeJS.ErrnoException): ConnectError {
   }
   // A reset needs a connection: the broker hung up at once (Node may say so before 'connect').
   if (code === 'ECONNRESET') return lostError();
-  return new ConnectError(`Error: ${STRERROR[code] ?? err.message}\n`, 1, false);
+  return new ConnectError(`Error: ${ERRNO_WORDS[code] ?? err.message}\n`, 1, false);
 }
 
-export function lostError(): ConnectError {
+/** The connection was lost (libmosquitto logs `traceLines` about it, shown with -d). */
+export function lostError(traceLines: readonly string[] = []): ConnectError {
   // MOSQ_ERR_CONN_LOST, the status mosquitto_pub leaves with when the broker hangs up before CONNACK.
-  return new ConnectError('Error: The connection was lost.\n', 7, false, true);
+  return new ConnectError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST, false, true, traceLines);
 }

@@ -5,14 +5,15 @@
 import * as net from 'node:net';
 import { SocksClient } from 'socks';
 import type { ProxyConfig } from '../options.ts';
+import { MOSQ_ERR, mosquittoError } from '../errors.ts';
 import { ConnectError, lostError, socketError } from './errors.ts';
 
-const refused = (text: string, status: number, retry = false) => new ConnectError(text, status, false, retry);
-const AUTH = refused('Error: Authorisation failed.\n', 11);
+const refused = (code: number, retry = false) => new ConnectError(mosquittoError(code), code, false, retry);
+const AUTH = refused(MOSQ_ERR.AUTH);
 // The proxy could not reach the broker: libmosquitto's reconnecting loop (tssub) tries again.
-const NO_CONN = refused('Error: The client is not currently connected.\n', 4, true);
-const PROXY = refused('Error: Proxy error.\n', 16);
-const INVAL = refused('Error: Invalid function arguments provided.\n', 3);
+const NO_CONN = refused(MOSQ_ERR.NO_CONN, true);
+const PROXY = refused(MOSQ_ERR.PROXY);
+const INVAL = refused(MOSQ_ERR.INVAL);
 
 /** The proxy's reply codes (RFC 1928), as the socks package names them, to libmosquitto's errors. */
 const REPLIES: Record<string, ConnectError> = {

@@ -15,8 +15,9 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { MOSQ_ERR, mosquittoError, strerror } from '../errors.ts';
 import { VERSIONS } from './tls-options.ts';
-import { ConnectError } from './errors.ts';
+import { ConnectError, lostError } from './errors.ts';
 import { brokerPort, tlsWanted, type ClientConfig } from '../options.ts';
 import { bytesOf } from '../words.ts';
 
@@ -106,7 +107,7 @@ const VERIFY_FAILED = 'OpenSSL Error[0]: error:0A000086:SSL routines::certificat
 
 /** A failure to set up TLS once connected: libmosquitto's connect call fails (status 1). */
 function setupFailure(lines: string[]): ConnectError {
-  return new ConnectError('Unable to connect (A TLS error occurred.).\n', 1, false, false, lines);
+  return new ConnectError(`Unable to connect (${strerror(MOSQ_ERR.TLS)}).\n`, 1, false, false, lines);
 }
 
 /**
@@ -273,7 +274,7 @@ const VERIFY_CODES = new Set([
  */
 export function lostAfterHandshake(err: Error & { code?: string }): ConnectError {
   const line = opensslLine(err);
-  return new ConnectError('Error: The connection was lost.\n', 7, false, true, line ? [line] : []);
+  return lostError(line ? [line] : []);
 }
 
 /**
@@ -306,5 +307,5 @@ export function handshakeFailure(err: Error & { code?: string }, hostFailed: boo
     const line = opensslLine(err);
     if (line) lines.push(line);
   }
-  return new ConnectError('Error: A TLS error occurred.\n', 8, false, false, lines);
+  return new ConnectError(mosquittoError(MOSQ_ERR.TLS), MOSQ_ERR.TLS, false, false, lines);
 }
