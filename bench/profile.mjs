@@ -65,7 +65,7 @@ function summarise(file) {
     fns.set(k, (fns.get(k) ?? 0) + t);
   });
   const top = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${(v / 1000).toFixed(0).padStart(6)} ms ${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-  return `  by place:\n${top(groups, 10)}\n  top functions:\n${top(fns, 8)}`;
+  return `  by place:\n${top(groups, 10)}\n  top functions:\n${top(fns, Number(process.env.TOP ?? 16))}`;
 }
 
 const broker = await startBroker();

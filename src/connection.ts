@@ -1,6 +1,7 @@
 // The connection layer: turns a checked ClientConfig into a connected MQTT.js client, with
 // mosquitto's client id rules, message ids, -d tracing and failure messages and codes.
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import MqttClientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient as MqttClientType } from 'mqtt';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
@@ -12,6 +13,7 @@ import { brokerPort, type ClientConfig } from './options.ts';
 import { Tracer, type TraceSink } from './trace.ts';
 import { ConnectError, lostError, socketError } from './transport/errors.ts';
 import { Guard, fatal, tap } from './guard.ts';
+import { batchWrites } from './batch-writes.ts';
 import { checkTlsOptions, needsPreparing, openTransport, prepareTransport, type Prepared } from './transport/index.ts';
 
 export { ConnectError };
@@ -344,6 +346,7 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
       },
     });
     tap(stream as unknown as NodeJS.ReadableStream, guard);
+    batchWrites(stream as unknown as Duplex);
     stream.once('close', () => guard.stop());
     return stream as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
   }, clientOptions(cfg, clientId, ids));
@@ -364,6 +367,24 @@ function connectOver(cfg: ClientConfig, clientId: string, prepared: Prepared, op
   // The guard keeps the keep-alive as libmosquitto does (from the connection on, and by the
   // broker's value in a v5 CONNACK); MQTT.js's own starts only after CONNACK.
   (client as unknown as { _setupKeepaliveManager(): void })._setupKeepaliveManager = () => {};
+  // MQTT.js deep-copies every QoS 1 and 2 PUBLISH, payload and all, into its store of
+  // packets to resend on reconnecting. No tool here reconnects an MqttClient (tssub makes a
+  // new one), so the store takes the packet itself: no copy of each message. (A packet
+  // with a topic alias keeps MQTT.js's way: the stored copy is rewritten.)
+  const mqttjs = client as unknown as {
+    _storeAndSend(packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void): void;
+    _writePacket(packet: Packet, cb?: (err?: Error) => void): void;
+    outgoingStore: { put(packet: Packet, cb: (err?: Error) => void): void };
+  };
+  const storeAndSend = mqttjs._storeAndSend;
+  mqttjs._storeAndSend = function (packet, cb, cbStorePut) {
+    if (packet.cmd === 'publish' && packet.properties?.topicAlias !== undefined) return storeAndSend.call(this, packet, cb, cbStorePut);
+    this.outgoingStore.put(packet, (err) => {
+      if (err) { cb?.(err); return; }
+      cbStorePut?.();
+      this._writePacket(packet, cb);
+    });
+  };
   client.on('packetsend', (p) => guard.sent(p));
   client.on('packetreceive', (p) => {
     // libmosquitto 2.0.11 ignores a topic alias next to a topic; MQTT.js would refuse it.

@@ -25,29 +25,41 @@ export const MAX_MESSAGE_BYTES = 268435455;
 /**
  * The lines of a stream as they arrive, split at '\n' only: a '\r' before it stays part of
  * the line, an empty line is an empty message, and a last line without '\n' still counts
- * (all as mosquitto_pub -l does). Chunks are read only as fast as the consumer takes lines,
- * so memory stays flat whatever the input size.
+ * (all as mosquitto_pub -l does). Each read gives one batch: every line it completes, in
+ * order (a line is a view into the chunk read, never a copy, unless it spans reads). Chunks
+ * are read only as fast as the consumer takes batches, so memory stays flat whatever the
+ * input size.
  */
-export async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  let carry: Buffer | undefined;
+export async function* readLineBatches(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer[]> {
+  // The start of a line that spans reads: its pieces, joined once when its end comes (a
+  // 100 MB line read 64 KiB at a time is copied once, not once per read).
+  let parts: Buffer[] = [];
+  let partsLength = 0;
   for await (const data of stream) {
-    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data as Buffer;
+    const batch: Buffer[] = [];
     let start = 0;
     let nl = chunk.indexOf(10);
-    if (nl >= 0 && carry) {
-      yield Buffer.concat([carry, chunk.subarray(0, nl)]);
-      carry = undefined;
+    if (nl >= 0 && partsLength > 0) {
+      parts.push(chunk.subarray(0, nl));
+      batch.push(Buffer.concat(parts, partsLength + nl));
+      parts = [];
+      partsLength = 0;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
     while (nl >= 0) {
-      yield chunk.subarray(start, nl);
+      batch.push(chunk.subarray(start, nl));
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
-    if (start < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(start)]) : chunk.subarray(start);
+    if (start < chunk.length) {
+      parts.push(chunk.subarray(start));
+      partsLength += chunk.length - start;
+    }
+    if (batch.length > 0) yield batch;
   }
-  if (carry && carry.length > 0) yield carry;
+  if (partsLength > 0) yield [parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength)];
 }
 
 /** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */

@@ -1,7 +1,8 @@
 // Publishing with nothing lost silently: a bounded window of unacknowledged messages
 // (-M), every acknowledgement awaited before DISCONNECT, and a clear failure with a count
 // when the broker goes away.
-import mqttPacket from 'mqtt-packet';
+import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import type { IClientPublishOptions } from 'mqtt';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5, failureOf, type Session } from './connection.ts';
 import { stderr } from './cli.ts';
@@ -23,6 +24,11 @@ export class Publisher {
   private ending = false;
   /** A topic alias has been sent with its topic. */
   private aliased = false;
+  /** The topic alias of -D publish topic-alias, if any. */
+  private readonly alias: number | undefined;
+  private readonly publishOptions: IClientPublishOptions;
+  /** The last QoS 0 message has been written (see onWritten). */
+  private written = false;
   /** Ends the wait for something else (see waitFor) when the connection fails. */
   private interrupt: ((e: ToolError) => void) | undefined;
 
@@ -34,6 +40,12 @@ export class Publisher {
     // An MQTT v5 broker may allow fewer messages in flight (receive-maximum in CONNACK):
     // no more than that are sent unacknowledged, as by libmosquitto.
     this.window = Math.min(cfg.maxInflight, session.connack.properties?.receiveMaximum ?? 65535, 65535);
+    const props = cfg.protocolVersion === 5 ? cfg.properties.publish : undefined;
+    // A v5 broker may say it keeps no retained messages: libmosquitto then clears the retain
+    // flag (the broker would refuse the message otherwise), and so do we.
+    const retain = cfg.retain && session.connack.properties?.retainAvailable !== false;
+    this.publishOptions = { qos: cfg.qos, retain, properties: props };
+    this.alias = props?.topicAlias as number | undefined;
     session.client.on('close', () => this.lost());
     session.client.on('error', () => this.lost());
   }
@@ -70,13 +82,10 @@ export class Publisher {
     });
   }
 
-  private options() {
-    const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.publish : undefined;
-    // A v5 broker may say it keeps no retained messages: libmosquitto then clears the retain
-    // flag (the broker would refuse the message otherwise), and so do we.
-    const retain = this.cfg.retain && this.session.connack.properties?.retainAvailable !== false;
+  /** MQTT.js's publish options, the same for every message. */
+  private options(): IClientPublishOptions {
     // MQTT.js rewrites packets that use a topic alias, so those get their own copy.
-    return { qos: this.cfg.qos, retain, properties: props && 'topicAlias' in props ? { ...props } : props };
+    return this.alias === undefined ? this.publishOptions : { ...this.publishOptions, properties: { ...this.publishOptions.properties } };
   }
 
   /**
@@ -106,17 +115,28 @@ export class Publisher {
     }
     if (limits.maximumPacketSize !== undefined) {
       // libmosquitto leaves the first byte (the packet type) out of the count, and so does
-      // the mosquitto broker: a packet one byte over passes both, and here too.
-      if (this.encode(topic, payload).length - 1 > limits.maximumPacketSize) {
+      // the mosquitto broker: a packet one byte over passes both, and here too. Encoded only
+      // when it may be too large: the packet without its payload, plus the payload, plus
+      // the three bytes its remaining length may grow by, is at least its size.
+      if (this.headerBound(topic) + payload.length - 1 > limits.maximumPacketSize &&
+        this.encode(topic, payload).length - 1 > limits.maximumPacketSize) {
         return new ToolError('Error: Packet larger than supported by the server.\n', OVERSIZE_PACKET_STATUS);
       }
     }
     return undefined;
   }
 
+  private headerBounds = new Map<string, number>();
+  private headerBound(topic: string): number {
+    let bound = this.headerBounds.get(topic);
+    if (bound === undefined) this.headerBounds.set(topic, bound = this.encode(topic, Buffer.alloc(0)).length + 3);
+    return bound;
+  }
+
   /** The PUBLISH packet as MQTT.js's encoder writes it (it throws when no packet can hold it). */
   private encode(topic: string, payload: Buffer): Buffer {
-    const packet = { cmd: 'publish' as const, topic, payload, dup: false, ...this.options(), messageId: this.cfg.qos > 0 ? 1 : undefined };
+    const { retain, properties } = this.publishOptions;
+    const packet = { cmd: 'publish' as const, topic, payload, dup: false, qos: this.cfg.qos, retain: retain!, properties, messageId: this.cfg.qos > 0 ? 1 : undefined };
     return mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion });
   }
 
@@ -124,15 +144,20 @@ export class Publisher {
    * Gives up before sending: after the acknowledgements of what was sent, and (but for -l,
    * where mosquitto_pub stops short) with DISCONNECT.
    */
-  private async refuse(error: ToolError): Promise<never> {
+  private async refuse(error: ToolError): Promise<void> {
     if (this.cfg.mode === 'stdin-line') await this.drain();
     else await this.finish();
     throw error;
   }
 
-  /** Publishes one message; resolves when the window has room for the next. */
-  async send(payload: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+  /**
+   * Publishes one message. Returns nothing when the next may follow at once (the message is
+   * written, or in the window of unacknowledged ones), else a promise of when it may: a
+   * stream of lines costs no promise a line. Messages sent in one event-loop turn leave
+   * in one write (MQTT.js corks the socket until the turn ends).
+   */
+  send(payload: Buffer): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
     const topic = this.cfg.topic!;
     if (topic === '') {
       // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
@@ -144,53 +169,102 @@ export class Publisher {
     // With a topic alias (-D publish topic-alias N), mosquitto_pub names the topic in its
     // first message only; the rest carry the alias alone (traced as '(null)').
     const named = this.aliased ? '' : topic;
-    const alias = this.cfg.protocolVersion === 5 ? (this.cfg.properties.publish?.topicAlias as number | undefined) : undefined;
-    const aliases = this.session.connack.properties?.topicAliasMaximum ?? 0;
-    if (!this.aliased && alias !== undefined && alias > aliases) {
-      // MQTT.js will not send it (and, at QoS 1 and 2, would never call back); mosquitto_pub
-      // sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
-      await this.finish();
-      throw new ToolError(`Error: Topic alias ${alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`, 4);
+    if (this.alias !== undefined && !this.aliased) {
+      const aliases = this.session.connack.properties?.topicAliasMaximum ?? 0;
+      if (this.alias > aliases) {
+        // MQTT.js will not send it (and, at QoS 1 and 2, would never call back); mosquitto_pub
+        // sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
+        return this.finish().then(() => {
+          throw new ToolError(`Error: Topic alias ${this.alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`, 4);
+        });
+      }
     }
     const refused = this.beyondLimits(named, payload);
     if (refused) return this.refuse(refused);
-    if (alias !== undefined) this.aliased = true;
-    const client = this.session.client;
+    if (this.alias !== undefined) this.aliased = true;
     if (this.cfg.qos === 0) {
-      await new Promise<void>((resolve, reject) => {
-        client.publish(named, payload, this.options(), (err) => {
-          if (!err) { this.sent++; resolve(); return; }
-          // MQTT.js refusing the packet while connected is no lost connection.
-          if (client.connected && !this.failure) this.failure = new ToolError(`Error: ${err.message}.\n`);
-          else this.lost();
-          reject(this.failure);
-        });
-      });
-      return;
+      this.written = false;
+      const client = this.session.client;
+      if (!client.connected || client.stream.destroyed) {
+        // Gone before its 'close' came round: what was written before is all that was sent.
+        this.lost();
+        return Promise.reject(this.failure ?? new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
+      }
+      if (this.alias === undefined) this.writeQos0(named, payload);
+      else this.session.client.publish(named, payload, this.options(), this.onWritten);
+      // Written (MQTT.js calls back at once), or waiting for the socket to drain.
+      return this.written ? undefined : this.sleep();
     }
-    while (this.inflight >= this.window) {
-      await new Promise<void>((resolve) => { this.wake = resolve; });
-      if (this.failure) throw this.failure;
-    }
+    if (this.inflight >= this.window) return this.whenRoom(payload);
     this.inflight++;
     this.sent++;
-    client.publish(named, payload, this.options(), (err, ack) => {
-      if (err) {
-        const rc = (err as Error & { code?: unknown }).code;
-        // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
-        // and goes on (status 0). A code below 128 is no refusal, whatever MQTT.js says.
-        if (typeof rc !== 'number' || ack === undefined) { this.lost(); return; }
-        if (rc >= 0x80 && !this.cfg.quiet) {
-          // mosquitto_pub prints the broker's reason string, if any, on the next line.
-          const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
-          const sent = (ack as { reasonSent?: number }).reasonSent ?? rc;
-          stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[sent] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
-        }
-      }
-      this.inflight--;
-      this.wakeSoon();
-    });
+    this.session.client.publish(named, payload, this.options(), this.onAcknowledged);
+    return undefined;
   }
+
+  /**
+   * A QoS 0 PUBLISH, handed to mqtt-packet's encoder as MQTT.js's publish() hands it (its
+   * _writePacket: 'packetsend', then writeToStream): MQTT.js keeps no state for a QoS 0
+   * message, and its publish() costs more than the rest of a line's way (option merging,
+   * closures), half of tspub -l's CPU. A topic alias (MQTT.js keeps the alias table) still
+   * goes through publish().
+   */
+  private writeQos0(topic: string, payload: Buffer): void {
+    const client = this.session.client as unknown as { stream: NodeJS.WritableStream; options: { protocolVersion?: number } };
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: 0, retain: this.publishOptions.retain!, dup: false, messageId: 0 };
+    if (this.cfg.protocolVersion === 5) packet.properties = this.publishOptions.properties;
+    this.session.client.emit('packetsend', packet);
+    if (mqttPacket.writeToStream(packet, client.stream, client.options)) this.onWritten();
+    else client.stream.once('drain', () => this.onWritten());
+  }
+
+  /** The window is full: sends once an acknowledgement has made room. */
+  private async whenRoom(payload: Buffer): Promise<void> {
+    while (this.inflight >= this.window) {
+      await this.sleep();
+      if (this.failure) throw this.failure;
+    }
+    await this.send(payload);
+  }
+
+  /** Until the next wake-up (an acknowledgement, a drained socket, a failure). */
+  private sleep(): Promise<void> {
+    return new Promise<void>((resolve) => { this.wake = resolve; });
+  }
+
+  /** A QoS 0 message is in the socket's hands (MQTT.js's callback). */
+  private readonly onWritten = (err?: Error): void => {
+    const client = this.session.client;
+    if (err) {
+      // MQTT.js refusing the packet while connected is no lost connection.
+      if (client.connected && !this.failure) this.failure = new ToolError(`Error: ${err.message}.\n`);
+      else this.lost();
+    } else {
+      this.sent++;
+    }
+    this.written = true;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  };
+
+  /** The broker acknowledged a QoS 1 or 2 message (MQTT.js's callback). */
+  private readonly onAcknowledged = (err?: Error, ack?: Packet): void => {
+    if (err) {
+      const rc = (err as Error & { code?: unknown }).code;
+      // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
+      // and goes on (status 0). A code below 128 is no refusal, whatever MQTT.js says.
+      if (typeof rc !== 'number' || ack === undefined) { this.lost(); return; }
+      if (rc >= 0x80 && !this.cfg.quiet) {
+        // mosquitto_pub prints the broker's reason string, if any, on the next line.
+        const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
+        const sent = (ack as { reasonSent?: number }).reasonSent ?? rc;
+        stderr().write(`Warning: Publish ${(ack as { messageId?: number }).messageId} failed: ${REASON_V5[sent] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+      }
+    }
+    this.inflight--;
+    this.wakeSoon();
+  };
 
   /**
    * Waits for something else (a line of input, a delay) unless the connection fails first:

@@ -4,7 +4,7 @@ import type { Session } from './connection.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
-import { loadPayload, readLines } from './input.ts';
+import { loadPayload, readLineBatches } from './input.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -25,15 +25,20 @@ async function main(): Promise<number> {
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
   const { Publisher } = await import('./publish.ts');
+  // A stream of messages gets a heap sized for it (heap.ts); one message does not load v8.
+  if (cfg.mode === 'stdin-line' || cfg.repeat > 1) (await import('./heap.ts')).sizeHeapForStreaming();
   const session = await connectOrExplain(cfg);
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
     // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
-    const lines = readLines(process.stdin);
+    const batches = readLineBatches(process.stdin);
     for (;;) {
-      const next = await publisher.waitFor(lines.next());
+      const next = await publisher.waitFor(batches.next());
       if (next.done) break;
-      await publisher.send(next.value);
+      for (const line of next.value) {
+        const wait = publisher.send(line);
+        if (wait) await wait;
+      }
     }
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
