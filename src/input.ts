@@ -23,44 +23,60 @@ export async function readAll(stream: NodeJS.ReadableStream, limit = Infinity): 
 export const MAX_MESSAGE_BYTES = 268435455;
 
 /**
- * The lines of a stream as they arrive, split at '\n' only: a '\r' before it stays part of
- * the line, an empty line is an empty message, and a last line without '\n' still counts
- * (all as mosquitto_pub -l does). Each read gives one batch: every line it completes, in
- * order (a line is a view into the chunk read, never a copy, unless it spans reads). Chunks
- * are read only as fast as the consumer takes batches, so memory stays flat whatever the
- * input size.
+ * Standard input cut into lines as it arrives, split at '\n' only: a '\r' before it stays
+ * part of the line, an empty line is an empty message, and a last line without '\n' still
+ * counts (all as mosquitto_pub -l does). A line is a view into the chunk read, never a copy,
+ * unless it spans reads: then its pieces are joined once, when its end comes (a 100 MB line
+ * read 64 KiB at a time is copied once, not once per read). Lines are cut one at a time as
+ * they are taken, so none waits, made, while the ones before it go out: a view that lives
+ * long would be moved out of V8's young generation for nothing.
  */
-export async function* readLineBatches(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer[]> {
-  // The start of a line that spans reads: its pieces, joined once when its end comes (a
-  // 100 MB line read 64 KiB at a time is copied once, not once per read).
-  let parts: Buffer[] = [];
-  let partsLength = 0;
-  for await (const data of stream) {
-    const chunk = typeof data === 'string' ? Buffer.from(data) : data as Buffer;
-    const batch: Buffer[] = [];
-    let start = 0;
-    let nl = chunk.indexOf(10);
-    if (nl >= 0 && partsLength > 0) {
-      parts.push(chunk.subarray(0, nl));
-      batch.push(Buffer.concat(parts, partsLength + nl));
-      parts = [];
-      partsLength = 0;
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    while (nl >= 0) {
-      batch.push(chunk.subarray(start, nl));
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    if (start < chunk.length) {
-      parts.push(chunk.subarray(start));
-      partsLength += chunk.length - start;
-    }
-    if (batch.length > 0) yield batch;
+export class LineSplitter {
+  private chunk: Buffer = EMPTY;
+  private pos = 0;
+  /** The start of a line that spans reads. */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+
+  /** Takes the next chunk read (after next() has returned undefined for the one before). */
+  feed(chunk: Buffer): void {
+    this.chunk = chunk;
+    this.pos = 0;
   }
-  if (partsLength > 0) yield [parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength)];
+
+  /** The next whole line of what was fed, or undefined once the rest needs another read. */
+  next(): Buffer | undefined {
+    const { chunk, pos } = this;
+    const nl = chunk.indexOf(10, pos);
+    if (nl < 0) {
+      if (pos < chunk.length) {
+        this.parts.push(chunk.subarray(pos));
+        this.partsLength += chunk.length - pos;
+      }
+      this.chunk = EMPTY;
+      this.pos = 0;
+      return undefined;
+    }
+    this.pos = nl + 1;
+    if (this.partsLength === 0) return chunk.subarray(pos, nl);
+    this.parts.push(chunk.subarray(pos, nl));
+    const line = Buffer.concat(this.parts, this.partsLength + nl - pos);
+    this.parts = [];
+    this.partsLength = 0;
+    return line;
+  }
+
+  /** At the end of the input: its last line, if it did not end with '\n'. */
+  rest(): Buffer | undefined {
+    if (this.partsLength === 0) return undefined;
+    const line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    return line;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */
 export async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {

@@ -15,6 +15,15 @@ const OVERSIZE_PACKET_STATUS = 25;
 /** libmosquitto's MOSQ_ERR_PAYLOAD_SIZE. */
 const PAYLOAD_SIZE_STATUS = 9;
 
+/** What of MQTT.js's MqttClient a message takes on its way out (see Publisher.packet). */
+interface MqttJsInternals {
+  stream: NodeJS.WritableStream;
+  options: { protocolVersion?: number };
+  outgoing: Record<number, { volatile: boolean; cmd: 'publish'; cb: (err?: Error, packet?: Packet) => void }>;
+  _nextId(): number;
+  _sendPacket(packet: Packet): void;
+}
+
 export class Publisher {
   private inflight = 0;
   private sent = 0;
@@ -198,21 +207,37 @@ export class Publisher {
     if (this.inflight >= this.window) return this.whenRoom(payload);
     this.inflight++;
     this.sent++;
-    this.session.client.publish(named, payload, this.options(), this.onAcknowledged);
+    if (this.alias === undefined) this.sendTracked(named, payload);
+    else this.session.client.publish(named, payload, this.options(), this.onAcknowledged);
     return undefined;
   }
 
   /**
-   * A QoS 0 PUBLISH, handed to mqtt-packet's encoder as MQTT.js's publish() hands it (its
-   * _writePacket: 'packetsend', then writeToStream): MQTT.js keeps no state for a QoS 0
-   * message, and its publish() costs more than the rest of a line's way (option merging,
-   * closures), half of tspub -l's CPU. A topic alias (MQTT.js keeps the alias table) still
-   * goes through publish().
+   * MQTT.js's publish() costs more than all the rest of a line's way (option merging,
+   * closures, a queue check for replays this client never does): half of tspub -l's CPU.
+   * The PUBLISH it would build is built here and goes the way it would go: at QoS 0 straight
+   * to mqtt-packet's encoder as MQTT.js's _writePacket hands it ('packetsend', then
+   * writeToStream; MQTT.js keeps no state for it); at QoS 1 and 2 into MQTT.js's table of
+   * messages awaiting acknowledgement and its _sendPacket (store, then write), so that its
+   * handling of PUBACK, PUBREC, PUBREL and PUBCOMP is unchanged. A topic alias (MQTT.js keeps
+   * the alias table) still goes through publish().
    */
-  private writeQos0(topic: string, payload: Buffer): void {
-    const client = this.session.client as unknown as { stream: NodeJS.WritableStream; options: { protocolVersion?: number } };
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: 0, retain: this.publishOptions.retain!, dup: false, messageId: 0 };
+  private packet(topic: string, payload: Buffer, messageId: number): IPublishPacket {
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: this.cfg.qos, retain: this.publishOptions.retain!, dup: false, messageId };
     if (this.cfg.protocolVersion === 5) packet.properties = this.publishOptions.properties;
+    return packet;
+  }
+
+  private sendTracked(topic: string, payload: Buffer): void {
+    const client = this.session.client as unknown as MqttJsInternals;
+    const packet = this.packet(topic, payload, client._nextId());
+    client.outgoing[packet.messageId!] = { volatile: false, cmd: 'publish', cb: this.onAcknowledged };
+    client._sendPacket(packet);
+  }
+
+  private writeQos0(topic: string, payload: Buffer): void {
+    const client = this.session.client as unknown as MqttJsInternals;
+    const packet = this.packet(topic, payload, 0);
     this.session.client.emit('packetsend', packet);
     if (mqttPacket.writeToStream(packet, client.stream, client.options)) this.onWritten();
     else client.stream.once('drain', () => this.onWritten());

@@ -4,7 +4,7 @@ import type { Session } from './connection.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
-import { loadPayload, readLineBatches } from './input.ts';
+import { LineSplitter, loadPayload } from './input.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
 
@@ -31,15 +31,19 @@ async function main(): Promise<number> {
   const publisher = new Publisher(session, cfg);
   if (cfg.mode === 'stdin-line') {
     // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
-    const batches = readLineBatches(process.stdin);
+    const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const lines = new LineSplitter();
     for (;;) {
-      const next = await publisher.waitFor(batches.next());
+      const next = await publisher.waitFor(chunks.next());
       if (next.done) break;
-      for (const line of next.value) {
+      lines.feed(next.value);
+      for (let line = lines.next(); line !== undefined; line = lines.next()) {
         const wait = publisher.send(line);
         if (wait) await wait;
       }
     }
+    const last = lines.rest();
+    if (last !== undefined) await publisher.send(last);
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
       if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
