@@ -26,17 +26,26 @@ export const MAX_MESSAGE_BYTES = 268435455;
  * Standard input cut into lines as it arrives, split at '\n' only: a '\r' before it stays
  * part of the line, an empty line is an empty message, and a last line without '\n' still
  * counts (all as mosquitto_pub -l does). A line is a view into the chunk read, never a copy,
- * unless it spans reads: then its pieces are joined once, when its end comes (a 100 MB line
- * read 64 KiB at a time is copied once, not once per read). Lines are cut one at a time as
- * they are taken, so none waits, made, while the ones before it go out: a view that lives
- * long would be moved out of V8's young generation for nothing.
+ * unless it spans reads. Lines are cut one at a time as they are taken, so none waits, made,
+ * while the ones before it go out: a view that lives long would be moved out of V8's young
+ * generation for nothing.
+ *
+ * A line that spans reads is gathered in pieces and joined once, when its end comes; a long
+ * one (over LONG_LINE bytes) is gathered instead in an ArrayBuffer that grows in place (a
+ * resizable one: address space is reserved for MQTT's largest message, memory is used as it
+ * fills), so that a line of N bytes takes N bytes and a read's worth, not twice N. A line
+ * longer than any message can be is not kept: it comes out as TOO_LONG.
  */
 export class LineSplitter {
+  /** What next() gives for a line longer than MQTT's largest message (its bytes are dropped). */
+  static readonly TOO_LONG: Buffer = Buffer.alloc(0);
   private chunk: Buffer = EMPTY;
   private pos = 0;
-  /** The start of a line that spans reads. */
+  /** The start of a line that spans reads: its pieces, or the growing buffer of a long one. */
   private parts: Buffer[] = [];
   private partsLength = 0;
+  private long: Growable | undefined;
+  private tooLong = false;
 
   /** Takes the next chunk read (after next() has returned undefined for the one before). */
   feed(chunk: Buffer): void {
@@ -49,34 +58,65 @@ export class LineSplitter {
     const { chunk, pos } = this;
     const nl = chunk.indexOf(10, pos);
     if (nl < 0) {
-      if (pos < chunk.length) {
-        this.parts.push(chunk.subarray(pos));
-        this.partsLength += chunk.length - pos;
-      }
+      if (pos < chunk.length) this.keep(chunk.subarray(pos));
       this.chunk = EMPTY;
       this.pos = 0;
       return undefined;
     }
     this.pos = nl + 1;
     if (this.partsLength === 0) return chunk.subarray(pos, nl);
-    this.parts.push(chunk.subarray(pos, nl));
-    const line = Buffer.concat(this.parts, this.partsLength + nl - pos);
-    this.parts = [];
-    this.partsLength = 0;
-    return line;
+    this.keep(chunk.subarray(pos, nl));
+    return this.take();
   }
 
   /** At the end of the input: its last line, if it did not end with '\n'. */
   rest(): Buffer | undefined {
-    if (this.partsLength === 0) return undefined;
-    const line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
+    return this.partsLength === 0 ? undefined : this.take();
+  }
+
+  /** Adds a piece to the line being gathered. */
+  private keep(piece: Buffer): void {
+    const length = this.partsLength + piece.length;
+    if (this.tooLong || length > MAX_MESSAGE_BYTES) {
+      this.tooLong = true;
+      this.parts = [];
+      this.long = undefined;
+    } else if (this.long !== undefined) {
+      this.long.resize(length);
+      new Uint8Array(this.long).set(piece, this.partsLength);
+    } else if (length > LONG_LINE) {
+      const long = new (ArrayBuffer as unknown as GrowableConstructor)(length, { maxByteLength: MAX_MESSAGE_BYTES });
+      const view = new Uint8Array(long);
+      let at = 0;
+      for (const p of this.parts) { view.set(p, at); at += p.length; }
+      view.set(piece, at);
+      this.long = long;
+      this.parts = [];
+    } else {
+      this.parts.push(piece);
+    }
+    this.partsLength = length;
+  }
+
+  /** The line gathered, joined. */
+  private take(): Buffer {
+    const line = this.tooLong ? LineSplitter.TOO_LONG
+      : this.long !== undefined ? Buffer.from(this.long, 0, this.partsLength)
+      : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
     this.parts = [];
     this.partsLength = 0;
+    this.long = undefined;
+    this.tooLong = false;
     return line;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Growable ArrayBuffers are ES2024 (Node 20 has them); the TypeScript lib here does not. */
+type Growable = ArrayBuffer & { resize(n: number): void };
+type GrowableConstructor = new (n: number, o: { maxByteLength: number }) => Growable;
+/** Lines longer than this are gathered in a growing buffer (see LineSplitter). */
+const LONG_LINE = 1 << 20;
 
 /** The message for -m, -n, -f and -s, read before connecting as mosquitto_pub does. */
 export async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined> {

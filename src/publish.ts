@@ -6,7 +6,6 @@ import type { IClientPublishOptions } from 'mqtt';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5, failureOf, type Session } from './connection.ts';
 import { stderr } from './cli.ts';
-import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
@@ -14,6 +13,15 @@ const QOS_NOT_SUPPORTED_STATUS = 24;
 const OVERSIZE_PACKET_STATUS = 25;
 /** libmosquitto's MOSQ_ERR_PAYLOAD_SIZE. */
 const PAYLOAD_SIZE_STATUS = 9;
+/** MQTT's largest remaining length (four bytes of seven bits). */
+const MAX_REMAINING_LENGTH = 268435455;
+
+const TOO_LARGE = () => new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
+
+/** How many bytes MQTT's variable byte integer takes for n. */
+function varIntLength(n: number): number {
+  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+}
 
 /** What of MQTT.js's MqttClient a message takes on its way out (see Publisher.packet). */
 interface MqttJsInternals {
@@ -104,15 +112,13 @@ export class Publisher {
    * with a message for the QoS and without one for the size.
    */
   private beyondLimits(topic: string, payload: Buffer): ToolError | undefined {
-    if (payload.length > MAX_MESSAGE_BYTES - 70000) {
-      // Near MQTT's largest packet (a remaining length of 268435455): whether the headers fit
-      // too, as MQTT.js's encoder counts. mosquitto_pub traces the PUBLISH, says this, and
+    // A packet's remaining length (all after its fixed header) is counted, not encoded: a
+    // message of 200 MB is not copied to be measured.
+    const remaining = this.remainingLength(topic, payload.length);
+    if (remaining > MAX_REMAINING_LENGTH) {
+      // Beyond MQTT's largest packet. mosquitto_pub traces the PUBLISH, says this, and
       // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
-      try {
-        this.encode(topic, payload);
-      } catch {
-        return new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
-      }
+      return TOO_LARGE();
     }
     const limits = this.session.connack.properties;
     if (limits === undefined) return undefined;
@@ -122,31 +128,39 @@ export class Publisher {
         ? new ToolError('Error: Requested QoS not supported on server.\n', QOS_NOT_SUPPORTED_STATUS)
         : new ToolError('Error: Message QoS not supported on broker, try a lower QoS.\n', QOS_NOT_SUPPORTED_STATUS);
     }
-    if (limits.maximumPacketSize !== undefined) {
-      // libmosquitto leaves the first byte (the packet type) out of the count, and so does
-      // the mosquitto broker: a packet one byte over passes both, and here too. Encoded only
-      // when it may be too large: the packet without its payload, plus the payload, plus
-      // the three bytes its remaining length may grow by, is at least its size.
-      if (this.headerBound(topic) + payload.length - 1 > limits.maximumPacketSize &&
-        this.encode(topic, payload).length - 1 > limits.maximumPacketSize) {
-        return new ToolError('Error: Packet larger than supported by the server.\n', OVERSIZE_PACKET_STATUS);
-      }
+    // libmosquitto leaves the first byte (the packet type) out of the count, and so does the
+    // mosquitto broker: a packet one byte over passes both, and here too.
+    if (limits.maximumPacketSize !== undefined && varIntLength(remaining) + remaining > limits.maximumPacketSize) {
+      return new ToolError('Error: Packet larger than supported by the server.\n', OVERSIZE_PACKET_STATUS);
     }
     return undefined;
   }
 
-  private headerBounds = new Map<string, number>();
-  private headerBound(topic: string): number {
-    let bound = this.headerBounds.get(topic);
-    if (bound === undefined) this.headerBounds.set(topic, bound = this.encode(topic, Buffer.alloc(0)).length + 3);
-    return bound;
+  /** Remaining lengths of this tool's PUBLISH without a payload, by topic. */
+  private readonly emptyRemaining = new Map<string, number>();
+
+  /** The remaining length of a PUBLISH of this topic and payload size, as mqtt-packet encodes it. */
+  private remainingLength(topic: string, payloadLength: number): number {
+    let base = this.emptyRemaining.get(topic);
+    if (base === undefined) {
+      const empty = this.encode(topic, Buffer.alloc(0));
+      let header = 2; // the packet type, then the remaining length's bytes
+      while (empty[header - 1]! & 0x80) header++;
+      this.emptyRemaining.set(topic, base = empty.length - header);
+    }
+    return base + payloadLength;
   }
 
-  /** The PUBLISH packet as MQTT.js's encoder writes it (it throws when no packet can hold it). */
+  /** The PUBLISH packet as MQTT.js's encoder writes it. */
   private encode(topic: string, payload: Buffer): Buffer {
     const { retain, properties } = this.publishOptions;
     const packet = { cmd: 'publish' as const, topic, payload, dup: false, qos: this.cfg.qos, retain: retain!, properties, messageId: this.cfg.qos > 0 ? 1 : undefined };
     return mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion });
+  }
+
+  /** A line longer than any message (see LineSplitter): refused as a message too large. */
+  refuseTooLarge(): Promise<void> {
+    return this.refuse(TOO_LARGE());
   }
 
   /**

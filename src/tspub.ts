@@ -38,12 +38,12 @@ async function main(): Promise<number> {
       if (next.done) break;
       lines.feed(next.value);
       for (let line = lines.next(); line !== undefined; line = lines.next()) {
-        const wait = publisher.send(line);
+        const wait = line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line);
         if (wait) await wait;
       }
     }
     const last = lines.rest();
-    if (last !== undefined) await publisher.send(last);
+    if (last !== undefined) await (last === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(last));
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
       if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
