@@ -65,8 +65,10 @@ export function batchWrites(stream: Duplex): void {
     }
     return !stream.writableNeedDrain;
   } as Duplex['write'];
-  // Gathering is corking: mqtt-packet's own would only add a tick's bookkeeping.
-  stream.cork = () => {};
+  // Gathering is corking. mqtt-packet corks a stream that has cork() and queues an uncork for
+  // the next tick, per packet: without cork() it does neither (a loop of 100k sends that
+  // never yields would otherwise queue 100k ticks).
+  (stream as { cork?: () => void }).cork = undefined;
   stream.uncork = () => {};
   stream.end = function endAfterGathered(...args: unknown[]) {
     flush();

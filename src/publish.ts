@@ -321,11 +321,16 @@ export class Publisher {
     });
   }
 
-  /** Waits until every message sent so far is acknowledged. */
-  async drain(): Promise<void> {
+  /** Waits until every message sent so far is acknowledged (nothing to wait for: no promise). */
+  drain(): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.inflight > 0 ? this.acknowledged() : undefined;
+  }
+
+  private async acknowledged(): Promise<void> {
     while (this.inflight > 0) {
       if (this.failure) throw this.failure;
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await this.sleep();
     }
     if (this.failure) throw this.failure;
   }

@@ -47,8 +47,11 @@ async function main(): Promise<number> {
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
       if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
-      await publisher.send(payload!);
-      await publisher.drain();
+      // mosquitto_pub sends the next once the last is written (QoS 0) or acknowledged.
+      const sent = publisher.send(payload!);
+      if (sent) await sent;
+      const acknowledged = publisher.drain();
+      if (acknowledged) await acknowledged;
     }
   }
   await publisher.finish();

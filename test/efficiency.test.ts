@@ -90,11 +90,12 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
       assert.equal(r.wrong, '', 'delivered in order, none lost');
       assert.equal(r.got, n, `all ${n} lines delivered (subscriber status ${r.subCode})`);
     }
-    // Flat: a hundred times the input may cost no more than a little; bounded: the issue's
+    // Flat: twenty times the input may cost no more than a little (a leak of 6 bytes a line
+    // would exceed it); bounded: the issue's
     // target is 50 MiB, which an idle Node (about 40 MiB) and the tool's code do not leave
     // room for; 80 MiB is what is asserted, and the figure is printed.
     console.log(`# peak RSS tspub -l -q 1: ${(small.peakKb / 1024).toFixed(1)} MiB for 100k lines, ${(big.peakKb / 1024).toFixed(1)} MiB for ${LINES}`);
-    assert.ok(big.peakKb < small.peakKb + 8 * 1024, `peak RSS ${big.peakKb} kB for ${LINES} lines vs ${small.peakKb} kB for 100k`);
+    assert.ok(big.peakKb < small.peakKb + 12 * 1024, `peak RSS ${big.peakKb} kB for ${LINES} lines vs ${small.peakKb} kB for 100k`);
     assert.ok(big.peakKb < 80 * 1024, `peak RSS ${big.peakKb} kB`);
   } finally {
     await broker.stop();
@@ -259,11 +260,10 @@ test('batchWrites: the pieces of one turn leave in one write, in order; strings 
   const { stream, writes } = recorder();
   batchWrites(stream);
   let called = 0;
-  stream.cork();
+  assert.equal(stream.cork, undefined, 'mqtt-packet queues no uncork per packet');
   assert.equal(stream.write(Buffer.from('ab')), true);
   assert.equal(stream.write('cé'), true);
   assert.equal(stream.write(Buffer.from('d'), () => { called++; }), true);
-  stream.uncork();
   assert.equal(writes.length, 0, 'nothing before the turn ends');
   await new Promise((r) => process.nextTick(r));
   assert.deepEqual(writes.map(String), ['abcéd']);
