@@ -66,6 +66,8 @@ export function bundleOptions({ entryPoints, outdir }) {
       'readable-stream': shim('readable-stream.cjs'),
       'worker-timers': shim('worker-timers.cjs'),
       debug: shim('debug.cjs'),
+      // mqtt-packet's parser reads from a bl byte list; the shim reads in place (see bl.cjs).
+      bl: shim('bl.cjs'),
     },
   };
 }

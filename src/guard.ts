@@ -85,8 +85,16 @@ class Bad {
 
 /** libmosquitto's packet__read_*() over one packet's body. */
 class Reader {
+  b: Buffer = Buffer.alloc(0);
+  end = 0;
   pos = 0;
-  constructor(readonly b: Buffer, readonly end: number, start: number) { this.pos = start; }
+  /** Reads b[start, end) next (one reader serves every packet: no allocation per packet). */
+  over(b: Buffer, start: number, end: number): this {
+    this.b = b;
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
   get left(): number { return this.end - this.pos; }
   byte(): number {
     if (this.pos + 1 > this.end) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -117,17 +125,17 @@ class Reader {
     }
     throw new Bad(MOSQ_ERR.PROTOCOL);
   }
-  /** Returns [start, end) of the bytes. */
-  binary(): [number, number] {
+  /** Skips two-byte-length binary data; returns where it starts (it ends at `pos`). */
+  binary(): number {
     const len = this.u16();
     if (this.pos + len > this.end) throw new Bad(MOSQ_ERR.PROTOCOL);
     this.pos += len;
-    return [this.pos - len, this.pos];
+    return this.pos - len;
   }
   string(): string {
-    const [s, e] = this.binary();
-    if (!validUtf8(this.b, s, e)) throw new Bad(MOSQ_ERR.MALFORMED_UTF8);
-    return this.b.toString('utf8', s, e);
+    const s = this.binary();
+    if (!validUtf8(this.b, s, this.pos)) throw new Bad(MOSQ_ERR.MALFORMED_UTF8);
+    return this.b.toString('utf8', s, this.pos);
   }
   /** property__read_all(): every property read, then checked, as libmosquitto does. */
   properties(command: number): Map<number, number | string> {
@@ -166,6 +174,9 @@ class Reader {
   }
 }
 
+/** Complete packets are passed on in pieces of about this size (see Guard.feed). */
+const SEGMENT_BYTES = 4096;
+
 /** A piece of what the guard lets through: bytes for the parser, or a step to take in order. */
 export type Segment = Buffer | (() => void);
 
@@ -177,6 +188,7 @@ export class Guard {
   /** CONNACK accepted us (libmosquitto's mosq_cs_active). */
   private active = false;
   private failed = false;
+  private readonly reader = new Reader();
   /** Our QoS 1 and 2 messages awaiting their acknowledgement: message id -> QoS. */
   private readonly outgoing = new Map<number, number>();
   /** The return codes of each SUBACK as sent (mqtt-packet refuses some that libmosquitto takes). */
@@ -263,6 +275,8 @@ export class Guard {
     this.need = 0;
     const data = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.held);
     const out: Segment[] = [];
+    // Every packet of this read came in now: the time is taken once, not per packet.
+    let arrived = false;
     let from = 0; // start of the bytes not yet handed out
     let pos = 0;
     while (pos < data.length) {
@@ -287,7 +301,10 @@ export class Guard {
         this.need = end - pos;
         break;
       }
-      this.lastIn = Date.now();
+      if (!arrived) {
+        arrived = true;
+        this.lastIn = Date.now();
+      }
       let verdict: Bad | Segment[] | undefined;
       try {
         verdict = this.check1(data, pos, pos + i, end);
@@ -303,6 +320,12 @@ export class Guard {
         from = end;
       }
       pos = end;
+      if (pos - from >= SEGMENT_BYTES) {
+        // MQTT.js parses all it is given at once and holds the packets until each is handled:
+        // a read in pieces keeps fewer of them alive (they die young, and cost the GC less).
+        out.push(data.subarray(from, pos));
+        from = pos;
+      }
     }
     if (pos > from) out.push(data.subarray(from, pos));
     const rest = data.length - pos;
@@ -331,7 +354,7 @@ export class Guard {
   private check1(b: Buffer, start: number, body: number, end: number): Segment[] | undefined {
     let header = b[start]!;
     const type = header & 0xf0;
-    const r = new Reader(b, end, body);
+    const r = this.reader.over(b, body, end);
     const v5 = this.version === 5;
     if (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) {
       // libmosquitto ignores the four flag bits of these (MQTT 3.1: of PUBREL too); mqtt-packet
@@ -374,7 +397,8 @@ export class Guard {
       case PUBLISH: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
         const qos = (header & 0x06) >> 1;
-        const [ts, te] = r.binary();
+        const ts = r.binary();
+        const te = r.pos;
         if (te === ts) throw new Bad(MOSQ_ERR.PROTOCOL);
         if (!validUtf8(b, ts, te)) throw new Bad(MOSQ_ERR.MALFORMED_UTF8);
         let mid = 0;
