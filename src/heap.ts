@@ -2,8 +2,8 @@
 // 32 MiB under a steady stream of short-lived objects (a message each) and lets the old
 // generation collect promoted garbage up to about four times what is live: a tool relaying
 // a stream held 100 MiB where it needs a third of that. Both heuristics are V8 flags that
-// may be set while running; set once a tool knows it is streaming (the one-shot paths never
-// load the v8 module).
+// may be set while running; set once a tool knows it is streaming (tspub -l or --repeat,
+// tssub unless -C asks for a few messages): the one-shot paths never load the v8 module.
 import { setFlagsFromString } from 'node:v8';
 
 let done = false;

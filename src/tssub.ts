@@ -24,6 +24,9 @@ async function main(): Promise<number> {
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
   const { Output, Subscriber, TIMED_OUT_STATUS } = await import('./subscribe.ts');
+  // A subscriber is a stream, and gets a heap sized for it (heap.ts); one waiting for a
+  // handful of messages (-C 1 in a script) does not load v8 for that.
+  if (cfg.count === undefined || cfg.count > 100) (await import('./heap.ts')).sizeHeapForStreaming();
   const plain = createFormatter({
     format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
     paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
