@@ -39,13 +39,36 @@ function timed(args, opts = {}) {
   });
 }
 
-function groupOf(url) {
-  if (url.includes('/src/')) return `ours: ${url.split('/src/')[1]}`;
-  if (url.includes('node_modules/mqtt-packet')) return 'mqtt-packet';
-  if (url.includes('node_modules/mqtt/')) return 'MQTT.js';
-  if (url.includes('node_modules/')) return `other: ${url.split('node_modules/')[1].split('/')[0]}`;
-  if (url === '') return 'native/GC';
-  return `node: ${url.replace(/^node:/, '').split('/').pop()}`;
+/**
+ * Where a line of the bundle comes from: esbuild marks each module's start in an unminified
+ * bundle with a comment naming its path ("// src/publish.ts", "// node_modules/mqtt/...").
+ */
+const modulesOf = new Map();
+function moduleAt(url, line) {
+  if (!url.endsWith('.cjs') || !url.includes(dir)) return undefined;
+  let marks = modulesOf.get(url);
+  if (marks === undefined) {
+    marks = [];
+    readFileSync(url.replace(/^file:\/\//, ''), 'utf8').split('\n').forEach((text, i) => {
+      const m = /^\s*\/\/ ((?:src|node_modules|scripts)\/\S+)$/.exec(text);
+      if (m) marks.push([i, m[1]]);
+    });
+    modulesOf.set(url, marks);
+  }
+  let found;
+  for (const [at, path] of marks) { if (at > line) break; found = path; }
+  return found;
+}
+
+function groupOf(url, line) {
+  const path = moduleAt(url, line) ?? url;
+  if (path.startsWith('src/') || path.includes('/src/')) return `ours: ${path.split('src/').pop()}`;
+  if (path.includes('scripts/shims/')) return `shim: ${path.split('/').pop()}`;
+  if (path.includes('node_modules/mqtt-packet')) return 'mqtt-packet';
+  if (path.includes('node_modules/mqtt/')) return 'MQTT.js';
+  if (path.includes('node_modules/')) return `other: ${path.split('node_modules/')[1].split('/')[0]}`;
+  if (path === '') return 'native/GC';
+  return `node: ${path.replace(/^node:/, '').split('/').pop()}`;
 }
 
 function summarise(file) {
@@ -59,7 +82,7 @@ function summarise(file) {
     const t = p.timeDeltas[i] ?? 0;
     const name = n.callFrame.functionName || '(anonymous)';
     if (name === '(idle)') return;
-    const g = name.startsWith('(') ? name : groupOf(n.callFrame.url);
+    const g = name.startsWith('(') ? name : groupOf(n.callFrame.url, n.callFrame.lineNumber);
     groups.set(g, (groups.get(g) ?? 0) + t);
     const k = `${name} (${g})`;
     fns.set(k, (fns.get(k) ?? 0) + t);
@@ -68,7 +91,8 @@ function summarise(file) {
   return `  by place:\n${top(groups, 10)}\n  top functions:\n${top(fns, Number(process.env.TOP ?? 16))}`;
 }
 
-const broker = await startBroker();
+// QoS 0 messages are queued for the away subscriber too (the tssub cases drain a session).
+const broker = await startBroker(['queue_qos0_messages true']);
 const c = ['-h', '127.0.0.1', '-p', String(broker.port)];
 const CASES = {
   'tspub -l -q 0': { tool: 'tspub', args: ['-t', 'prof/l', '-l', '-q', '0'], stdin: true },
@@ -89,7 +113,8 @@ for (const [name, k] of Object.entries(CASES)) {
     const id = ['-c', '-i', 'prof-sub', '-q', String(k.sub)];
     await timed(['mosquitto_sub', ...c, ...id, '-t', 'prof/s', '-E']);
     const n = Math.min(LINES, 100000);
-    await timed(['mosquitto_pub', ...c, '-t', 'prof/s', '-l', '-q', String(k.sub)], { stdin: await openInput(n) });
+    // Filled by tspub: mosquitto_pub 2.0.11 drops unacknowledged messages at the end of input.
+    await timed(['node', launcher('tspub'), ...c, '-t', 'prof/s', '-l', '-q', String(k.sub)], { stdin: await openInput(n) });
     r = await timed([...node, ...id.filter((a) => a !== '-q' && a !== String(k.sub)), ...k.args, '-C', String(n)]);
     r.messages = n;
   } else {
