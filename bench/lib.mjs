@@ -12,7 +12,7 @@ export const bin = (t) => join(ROOT, 'bin', t);
 export function need(cmds) {
   for (const c of cmds) {
     if (spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0) {
-      console.error(`bench: ${c} is not installed (apt-get install -y mosquitto mosquitto-clients)`);
+      console.error(`bench: ${c} is not installed (apt-get install -y ${c === '/usr/bin/time' ? 'time' : 'mosquitto mosquitto-clients'})`);
       process.exit(2);
     }
   }

@@ -26,7 +26,7 @@ const OUT = opt('--out', 'null');
 const TSSUB = opt('--tssub', bin('tssub'));
 const CASES = { default: [], '-v': ['-v'], '%j': ['-F', '%j'] };
 const cases = opt('--case', Object.keys(CASES).join(',')).split(',');
-need(['mosquitto', 'mosquitto_pub', 'mosquitto_sub']);
+need(['mosquitto', 'mosquitto_pub', 'mosquitto_sub', '/usr/bin/time']);
 
 const dir = mkdtempSync(join(tmpdir(), 'tssub-eff-'));
 const port = await freePort();
