@@ -6,11 +6,7 @@
 // tssub unless -C asks for a few messages): the one-shot paths never load the v8 module.
 import { setFlagsFromString } from 'node:v8';
 
-let done = false;
-
 export function sizeHeapForStreaming(): void {
-  if (done) return;
-  done = true;
   // The young generation stays at its initial 1 MiB a half: scavenges come more often and
   // cost less each; what survives two of them is promoted as before.
   setFlagsFromString('--semi-space-growth-factor=1');

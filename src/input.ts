@@ -19,7 +19,7 @@ export async function readAll(stream: NodeJS.ReadableStream, limit = Infinity): 
   return Buffer.concat(parts);
 }
 
-/** The largest message mosquitto_pub reads from a file or standard input (MQTT's largest packet). */
+/** The largest message mosquitto_pub reads from a file or standard input: MQTT's largest packet (a remaining length of 268435455). */
 export const MAX_MESSAGE_BYTES = 268435455;
 
 /**

@@ -6,6 +6,7 @@ import type { IClientPublishOptions } from 'mqtt';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5, failureOf, type Session } from './connection.ts';
 import { stderr } from './cli.ts';
+import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
@@ -13,9 +14,6 @@ const QOS_NOT_SUPPORTED_STATUS = 24;
 const OVERSIZE_PACKET_STATUS = 25;
 /** libmosquitto's MOSQ_ERR_PAYLOAD_SIZE. */
 const PAYLOAD_SIZE_STATUS = 9;
-/** MQTT's largest remaining length (four bytes of seven bits). */
-const MAX_REMAINING_LENGTH = 268435455;
-
 const TOO_LARGE = () => new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
 
 /** How many bytes MQTT's variable byte integer takes for n. */
@@ -115,7 +113,7 @@ export class Publisher {
     // A packet's remaining length (all after its fixed header) is counted, not encoded: a
     // message of 200 MB is not copied to be measured.
     const remaining = this.remainingLength(topic, payload.length);
-    if (remaining > MAX_REMAINING_LENGTH) {
+    if (remaining > MAX_MESSAGE_BYTES) {
       // Beyond MQTT's largest packet. mosquitto_pub traces the PUBLISH, says this, and
       // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
       return TOO_LARGE();
@@ -177,7 +175,7 @@ export class Publisher {
    * Publishes one message. Returns nothing when the next may follow at once (the message is
    * written, or in the window of unacknowledged ones), else a promise of when it may: a
    * stream of lines costs no promise a line. Messages sent in one event-loop turn leave
-   * in one write (MQTT.js corks the socket until the turn ends).
+   * in one write (batch-writes.ts).
    */
   send(payload: Buffer): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
@@ -214,7 +212,7 @@ export class Publisher {
         return Promise.reject(this.failure ?? new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
       }
       if (this.alias === undefined) this.writeQos0(named, payload);
-      else this.session.client.publish(named, payload, this.options(), this.onWritten);
+      else client.publish(named, payload, this.options(), this.onWritten);
       // Written (MQTT.js calls back at once), or waiting for the socket to drain.
       return this.written ? undefined : this.sleep();
     }

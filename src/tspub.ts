@@ -33,17 +33,18 @@ async function main(): Promise<number> {
     // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
     const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const lines = new LineSplitter();
+    const sendLine = (line: Buffer) => (line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line));
     for (;;) {
       const next = await publisher.waitFor(chunks.next());
       if (next.done) break;
       lines.feed(next.value);
       for (let line = lines.next(); line !== undefined; line = lines.next()) {
-        const wait = line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line);
+        const wait = sendLine(line);
         if (wait) await wait;
       }
     }
     const last = lines.rest();
-    if (last !== undefined) await (last === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(last));
+    if (last !== undefined) await sendLine(last);
   } else {
     for (let i = 0; i < cfg.repeat; i++) {
       if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));

@@ -91,9 +91,8 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
       assert.equal(r.got, n, `all ${n} lines delivered (subscriber status ${r.subCode})`);
     }
     // Flat: twenty times the input may cost no more than a little (a leak of 6 bytes a line
-    // would exceed it); bounded: the issue's
-    // target is 50 MiB, which an idle Node (about 40 MiB) and the tool's code do not leave
-    // room for; 80 MiB is what is asserted, and the figure is printed.
+    // would exceed it). Bounded: the issue's target is 50 MiB, which an idle Node (about
+    // 40 MiB) and the tool's code do not leave room for; 80 MiB is asserted, the figure printed.
     console.log(`# peak RSS tspub -l -q 1: ${(small.peakKb / 1024).toFixed(1)} MiB for 100k lines, ${(big.peakKb / 1024).toFixed(1)} MiB for ${LINES}`);
     assert.ok(big.peakKb < small.peakKb + 12 * 1024, `peak RSS ${big.peakKb} kB for ${LINES} lines vs ${small.peakKb} kB for 100k`);
     assert.ok(big.peakKb < 80 * 1024, `peak RSS ${big.peakKb} kB`);
