@@ -62,6 +62,8 @@ export interface ClientConfig {
   file?: string;
   repeat: number;
   repeatDelay: number;
+  /** --reconnect-for: seconds tspub -l may stay disconnected (undefined: no limit). */
+  reconnectFor?: number;
   // subscribing
   topics: string[];
   filterOut: string[];
@@ -642,6 +644,16 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
       const tenths = Math.trunc(n * 10);
       if (!(tenths >= 1 && tenths <= 10000)) fail('Error: --random-filter chance must be between 0.1-100.0');
       c.randomFilter = n;
+    },
+  },
+  {
+    // Not mosquitto's: how long tspub -l may stay disconnected (it reconnects for ever by default).
+    flags: ['--reconnect-for'], tools: PUB, takes: 'word', missing: missing('--reconnect-for', 'seconds'),
+    help: ['seconds', 'with -l: give up (status 7) after this long disconnected; default: keep trying'],
+    apply: (c, v) => {
+      const n = atof(v);
+      if (!(n >= 0)) fail('Error: --reconnect-for argument must be >=0.');
+      c.reconnectFor = n;
     },
   },
   {

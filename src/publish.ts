@@ -1,13 +1,16 @@
-// Publishing with nothing lost silently: a bounded window of unacknowledged messages
-// (-M), every acknowledgement awaited before DISCONNECT, and a clear failure with a count
-// when the broker goes away.
+// Publishing with nothing lost: a bounded window of unacknowledged messages (-M), every
+// acknowledgement awaited before DISCONNECT, and -- for a stream of lines (-l) -- a lost
+// connection made again, with what was in flight sent again first (session.ts). One-shot
+// publishing fails at once with a count when the broker goes away, as mosquitto_pub does.
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
-import type { IClientPublishOptions } from 'mqtt';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
-import { REASON_V5, failureOf, type Session } from './connection.ts';
+import { REASON_V5 } from './session/connect.ts';
+import { ConnectError, ProtocolError, type Session } from './session/session.ts';
+import { fatal } from './session/receive.ts';
 import { stderr } from './cli.ts';
 import { MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './options.ts';
+import type { TraceSink } from './trace.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
 const QOS_NOT_SUPPORTED_STATUS = 24;
@@ -16,67 +19,124 @@ const OVERSIZE_PACKET_STATUS = 25;
 const PAYLOAD_SIZE_STATUS = 9;
 const TOO_LARGE = () => new ToolError('Error: Message payload is too large.\n', PAYLOAD_SIZE_STATUS);
 
+/** libmosquitto's reconnect delay (its default: one second, no back-off). */
+export const RECONNECT_DELAY_MS = 1000;
+
+/**
+ * Refusals on reconnecting that may pass (the broker is starting, or busy): MQTT 3.1.1's
+ * "server unavailable", v5's "server unavailable", "server busy", "connection rate exceeded".
+ * Any other refusal (bad user name or password, not authorised, ...) ends the run.
+ */
+const PASSING_REFUSALS = new Set([3, 136, 137, 159]);
+/**
+ * Why a v5 broker may end a connection that is worth making again: it is shutting down
+ * (a restart), busy, unavailable, or the keep-alive ran out.
+ */
+const PASSING_DISCONNECTS = new Set([0x88, 0x89, 0x8b, 0x8d]);
+
 /** How many bytes MQTT's variable byte integer takes for n. */
 function varIntLength(n: number): number {
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
-/** What of MQTT.js's MqttClient a message takes on its way out (see Publisher.packet). */
-interface MqttJsInternals {
-  stream: NodeJS.WritableStream;
-  options: { protocolVersion?: number };
-  outgoing: Record<number, { volatile: boolean; cmd: 'publish'; cb: (err?: Error, packet?: Packet) => void }>;
-  _nextId(): number;
-  _sendPacket(packet: Packet): void;
+/** How a lost connection is answered: given up at once, or made again (tspub -l). */
+export interface Reconnection {
+  /** Milliseconds it may stay disconnected before giving up (Infinity: for ever). */
+  limitMs: number;
+  /** Where -d lines go. */
+  trace?: TraceSink;
+  /** The tool's words for a refused connection. */
+  explain(err: ConnectError): ToolError;
 }
 
 export class Publisher {
-  private inflight = 0;
   private sent = 0;
-  private readonly window: number;
   private wake: (() => void) | undefined;
   private failure: ToolError | undefined;
   private ending = false;
-  /** A topic alias has been sent with its topic. */
+  /** A topic alias has been sent with its topic (on this connection). */
   private aliased = false;
   /** The topic alias of -D publish topic-alias, if any. */
   private readonly alias: number | undefined;
-  private readonly publishOptions: IClientPublishOptions;
+  private readonly properties: Record<string, unknown> | undefined;
   /** The last QoS 0 message has been written (see onWritten). */
   private written = false;
   /** Ends the wait for something else (see waitFor) when the connection fails. */
   private interrupt: ((e: ToolError) => void) | undefined;
+  /** Connecting again after a loss (tspub -l): resolves once connected. */
+  private reconnecting: Promise<void> | undefined;
 
   constructor(
     private readonly session: Session,
     private readonly cfg: ClientConfig,
+    /** How a lost connection is answered; none: the run fails at once. */
+    private readonly reconnection?: Reconnection,
   ) {
-    // Message ids are 16 bits: never more in flight than there are ids.
-    // An MQTT v5 broker may allow fewer messages in flight (receive-maximum in CONNACK):
-    // no more than that are sent unacknowledged, as by libmosquitto.
-    this.window = Math.min(cfg.maxInflight, session.connack.properties?.receiveMaximum ?? 65535, 65535);
-    const props = cfg.protocolVersion === 5 ? cfg.properties.publish : undefined;
-    // A v5 broker may say it keeps no retained messages: libmosquitto then clears the retain
-    // flag (the broker would refuse the message otherwise), and so do we.
-    const retain = cfg.retain && session.connack.properties?.retainAvailable !== false;
-    this.publishOptions = { qos: cfg.qos, retain, properties: props };
-    this.alias = props?.topicAlias as number | undefined;
-    session.client.on('close', () => this.lost());
-    session.client.on('error', () => this.lost());
+    this.properties = cfg.protocolVersion === 5 ? cfg.properties.publish : undefined;
+    this.alias = this.properties?.topicAlias as number | undefined;
   }
 
-  private lost(): void {
-    if (this.ending || this.failure) return;
-    // The broker broke the protocol, stopped answering, or said DISCONNECT (libmosquitto's
-    // code and words), or else the connection was lost.
-    const code = failureOf(this.session.client) ?? MOSQ_ERR.CONN_LOST;
+  /** The connection CONNACK had accepted is gone, with libmosquitto's code (session.ts). */
+  lost(code: number): void {
+    if (this.ending || this.failure || this.reconnecting) return;
+    const disconnect = this.session.disconnectReason;
+    const passing = code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ||
+      (code === MOSQ_ERR.NO_CONN && disconnect !== undefined && PASSING_DISCONNECTS.has(disconnect));
+    if (this.reconnection && passing) {
+      this.reconnect(code);
+      return;
+    }
+    this.fail(code);
+  }
+
+  /** Gives up: the broker broke the protocol, stopped answering, said DISCONNECT, or went. */
+  private fail(code: number): void {
     // Our own line: what the broker never acknowledged (or, at QoS 0, what was sent).
+    const inflight = this.session.unacknowledged;
     const unacked = this.cfg.qos > 0
-      ? (code === MOSQ_ERR.CONN_LOST || this.inflight > 0 ? `Error: ${this.inflight} message${this.inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
+      ? (code === MOSQ_ERR.CONN_LOST || inflight > 0 ? `Error: ${inflight} message${inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
       : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
-    this.failure = new ToolError(mosquittoError(code) + unacked, code);
+    this.failWith(new ToolError(mosquittoError(code) + unacked, code));
+  }
+
+  private failWith(error: ToolError): void {
+    if (this.failure) return;
+    this.failure = error;
     this.interrupt?.(this.failure);
-    this.wake?.();
+    this.wakeNow();
+  }
+
+  /**
+   * Connects again as libmosquitto does (after its delay, for as long as allowed): the
+   * session sends what was in flight first; the sender goes on once connected.
+   */
+  private reconnect(code: number): void {
+    const r = this.reconnection!;
+    const lostAt = Date.now();
+    if (this.cfg.qos === 0 && r.trace) {
+      const n = this.session.qos0OnLostConnection;
+      r.trace.write(`Connection lost: ${n} QoS 0 message${n === 1 ? '' : 's'} written to it may not have reached the broker.\n`);
+    }
+    this.reconnecting = (async () => {
+      for (;;) {
+        if (Date.now() + RECONNECT_DELAY_MS - lostAt > r.limitMs) return this.fail(code);
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+        if (this.failure) return;
+        try {
+          await this.session.connect();
+          this.aliased = false;
+          this.reconnecting = undefined;
+          this.wakeNow();
+          return;
+        } catch (e) {
+          if (this.failure) return;
+          if (e instanceof ConnectError && e.refused && !PASSING_REFUSALS.has(e.status)) return this.failWith(r.explain(e));
+          if (e instanceof ToolError && !(e instanceof ConnectError)) return this.failWith(e);
+          if (e instanceof ProtocolError && fatal(e.code)) return this.failWith(e);
+          // Refused connections, lookups, TLS: the broker may be on its way back.
+        }
+      }
+    })();
   }
 
   /**
@@ -91,16 +151,20 @@ export class Publisher {
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      const w = this.wake;
-      this.wake = undefined;
-      w?.();
+      this.wakeNow();
     });
   }
 
-  /** MQTT.js's publish options, the same for every message. */
-  private options(): IClientPublishOptions {
-    // MQTT.js rewrites packets that use a topic alias, so those get their own copy.
-    return this.alias === undefined ? this.publishOptions : { ...this.publishOptions, properties: { ...this.publishOptions.properties } };
+  private wakeNow(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** The retain flag: a v5 broker may say it keeps no retained messages, and libmosquitto
+   * then clears it (the broker would refuse the message otherwise), and so do we. */
+  private get retain(): boolean {
+    return this.cfg.retain && this.session.connack?.properties?.retainAvailable !== false;
   }
 
   /**
@@ -118,7 +182,7 @@ export class Publisher {
       // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
       return TOO_LARGE();
     }
-    const limits = this.session.connack.properties;
+    const limits = this.session.connack?.properties;
     if (limits === undefined) return undefined;
     const lines = this.cfg.mode === 'stdin-line';
     if (limits.maximumQoS !== undefined && this.cfg.qos > limits.maximumQoS) {
@@ -141,19 +205,12 @@ export class Publisher {
   private remainingLength(topic: string, payloadLength: number): number {
     let base = this.emptyRemaining.get(topic);
     if (base === undefined) {
-      const empty = this.encode(topic, Buffer.alloc(0));
+      const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), this.cfg.qos > 0 ? 1 : undefined), { protocolVersion: this.cfg.protocolVersion });
       let header = 2; // the packet type, then the remaining length's bytes
       while (empty[header - 1]! & 0x80) header++;
       this.emptyRemaining.set(topic, base = empty.length - header);
     }
     return base + payloadLength;
-  }
-
-  /** The PUBLISH packet as MQTT.js's encoder writes it. */
-  private encode(topic: string, payload: Buffer): Buffer {
-    const { retain, properties } = this.publishOptions;
-    const packet = { cmd: 'publish' as const, topic, payload, dup: false, qos: this.cfg.qos, retain: retain!, properties, messageId: this.cfg.qos > 0 ? 1 : undefined };
-    return mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion });
   }
 
   /** A line longer than any message (see LineSplitter): refused as a message too large. */
@@ -171,14 +228,24 @@ export class Publisher {
     throw error;
   }
 
+  /** The PUBLISH this tool sends (the message id is the session's to give). */
+  private packet(topic: string, payload: Buffer, messageId?: number): IPublishPacket {
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: this.cfg.qos, retain: this.retain, dup: false };
+    if (messageId !== undefined) packet.messageId = messageId;
+    if (this.properties !== undefined) packet.properties = this.properties;
+    return packet;
+  }
+
   /**
    * Publishes one message. Returns nothing when the next may follow at once (the message is
    * written, or in the window of unacknowledged ones), else a promise of when it may: a
    * stream of lines costs no promise a line. Messages sent in one event-loop turn leave
-   * in one write (batch-writes.ts).
+   * in one write (session/writer.ts).
    */
   send(payload: Buffer): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
+    // Disconnected: nothing is sent (or read) until the connection is made again.
+    if (this.reconnecting) return this.reconnecting.then(() => this.send(payload));
     const topic = this.cfg.topic!;
     if (topic === '') {
       // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
@@ -191,10 +258,9 @@ export class Publisher {
     // first message only; the rest carry the alias alone (traced as '(null)').
     const named = this.aliased ? '' : topic;
     if (this.alias !== undefined && !this.aliased) {
-      const aliases = this.session.connack.properties?.topicAliasMaximum ?? 0;
+      const aliases = this.session.connack?.properties?.topicAliasMaximum ?? 0;
       if (this.alias > aliases) {
-        // MQTT.js will not send it (and, at QoS 1 and 2, would never call back); mosquitto_pub
-        // sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
+        // mosquitto_pub sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
         return this.finish().then(() => {
           throw new ToolError(`Error: Topic alias ${this.alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`, 4);
         });
@@ -202,104 +268,65 @@ export class Publisher {
     }
     const refused = this.beyondLimits(named, payload);
     if (refused) return this.refuse(refused);
-    if (this.alias !== undefined) this.aliased = true;
-    if (this.cfg.qos === 0) {
-      this.written = false;
-      const client = this.session.client;
-      if (!client.connected || client.stream.destroyed) {
-        // Gone before its 'close' came round: what was written before is all that was sent.
-        this.lost();
-        return Promise.reject(this.failure ?? new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
-      }
-      if (this.alias === undefined) this.writeQos0(named, payload);
-      else client.publish(named, payload, this.options(), this.onWritten);
-      // Written (MQTT.js calls back at once), or waiting for the socket to drain.
-      return this.written ? undefined : this.sleep();
+    if (this.cfg.qos > 0 && this.session.unacknowledged >= this.session.window) return this.whenRoom(payload);
+    if (!this.session.connected) {
+      // Gone before the session said so: what was written before is all that was sent.
+      this.lost(MOSQ_ERR.CONN_LOST);
+      const reconnecting = this.reconnecting as Promise<void> | undefined;
+      if (reconnecting) return reconnecting.then(() => this.send(payload));
+      return Promise.reject(this.failure ?? new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
     }
-    if (this.inflight >= this.window) return this.whenRoom(payload);
-    this.inflight++;
+    const packet = this.packet(named, payload);
+    let ok: boolean;
+    try {
+      ok = this.session.publish(packet, this.onAcknowledged);
+    } catch (e) {
+      // mqtt-packet refusing the packet while connected is no lost connection.
+      this.failWith(new ToolError(`Error: ${(e as Error).message}.\n`));
+      return Promise.reject(this.failure);
+    }
+    if (this.alias !== undefined) {
+      if (named === '') this.session.setTopicOf(packet.messageId ?? 0, topic);
+      this.aliased = true;
+    }
     this.sent++;
-    if (this.alias === undefined) this.sendTracked(named, payload);
-    else this.session.client.publish(named, payload, this.options(), this.onAcknowledged);
-    return undefined;
-  }
-
-  /**
-   * MQTT.js's publish() costs more than all the rest of a line's way (option merging,
-   * closures, a queue check for replays this client never does): half of tspub -l's CPU.
-   * The PUBLISH it would build is built here and goes the way it would go: at QoS 0 straight
-   * to mqtt-packet's encoder as MQTT.js's _writePacket hands it ('packetsend', then
-   * writeToStream; MQTT.js keeps no state for it); at QoS 1 and 2 into MQTT.js's table of
-   * messages awaiting acknowledgement and its _sendPacket (store, then write), so that its
-   * handling of PUBACK, PUBREC, PUBREL and PUBCOMP is unchanged. A topic alias (MQTT.js keeps
-   * the alias table) still goes through publish().
-   */
-  private packet(topic: string, payload: Buffer, messageId: number): IPublishPacket {
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: this.cfg.qos, retain: this.publishOptions.retain!, dup: false, messageId };
-    if (this.cfg.protocolVersion === 5) packet.properties = this.publishOptions.properties;
-    return packet;
-  }
-
-  private sendTracked(topic: string, payload: Buffer): void {
-    const client = this.session.client as unknown as MqttJsInternals;
-    const packet = this.packet(topic, payload, client._nextId());
-    client.outgoing[packet.messageId!] = { volatile: false, cmd: 'publish', cb: this.onAcknowledged };
-    client._sendPacket(packet);
-  }
-
-  private writeQos0(topic: string, payload: Buffer): void {
-    const client = this.session.client as unknown as MqttJsInternals;
-    const packet = this.packet(topic, payload, 0);
-    this.session.client.emit('packetsend', packet);
-    if (mqttPacket.writeToStream(packet, client.stream, client.options)) this.onWritten();
-    else client.stream.once('drain', () => this.onWritten());
+    if (this.cfg.qos > 0 || ok) return undefined;
+    // Waiting for the socket to drain.
+    this.written = false;
+    this.session.whenDrained(this.onWritten);
+    return this.written ? undefined : this.sleep();
   }
 
   /** The window is full: sends once an acknowledgement has made room. */
   private async whenRoom(payload: Buffer): Promise<void> {
-    while (this.inflight >= this.window) {
+    while (this.session.unacknowledged >= this.session.window) {
       await this.sleep();
       if (this.failure) throw this.failure;
     }
     await this.send(payload);
   }
 
-  /** Until the next wake-up (an acknowledgement, a drained socket, a failure). */
+  /** Until the next wake-up (an acknowledgement, a drained socket, a failure, a reconnection). */
   private sleep(): Promise<void> {
     return new Promise<void>((resolve) => { this.wake = resolve; });
   }
 
-  /** A QoS 0 message is in the socket's hands (MQTT.js's callback). */
-  private readonly onWritten = (err?: Error): void => {
-    const client = this.session.client;
-    if (err) {
-      // MQTT.js refusing the packet while connected is no lost connection.
-      if (client.connected && !this.failure) this.failure = new ToolError(`Error: ${err.message}.\n`);
-      else this.lost();
-    } else {
-      this.sent++;
-    }
+  /** A QoS 0 message is in the socket's hands. */
+  private readonly onWritten = (): void => {
     this.written = true;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    this.wakeNow();
   };
 
-  /** The broker acknowledged a QoS 1 or 2 message (MQTT.js's callback). */
-  private readonly onAcknowledged = (err?: Error, ack?: Packet): void => {
-    if (err) {
-      const rc = (err as Error & { code?: unknown }).code;
-      // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns
-      // and goes on (status 0). A code below 128 is no refusal, whatever MQTT.js says.
-      if (typeof rc !== 'number' || ack === undefined) { this.lost(); return; }
-      if (rc >= 0x80 && !this.cfg.quiet) {
-        // mosquitto_pub prints the broker's reason string, if any, on the next line.
-        const why = (ack as { properties?: { reasonString?: string } }).properties?.reasonString;
-        const sent = (ack as { reasonSent?: number }).reasonSent ?? rc;
-        stderr().write(`Warning: Publish ${(ack as { messageId?: number }).messageId} failed: ${REASON_V5[sent] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
-      }
+  /** The broker acknowledged a QoS 1 or 2 message (session.ts). */
+  private readonly onAcknowledged = (ack: Packet & { reasonCode?: number; messageId?: number; properties?: { reasonString?: string } }): void => {
+    const rc = ack.reasonCode ?? 0;
+    // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns and goes
+    // on (status 0). A code below 128 is no refusal.
+    if (rc >= 0x80 && !this.cfg.quiet) {
+      // mosquitto_pub prints the broker's reason string, if any, on the next line.
+      const why = ack.properties?.reasonString;
+      stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
     }
-    this.inflight--;
     this.wakeSoon();
   };
 
@@ -322,13 +349,14 @@ export class Publisher {
   /** Waits until every message sent so far is acknowledged (nothing to wait for: no promise). */
   drain(): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    return this.inflight > 0 ? this.acknowledged() : undefined;
+    return this.session.unacknowledged > 0 || this.reconnecting ? this.acknowledged() : undefined;
   }
 
   private async acknowledged(): Promise<void> {
-    while (this.inflight > 0) {
+    while (this.session.unacknowledged > 0 || this.reconnecting) {
       if (this.failure) throw this.failure;
-      await this.sleep();
+      if (this.reconnecting) await this.reconnecting;
+      else await this.sleep();
     }
     if (this.failure) throw this.failure;
   }
@@ -337,9 +365,6 @@ export class Publisher {
   async finish(): Promise<void> {
     await this.drain();
     this.ending = true;
-    const props = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
-    await new Promise<void>((resolve) => {
-      this.session.client.end(false, props ? { properties: props } : {}, () => resolve());
-    });
+    await this.session.disconnect(undefined, this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined);
   }
 }

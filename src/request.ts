@@ -4,13 +4,13 @@
 // random bytes unless -D publish correlation-data gives them): anything else arriving on
 // the response topic, a stale retained message included, is not taken for it.
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
-import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import type { IPublishPacket } from 'mqtt-packet';
 import { stderr, stdout } from './cli.ts';
-import { connect, ConnectError, REASON_V5, SequentialIds, type MqttClient } from './connection.ts';
+import { REASON_V5 } from './session/connect.ts';
+import { ConnectError, Session } from './session/session.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import type { ClientConfig } from './options.ts';
-import { AckedDelivery, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
+import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
 
 /** MQTT v5's "Disconnect with Will Message": mosquitto_rr's DISCONNECT when -W runs out. */
 const DISCONNECT_WITH_WILL = 4;
@@ -41,10 +41,7 @@ function explain(err: unknown): unknown {
 }
 
 export class Requester {
-  private client: MqttClient | undefined;
-  private readonly ids = new SequentialIds();
-  /** CONNACK accepted the connection. */
-  private accepted = false;
+  private readonly session: Session;
   private subscribeMid = 0;
   /** What the response must carry (MQTT v5). */
   private readonly correlation: Buffer | undefined;
@@ -70,6 +67,15 @@ export class Requester {
     if (cfg.protocolVersion === 5) {
       this.correlation = (cfg.properties.publish?.correlationData as Buffer | undefined) ?? randomBytes(CORRELATION_BYTES);
     }
+    this.session = new Session(cfg, {
+      trace: cfg.debug ? this.trace : undefined,
+      disconnectOnRefusal: true,
+      onAccepted: () => this.subscribe(),
+      onMessage: (packet) => this.consider(packet),
+      onLost: () => {
+        if (!this.stopping) this.finish(new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
+      },
+    });
   }
 
   /** Resolves with the exit status once the exchange is over (TIMED_OUT_STATUS for -W). */
@@ -80,13 +86,7 @@ export class Requester {
     });
     // mosquitto_rr sets its alarm as it starts to connect.
     if (this.cfg.timeout !== undefined) this.deadline = setTimeout(() => this.stop(TIMED_OUT_STATUS, DISCONNECT_WITH_WILL), this.cfg.timeout * 1000);
-    connect(this.cfg, {
-      trace: this.cfg.debug ? this.trace : undefined,
-      ids: this.ids,
-      disconnectOnRefusal: true,
-      setup: (client) => this.setup(client),
-      onPacket: (packet) => this.onPacket(packet),
-    }).catch((err: unknown) => this.finish(explain(err)));
+    this.session.connect().catch((err: unknown) => this.finish(explain(err)));
     return result;
   }
 
@@ -110,47 +110,23 @@ export class Requester {
     if (!this.outputClosed && data.length > 0) stdout().write(data);
   }
 
-  private setup(client: MqttClient): void {
-    this.client = client;
-    // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
-    client.on('error', () => {});
-    client.on('close', () => {
-      if (this.accepted && !this.stopping) this.finish(new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
-    });
-    const delivery = new AckedDelivery(client, (packet) => this.consider(packet));
-    client.handleMessage = (packet, done) => delivery.deliver(packet, done);
-  }
-
-  private onPacket(packet: Packet): void {
+  /** CONNACK accepted: subscribe before any later packet is handled, as from libmosquitto's
+   * connect callback. */
+  private subscribe(): void {
     if (this.stopping) return;
-    if (packet.cmd === 'connack' && (packet.reasonCode ?? packet.returnCode ?? 0) === 0) {
-      this.accepted = true;
-      // Subscribe before any later packet is handled, as from libmosquitto's connect callback.
-      process.nextTick(() => this.subscribe());
-    } else if (packet.cmd === 'suback' && packet.messageId === this.subscribeMid) {
-      const code = (packet.granted as number[])[0] ?? 0;
+    const cfg = this.cfg;
+    const v5 = cfg.protocolVersion === 5;
+    this.subscribeMid = this.session.subscribe(subscriptions(cfg, [cfg.responseTopic!]), v5 ? cfg.properties.subscribe : undefined, (granted) => {
+      if (this.stopping) return;
+      const code = granted[0] ?? 0;
       if (code < 128) {
         this.publish();
       } else {
         // Refused: mosquitto_rr says why and leaves, status 0, without sending the request.
-        if (!this.cfg.quiet) stderr().write(`${REASON_V5[code] ?? 'Unknown reason'}\n`);
+        if (!cfg.quiet) stderr().write(`${REASON_V5[code] ?? 'Unknown reason'}\n`);
         this.stop(0);
       }
-    }
-  }
-
-  private subscribe(): void {
-    const client = this.client!;
-    if (this.stopping || !client.connected) return;
-    const cfg = this.cfg;
-    const v5 = cfg.protocolVersion === 5;
-    client.subscribe(cfg.responseTopic!, {
-      qos: cfg.qos,
-      ...(v5 && cfg.properties.subscribe ? { properties: { ...cfg.properties.subscribe } } : {}),
-      ...(v5 && cfg.retainAsPublished ? { rap: true } : {}),
-      ...(v5 && cfg.retainHandling !== undefined ? { rh: cfg.retainHandling } : {}),
-    }, () => {});
-    this.subscribeMid = this.ids.getLastAllocated() ?? 0;
+    });
   }
 
   private publish(): void {
@@ -161,7 +137,13 @@ export class Requester {
       : undefined;
     this.sentAt = process.hrtime.bigint();
     // The request is mosquitto_rr's, acknowledged or not: what answers it is all that counts.
-    this.client!.publish(cfg.topic!, this.payload, { qos: cfg.qos, retain: false, ...(properties ? { properties } : {}) }, () => {});
+    const packet: IPublishPacket = { cmd: 'publish', topic: cfg.topic!, payload: this.payload, qos: cfg.qos, retain: false, dup: false };
+    if (properties) packet.properties = properties;
+    try {
+      this.session.publish(packet);
+    } catch (e) {
+      this.finish(new ToolError(`Error: ${(e as Error).message}.\n`));
+    }
   }
 
   /** Why a message on the response topic is not the response, or undefined when it is. */
@@ -198,31 +180,23 @@ export class Requester {
     if (this.stopping || this.ended) return;
     this.stopping = true;
     this.status = status;
-    const client = this.client;
-    if (client === undefined || !client.connected) {
-      const socket = client?.stream as Socket | undefined;
-      if (client && socket && !socket.destroyed && !socket.connecting) {
-        // Connected, CONNACK still awaited (-W ran out): libmosquitto sends its DISCONNECT all
-        // the same. MQTT.js would hold it back for after CONNACK, so it goes out here.
-        const packet = { cmd: 'disconnect' as const, ...(reason && this.cfg.protocolVersion === 5 ? { reasonCode: reason } : {}) };
-        socket.write(mqttPacket.generate(packet, { protocolVersion: this.cfg.protocolVersion }));
-        client.emit('packetsend', packet);
-      }
-      client?.end(true);
+    if (!this.session.connected) {
+      // Connected, CONNACK still awaited (-W ran out): libmosquitto sends its DISCONNECT all
+      // the same.
+      this.session.disconnectEarly(reason);
       this.finish();
       return;
     }
-    // Nothing waits for acknowledgements still due (MQTT.js would).
-    for (const mid of Object.keys(client.outgoing)) delete client.outgoing[Number(mid)];
+    // Nothing waits for acknowledgements still due.
     const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
-    client.end(false, { ...(properties ? { properties } : {}), ...(reason ? { reasonCode: reason } : {}) }, () => this.finish());
+    void this.session.disconnect(reason && this.cfg.protocolVersion === 5 ? reason : undefined, properties).then(() => this.finish());
   }
 
   private finish(err?: unknown): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.deadline);
-    if (this.client && !this.client.disconnecting) this.client.end(true);
+    if (!this.stopping) this.session.close();
     if (err !== undefined) {
       this.reject(err);
       return;

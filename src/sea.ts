@@ -38,7 +38,7 @@ const NO_DEFAULTS = { XDG_CONFIG_HOME: '/dev/null/none' };
 /**
  * Runs, at build time, what every run needs, so that the snapshot holds it compiled (V8 keeps
  * the bytecode of functions that ran): reading a command line and starring its secrets,
- * making and reading packets, and a QoS 1 publish by MQTT.js's client. Measured: a one-shot
+ * making and reading packets, and a QoS 1 publish by the tools' session. Measured: a one-shot
  * publish 35.8 ms without, 30.5 ms with (README "Start-up").
  */
 function warm(): void {
@@ -55,8 +55,6 @@ function warm(): void {
     }
   }
   const mqttPacket = require('mqtt-packet') as typeof import('mqtt-packet');
-  // As the tools' clients have it (writeCache: false): no 65536-entry cache of Buffers.
-  (mqttPacket.writeToStream as unknown as { cacheNumbers: boolean }).cacheNumbers = false;
   for (const protocolVersion of [4, 5] as const) {
     const parser = mqttPacket.parser({ protocolVersion });
     parser.on('error', () => {});
@@ -74,23 +72,24 @@ function warm(): void {
   warmClient();
 }
 
-/** A QoS 1 publish by MQTT.js's client over a stream that answers as a broker would. */
+/** A QoS 1 publish by the tools' session over a stream that answers as a broker would. */
 function warmClient(): void {
   const { Duplex } = require('node:stream') as typeof import('node:stream');
   const mqttPacket = require('mqtt-packet') as typeof import('mqtt-packet');
-  const { clientOptions, SequentialIds, MqttClientClass } = require('./connection.ts') as typeof import('./connection.ts');
+  const { Session } = require('./session/session.ts') as typeof import('./session/session.ts');
   const { parseClientArgs } = require('./options.ts') as typeof import('./options.ts');
   const cfg = parseClientArgs('pub', ['-t', 'warm/up', '-m', 'up', '-q', '1'], NO_DEFAULTS);
   const broker = mqttPacket.parser({ protocolVersion: 4 });
   const stream = new Duplex({ write(chunk, _encoding, done) { broker.parse(chunk); done(); }, read() {} });
   broker.on('packet', (p) => {
     if (p.cmd === 'connect') stream.push(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-    else if (p.cmd === 'publish') stream.push(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
+    else if (p.cmd === 'publish') stream.push(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId! }));
   });
-  const client = new MqttClientClass(() => stream as never, clientOptions(cfg, 'warm', new SequentialIds()));
-  client.on('error', () => {});
-  client.on('connect', () => client.publish('warm/up', 'up', { qos: 1 }, () => client.end(true)));
-  client.connect();
+  const session = new Session(cfg, { stream: () => stream });
+  session.connect().then(
+    () => session.publish({ cmd: 'publish', topic: 'warm/up', payload: Buffer.from('up'), qos: 1, retain: false, dup: false }, () => session.close()),
+    () => {},
+  );
 }
 
 /** Replaced when the executable is built (scripts/sea.mjs): whether V8 takes a start-up snapshot. */

@@ -3,11 +3,10 @@
 // conditions says so -- always with a DISCONNECT, and never reading faster than stdout
 // can take what is printed.
 import { stdout, stderr } from './cli.ts';
-import type { IClientSubscribeOptions } from 'mqtt';
-import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { connect, ConnectError, ProtocolError, SequentialIds, failureOf, grantedBy, type MqttClient } from './connection.ts';
+import type { IPublishPacket, ISubscription } from 'mqtt-packet';
+import { ConnectError, ProtocolError, Session } from './session/session.ts';
+import { fatal } from './session/receive.ts';
 import { mosquittoError, ToolError } from './errors.ts';
-import { fatal } from './guard.ts';
 import type { ClientConfig } from './options.ts';
 import { topicMatches } from './topic.ts';
 
@@ -19,6 +18,14 @@ const CONNECT_PENDING_STATUS = 255;
 
 /** libmosquitto's reconnect delay (its default: one second, no back-off). */
 const RECONNECT_DELAY_MS = 1000;
+
+/** The subscriptions of -t as mosquitto's clients ask for them (tssub, tsrr). */
+export function subscriptions(cfg: ClientConfig, topics: readonly string[]): ISubscription[] {
+  const v5 = cfg.protocolVersion === 5;
+  return topics.map((topic) => (v5
+    ? { topic, qos: cfg.qos, nl: false, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
+    : { topic, qos: cfg.qos }));
+}
 
 /** Output is handed to stdout at the end of each turn of the event loop, or at this size. */
 const FLUSH_BYTES = 256 * 1024;
@@ -76,38 +83,28 @@ export class Output {
 
 /**
  * One run of tssub: connects (and reconnects, as libmosquitto does, whenever an
- * established connection is lost), and resolves with the exit status.
+ * established connection is lost), and resolves with the exit status. The session
+ * (session.ts) keeps what it received at QoS 2 across connections: each message is handed
+ * over once.
  */
 export class Subscriber {
-  private readonly ids = new SequentialIds();
-  private client: MqttClient | undefined;
-  /** Clients whose CONNACK accepted us. */
-  private readonly accepted = new WeakSet<MqttClient>();
+  private readonly session: Session;
   /** --message-rate: messages this second, and the timer that prints them. */
   private rate = 0;
   private rateTimer: NodeJS.Timeout | undefined;
   /** Whether any CONNACK accepted us yet (mosquitto_sub's connack_received). */
   private everAccepted = false;
-  /** The client whose CONNACK accepted us; only its end leads to a reconnection. */
-  private live: MqttClient | undefined;
-  /** The id to reconnect with (the broker's choice, if it made one). */
-  private clientId: string | undefined;
   private subscribeMid = 0;
   private printed = 0;
-  /** False once a stop has taken the message that was waiting for stdout. */
-  private reading = true;
-  /** Hands each message on once its acknowledgement is out (the current connection's). */
-  private delivery: AckedDelivery | undefined;
-  /** A message waiting for stdout to drain. */
-  private pending: { packet: IPublishPacket; done: () => void } | undefined;
   /** --remove-retained clears waiting for their PUBACK. */
   private readonly clearing = new Set<number>();
-  /** No more messages are handled: an exit condition was met. */
-  private stopping = false;
-  private disconnecting = false;
-  private disconnectScheduled = false;
+  /**
+   * Where the run is: running; stopping (an exit condition was met: no more messages are
+   * handled, clears may still be acknowledged); disconnecting (DISCONNECT is sent); ended.
+   */
+  private state: 'running' | 'stopping' | 'disconnecting' | 'ended' = 'running';
+  /** The broker said DISCONNECT (MQTT v5): libmosquitto closes and does not come back. */
   private serverDisconnected = false;
-  private ended = false;
   private timedOut = false;
   private status = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -116,7 +113,7 @@ export class Subscriber {
   private reject!: (err: unknown) => void;
   private readonly filterOut: readonly string[];
   /** -d lines; none after DISCONNECT (libmosquitto reads nothing more once it is sent). */
-  private readonly trace = { write: (line: string) => { if (!this.disconnecting) this.out.write(line); } };
+  private readonly trace = { write: (line: string) => { if (this.state !== 'disconnecting' && this.state !== 'ended') this.out.write(line); } };
 
   constructor(
     private readonly cfg: ClientConfig,
@@ -124,6 +121,21 @@ export class Subscriber {
     private readonly out: Output,
   ) {
     this.filterOut = cfg.filterOut;
+    this.session = new Session(cfg, {
+      trace: cfg.debug ? this.trace : undefined,
+      disconnectOnRefusal: true,
+      // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
+      // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.
+      onConnected: () => { if (cfg.timeout !== undefined) this.startDeadline(cfg.timeout); },
+      onAccepted: () => this.connected(),
+      onMessage: (packet) => this.receive(packet),
+      onDisconnect: () => { this.serverDisconnected = true; },
+      onLost: (code) => this.closed(code),
+    });
+  }
+
+  private get stopping(): boolean {
+    return this.state !== 'running';
   }
 
   /** Runs until an exit condition, a signal, -W or a refusal; resolves with the status. */
@@ -145,7 +157,7 @@ export class Subscriber {
 
   /** SIGINT, SIGTERM: disconnect now, status 0. */
   interrupt(): void {
-    if (this.disconnecting) this.finish();
+    if (this.state === 'disconnecting') this.finish();
     else this.stop(0, true);
   }
 
@@ -156,50 +168,25 @@ export class Subscriber {
   }
 
   private open(first: boolean): void {
-    const cfg = this.clientId === undefined ? this.cfg : { ...this.cfg, clientId: this.clientId, idPrefix: undefined };
-    let attempt: MqttClient | undefined;
-    connect(cfg, {
-      trace: this.cfg.debug ? this.trace : undefined,
-      ids: this.ids,
-      disconnectOnRefusal: true,
-      setup: (client) => { attempt = client; this.setup(client); },
-      // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
-      // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.
-      onConnected: () => { if (this.cfg.timeout !== undefined) this.startDeadline(this.cfg.timeout); },
-      onPacket: (packet) => this.onPacket(packet),
-    }).then(
-      (session) => {
-        if (session.clientId !== '') this.clientId = session.clientId;
-      },
-      (err: unknown) => {
-        if (this.ended) return;
-        // A protocol error ends mosquitto_sub's loop, first connection or not.
-        if (err instanceof ProtocolError && fatal(err.code)) {
-          this.finish(err);
-          return;
-        }
-        if (err instanceof ConnectError && !err.refused && (err.lost || !first)) {
-          // An established connection that went before CONNACK, or a failed reconnection:
-          // libmosquitto tries again, quietly. (After CONNACK, closed() sees to it.)
-          if (attempt === undefined || !this.accepted.has(attempt)) this.retry();
-          return;
-        }
+    this.session.connect().catch((err: unknown) => {
+      if (this.state === 'ended') return;
+      // A protocol error ends mosquitto_sub's loop, first connection or not.
+      if (err instanceof ProtocolError && fatal(err.code)) {
         this.finish(err);
-      },
-    );
-  }
-
-  private setup(client: MqttClient): void {
-    this.client = client;
-    // MQTT.js reports lost sockets and keep-alive timeouts here; 'close' follows.
-    client.on('error', () => {});
-    this.delivery = new AckedDelivery(client, (packet) => { if (!this.stopping) this.handle(packet); });
-    // MQTT.js's back-pressure hook: no further packet is read until `done` is called.
-    client.handleMessage = (packet, done) => this.receive(packet, done);
+        return;
+      }
+      if (err instanceof ConnectError && !err.refused && (err.lost || !first)) {
+        // An established connection that went before CONNACK, or a failed reconnection:
+        // libmosquitto tries again, quietly. (After CONNACK, closed() sees to it.)
+        this.retry();
+        return;
+      }
+      this.finish(err);
+    });
   }
 
   private startDeadline(seconds: number): void {
-    if (this.deadline !== undefined || this.ended) return;
+    if (this.deadline !== undefined || this.state === 'ended') return;
     this.deadline = setTimeout(() => {
       if (!this.everAccepted) {
         // No CONNACK yet, ever (connected and waiting, or trying again, through a proxy
@@ -214,65 +201,27 @@ export class Subscriber {
   }
 
   private retry(): void {
-    if (this.ended || this.stopping) {
+    if (this.stopping) {
       this.finish();
       return;
     }
     this.retryTimer = setTimeout(() => this.open(false), RECONNECT_DELAY_MS);
   }
 
-  private onPacket(packet: Packet): void {
-    if (this.disconnecting) return;
-    switch (packet.cmd) {
-      case 'connack':
-        if ((packet.reasonCode ?? packet.returnCode ?? 0) === 0) this.connected(packet.properties?.assignedClientIdentifier);
-        return;
-      case 'suback':
-        // The codes as the broker sent them (mqtt-packet refuses some that libmosquitto takes).
-        if (packet.messageId === this.subscribeMid) this.subscribed(grantedBy(this.client!, packet.messageId) ?? (packet.granted as number[]));
-        return;
-      case 'disconnect':
-        // The broker ended it (MQTT v5): libmosquitto closes and does not come back.
-        this.serverDisconnected = true;
-        this.live?.end(true);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** CONNACK accepted (MQTT.js has yet to process it). */
-  private connected(assignedId: string | undefined): void {
-    const client = this.client!;
-    this.live = client;
-    this.accepted.add(client);
+  /** CONNACK accepted: subscribe before any later packet is handled, as mosquitto_sub does
+   * from its connect callback. */
+  private connected(): void {
     this.everAccepted = true;
-    if (assignedId) this.clientId = assignedId;
-    client.on('close', () => this.closed(client));
-    // Subscribe before any packet after CONNACK is handled, as mosquitto_sub does from its
-    // connect callback: this tick runs once MQTT.js has marked the client connected.
-    process.nextTick(() => {
-      if (this.stopping || this.live !== client) return;
-      this.subscribe(client);
-    });
-  }
-
-  private subscribe(client: MqttClient): void {
+    if (this.stopping) return;
     const cfg = this.cfg;
     const v5 = cfg.protocolVersion === 5;
-    const options: IClientSubscribeOptions = { qos: cfg.qos };
-    if (v5 && cfg.properties.subscribe) options.properties = { ...cfg.properties.subscribe };
-    if (v5 && cfg.retainAsPublished) options.rap = true;
-    if (v5 && cfg.retainHandling !== undefined) options.rh = cfg.retainHandling;
     // One SUBSCRIBE for every -t, then one UNSUBSCRIBE per -U.
     if (cfg.topics.length > 0) {
-      client.subscribe(cfg.topics, options, () => {});
-      this.subscribeMid = this.ids.getLastAllocated() ?? 0;
+      this.subscribeMid = this.session.subscribe(subscriptions(cfg, cfg.topics), v5 ? cfg.properties.subscribe : undefined, (granted) => this.subscribed(granted));
     }
-    const unsubscribeOptions = v5 && cfg.properties.unsubscribe ? { properties: { ...cfg.properties.unsubscribe } } : {};
     let unacknowledged = cfg.unsubscribe.length;
     for (const topic of cfg.unsubscribe) {
-      client.unsubscribe(topic, unsubscribeOptions, () => {
+      this.session.unsubscribe(topic, v5 ? cfg.properties.unsubscribe : undefined, () => {
         // -U without -t (mosquitto 2.1): nothing is left to do once every UNSUBACK is in
         // (mosquitto 2.1 waits on, subscribed to nothing).
         if (--unacknowledged === 0 && cfg.topics.length === 0 && !cfg.messageRate) this.stop(0);
@@ -281,6 +230,7 @@ export class Subscriber {
   }
 
   private subscribed(granted: number[]): void {
+    if (this.state === 'disconnecting' || this.state === 'ended') return;
     if (this.cfg.debug && !this.cfg.quiet) this.out.write(`Subscribed (mid: ${this.subscribeMid}): ${granted.join(', ')}\n`);
     if (granted.every((code) => code >= 128)) {
       if (!this.cfg.quiet) stderr().write('All subscription requests were denied.\n');
@@ -291,27 +241,17 @@ export class Subscriber {
   }
 
   /**
-   * Each PUBLISH, once MQTT.js has it (for QoS 2, once PUBREL came). `done` sends the
-   * acknowledgement and lets the next packet in: it waits while stdout is backed up, so
-   * the socket is not read, and the broker holds what is not yet printed.
+   * Each message, its acknowledgement sent (mosquitto_sub prints it after its PUBACK or
+   * PUBCOMP line). While stdout is backed up, nothing more is read from the broker: it holds
+   * what is not yet printed.
    */
-  private receive(packet: IPublishPacket, done: () => void): void {
-    if (this.disconnecting || !this.reading) return;
+  private receive(packet: IPublishPacket): void {
+    if (this.stopping) return;
     if (this.out.backedUp) {
-      this.pending = { packet, done };
-      this.out.whenDrained(() => {
-        const p = this.pending;
-        this.pending = undefined;
-        if (p) this.receive(p.packet, p.done);
-      });
-      return;
+      this.session.pause();
+      this.out.whenDrained(() => this.session.resume());
     }
-    this.deliver(packet, done);
-  }
-
-  /** Acknowledges, then handles: mosquitto_sub prints a message after its PUBACK or PUBCOMP line. */
-  private deliver(packet: IPublishPacket, done: () => void): void {
-    this.delivery!.deliver(packet, done);
+    this.handle(packet);
   }
 
   /** mosquitto_sub's message callback: its checks, in its order. */
@@ -339,13 +279,12 @@ export class Subscriber {
 
   /** --remove-retained: an empty retained message (QoS 1) in place of the one received. */
   private clear(topic: string): void {
-    const client = this.live!;
-    client.publish(topic, Buffer.alloc(0), { qos: 1, retain: true }, () => {
-      this.clearing.delete(mid);
-      if (this.stopping && this.clearing.size === 0) this.disconnect();
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 1, retain: true, dup: false };
+    this.session.publish(packet, () => {
+      this.clearing.delete(packet.messageId!);
+      if (this.state === 'stopping' && this.clearing.size === 0) this.disconnect();
     });
-    const mid = this.ids.getLastAllocated()!;
-    this.clearing.add(mid);
+    this.clearing.add(packet.messageId!);
   }
 
   /**
@@ -353,103 +292,46 @@ export class Subscriber {
    * --retained-only) once the broker has acknowledged the clears sent so far.
    */
   private stop(status: number, now = false): void {
-    const pending = this.stopping ? undefined : this.pending;
-    if (pending) {
-      // Received (and traced) before the stop, waiting for stdout: still printed. Nothing
-      // after it is read: `done` may hand MQTT.js the next packet at once.
-      this.pending = undefined;
-      this.reading = false;
-      this.live?.removeAllListeners('packetreceive');
-      this.deliver(pending.packet, pending.done);
+    if (this.state === 'ended') return;
+    if (!this.stopping) {
+      this.status = status;
+      this.state = 'stopping';
     }
-    if (this.ended) return;
-    if (!this.stopping) this.status = status;
     if (this.timedOut) this.status = TIMED_OUT_STATUS;
-    this.stopping = true;
-    if (this.live === undefined || !this.live.connected) {
-      this.finish();
-    } else if (now || this.clearing.size === 0) {
-      this.disconnect();
-    }
+    if (!this.session.connected) this.finish();
+    else if (now || this.clearing.size === 0) this.disconnect();
   }
 
   private disconnect(): void {
-    if (this.disconnecting || this.disconnectScheduled) return;
-    const client = this.live!;
-    // libmosquitto reads nothing after its DISCONNECT; MQTT.js would still parse what the
-    // socket already holds, and trace messages that are then never printed.
-    this.reading = false;
-    client.removeAllListeners('packetreceive');
-    // DISCONNECT goes now, whatever is still unacknowledged (MQTT.js would wait) -- but after
-    // the acknowledgement being sent, if that is what got us here: MQTT.js announces a
-    // packet ('packetsend', where acked() runs) before it writes it.
-    for (const mid of Object.keys(client.outgoing)) delete client.outgoing[Number(mid)];
+    if (this.state !== 'stopping') return;
     const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
     // mosquitto_sub's -W alarm says why it leaves (MQTT v5): "disconnect with will message".
-    const reason = this.timedOut && this.cfg.protocolVersion === 5 ? { reasonCode: 4 } : {};
-    this.disconnectScheduled = true;
-    process.nextTick(() => {
-      if (this.ended) return;
-      client.end(false, { ...reason, ...(properties ? { properties } : {}) }, () => this.finish());
-      this.disconnecting = true;
-    });
+    const reason = this.timedOut && this.cfg.protocolVersion === 5 ? 4 : undefined;
+    // DISCONNECT goes now, whatever is still unacknowledged; nothing after it is read.
+    const closed = this.session.disconnect(reason, properties);
+    this.state = 'disconnecting';
+    void closed.then(() => this.finish());
   }
 
-  private closed(client: MqttClient): void {
-    if (client !== this.live || this.ended) return;
-    this.live = undefined;
-    const failure = failureOf(client);
+  /** The connection CONNACK had accepted is gone. */
+  private closed(code: number): void {
+    if (this.state === 'ended') return;
     if (this.stopping || this.serverDisconnected) this.finish();
     // The broker broke the protocol: mosquitto_sub gives up. Other failures (a silent broker,
     // a malformed topic, a lost connection): it reconnects.
-    else if (failure !== undefined && fatal(failure)) this.finish(new ToolError(mosquittoError(failure), failure));
+    else if (fatal(code)) this.finish(new ToolError(mosquittoError(code), code));
     else this.retry();
   }
 
   private finish(err?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.state === 'ended') return;
+    const wasDisconnecting = this.state === 'disconnecting';
+    this.state = 'ended';
     clearTimeout(this.deadline);
     clearTimeout(this.retryTimer);
     clearInterval(this.rateTimer);
-    if (this.client && !this.disconnecting) this.client.end(true);
+    if (!wasDisconnecting) this.session.close();
     if (err !== undefined) this.reject(err);
     else this.resolve(this.status);
-  }
-}
-
-/**
- * Hands each PUBLISH on to `handle` once its acknowledgement is on its way, as libmosquitto
- * calls back after its PUBACK (QoS 1) or PUBCOMP (QoS 2) line. `deliver` takes what MQTT.js
- * gives its handleMessage hook: `done` sends that ack, then may let MQTT.js handle the next
- * packet before it returns, so the message is handled as the ack goes out ('packetsend',
- * heard after the tracer's listener: the ack's -d line comes first).
- */
-export class AckedDelivery {
-  /** The QoS 1 or 2 message whose acknowledgement is being sent. */
-  private acking: IPublishPacket | undefined;
-
-  constructor(client: MqttClient, private readonly handle: (packet: IPublishPacket) => void) {
-    client.on('packetsend', (packet) => {
-      const message = this.acking;
-      if (!message || (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') || packet.messageId !== message.messageId) return;
-      this.acking = undefined;
-      this.handle(message);
-    });
-  }
-
-  deliver(packet: IPublishPacket, done: () => void): void {
-    if (packet.qos === 0) {
-      this.handle(packet);
-      done();
-      return;
-    }
-    this.acking = packet;
-    done();
-    if (this.acking === packet) {
-      // No ack went out (the connection is closing): handled all the same.
-      this.acking = undefined;
-      this.handle(packet);
-    }
   }
 }

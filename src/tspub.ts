@@ -1,7 +1,9 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
 import { runTool, stdout } from './cli.ts';
-import type { Session } from './connection.ts';
+import type { Session } from './session/session.ts';
+import type { Publisher } from './publish.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
+import { ConnectError } from './transport/errors.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
 import { LineSplitter, loadPayload } from './input.ts';
@@ -22,13 +24,18 @@ async function main(): Promise<number> {
   quiet = cfg.quiet;
   const payload = await loadPayload(cfg);
   checkTopicAndMessage(cfg);
-  // MQTT.js and the network modules load only now: --help, --version and usage errors never
-  // pay for them.
+  // The session and the network modules load only now: --help, --version and usage errors
+  // never pay for them.
   const { Publisher } = await import('./publish.ts');
   // A stream of messages gets a heap sized for it (heap.ts); one message does not load v8.
   if (cfg.mode === 'stdin-line' || cfg.repeat > 1) (await import('./heap.ts')).sizeHeapForStreaming();
-  const session = await connectOrExplain(cfg);
-  const publisher = new Publisher(session, cfg);
+  let lost: Publisher | undefined;
+  const session = await connectOrExplain(cfg, (code) => lost?.lost(code));
+  // A stream of lines outlives a lost connection (publish.ts); one message does not, as
+  // with mosquitto_pub: status 7 and a count, at once, for a script to try again.
+  const publisher = lost = new Publisher(session, cfg, cfg.mode === 'stdin-line'
+    ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace: cfg.debug ? stdout() : undefined, explain }
+    : undefined);
   if (cfg.mode === 'stdin-line') {
     // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
     const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -59,19 +66,23 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function connectOrExplain(cfg: ClientConfig): Promise<Session> {
-  const { connect, ConnectError } = await import('./connection.ts');
+async function connectOrExplain(cfg: ClientConfig, onLost: (code: number) => void): Promise<Session> {
+  const { Session } = await import('./session/session.ts');
+  const session = new Session(cfg, { trace: cfg.debug ? stdout() : undefined, onLost });
   try {
-    return await connect(cfg, cfg.debug ? { trace: stdout() } : {});
+    await session.connect();
   } catch (e) {
-    if (e instanceof ConnectError && e.refused) {
-      // mosquitto_pub adds the library's view of the failure on a second line.
-      // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
-      const why = mosquittoError(e.status >= 1 && e.status <= 5 ? MOSQ_ERR.CONN_REFUSED : MOSQ_ERR.PROTOCOL);
-      throw new ToolError(e.text + why, e.status);
-    }
-    throw e;
+    throw explain(e);
   }
+  return session;
+}
+
+/** mosquitto_pub adds the library's view of a refusal on a second line. */
+function explain<E>(e: E): E | ToolError {
+  if (!(e instanceof ConnectError) || !e.refused) return e;
+  // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
+  const why = mosquittoError(e.status >= 1 && e.status <= 5 ? MOSQ_ERR.CONN_REFUSED : MOSQ_ERR.PROTOCOL);
+  return new ToolError(e.text + why, e.status);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Duplex, Readable } from 'node:stream';
 import { LineSplitter, MAX_MESSAGE_BYTES } from '../src/input.ts';
-import { batchWrites } from '../src/batch-writes.ts';
+import { PacketWriter } from '../src/session/writer.ts';
 import { startBroker, needMosquitto, MOSQUITTO_SUB, type Broker } from './helpers/broker.ts';
 import { bin } from './helpers/run.ts';
 
@@ -255,33 +255,34 @@ function recorder(highWaterMark = 16384) {
   return { stream, writes };
 }
 
-test('batchWrites: the pieces of one turn leave in one write, in order; strings encoded; callbacks called', async () => {
+test('PacketWriter: the pieces of one turn leave in one write, in order; strings encoded; callbacks called', async () => {
   const { stream, writes } = recorder();
-  batchWrites(stream);
+  const w = new PacketWriter(stream);
   let called = 0;
-  assert.equal(stream.cork, undefined, 'mqtt-packet queues no uncork per packet');
-  assert.equal(stream.write(Buffer.from('ab')), true);
-  assert.equal(stream.write('cé'), true);
-  assert.equal(stream.write(Buffer.from('d'), () => { called++; }), true);
+  assert.equal((w as { cork?: unknown }).cork, undefined, 'mqtt-packet queues no uncork per packet');
+  assert.equal(w.write(Buffer.from('ab')), true);
+  assert.equal(w.write('cé'), true);
+  assert.equal(w.write(Buffer.from('d'), () => { called++; }), true);
   assert.equal(writes.length, 0, 'nothing before the turn ends');
   await new Promise((r) => process.nextTick(r));
   assert.deepEqual(writes.map(String), ['abcéd']);
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   assert.equal(called, 1);
-  // end() sends what was gathered first.
-  stream.write(Buffer.from('last'));
+  // flush() hands over what was gathered at once (before the stream is ended).
+  w.write(Buffer.from('last'));
+  w.flush();
   await new Promise<void>((r) => stream.end(() => r()));
   assert.deepEqual(writes.map(String), ['abcéd', 'last']);
 });
 
-test('batchWrites: a high-water mark\'s worth goes at once; a large buffer is written uncopied; false only with a drain to follow', async () => {
+test('PacketWriter: a high-water mark\'s worth goes at once; a large buffer is written uncopied; false only with a drain to follow', async () => {
   const { stream, writes } = recorder(1000);
-  batchWrites(stream);
+  const w = new PacketWriter(stream);
   const big = Buffer.alloc(5000, 1);
-  stream.write(Buffer.from('head'));
-  // The wrapped stream holds more than its mark after this: false, and 'drain' comes.
-  const ok = stream.write(big);
+  w.write(Buffer.from('head'));
+  // The stream holds more than its mark after this: false, and 'drain' comes.
+  const ok = w.write(big);
   assert.equal(writes.length, 1, 'what was gathered went first');
   assert.equal(String(writes[0]), 'head');
   assert.equal(ok, false);
@@ -289,7 +290,7 @@ test('batchWrites: a high-water mark\'s worth goes at once; a large buffer is wr
   assert.equal(writes.length, 2);
   assert.ok(writes[1]!.equals(big));
   // Small pieces adding up to the mark are flushed as they reach it.
-  for (let i = 0; i < 10; i++) stream.write(Buffer.alloc(100, i));
+  for (let i = 0; i < 10; i++) w.write(Buffer.alloc(100, i));
   assert.equal(writes.length, 3, 'flushed at 1000 bytes');
   assert.equal(writes[2]!.length, 1000);
 });

@@ -47,6 +47,14 @@ const once = (answer: Answer): Script => (c, p) => {
   ordinary(c, p);
   if (p.cmd === 'subscribe') c.send({ cmd: 'publish', topic: 't', payload: Buffer.from('after'), qos: 0, retain: false, dup: false });
 };
+/** Waits until `ready()` holds (checked as things happen), at most `ms`. */
+async function waitFor(ready: () => boolean, ms: number, what: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const gen = (p: Record<string, unknown>, protocolVersion = 4) => [...mqttPacket.generate(p as unknown as Packet, { protocolVersion })];
 const publish = (qos: 0 | 1 | 2, extra: Record<string, unknown> = {}) =>
   ({ cmd: 'publish', topic: 't', payload: Buffer.from('hello'), qos, retain: false, dup: false, ...(qos ? { messageId: 7 } : {}), ...extra });
@@ -393,14 +401,15 @@ describe('fake brokers', { concurrency: 8 }, () => {
     });
   }
 
-  // tspub only: mosquitto_pub -l connects again, quietly, and never exits (a difference kept).
+  // tspub -l connects again, as mosquitto_pub -l does, unless --reconnect-for bounds the
+  // time it may stay disconnected: with 0 it ends at once, with mosquitto's words and a count.
   for (const [what, script, code, stderr] of [
     ['stops answering', but((_c, p) => p.cmd === 'pingreq'), 19, 'Error: Unknown error.\n'],
     ['resets the connection', but((c, p) => p.cmd === 'pingreq' && (c.reset(), true)), 7, 'Error: The connection was lost.\nError: 0 messages were not acknowledged by the broker.\n'],
   ] as const) {
-    test(`tspub -l -k 5: a broker that ${what} ends it while it waits for input (status ${code})`, { skip, timeout: 15000 }, async () => {
+    test(`tspub -l -k 5 --reconnect-for 0: a broker that ${what} ends it while it waits for input (status ${code})`, { skip, timeout: 30000 }, async () => {
       const fake = await startFakeBroker(script);
-      const child = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(fake.port), '-t', 't', '-l', '-q', '1', '-k', '5'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(fake.port), '-t', 't', '-l', '-q', '1', '-k', '5', '--reconnect-for', '0'], { stdio: ['pipe', 'ignore', 'pipe'] });
       child.stdin.write('one\n'); // and standard input stays open
       let err = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
@@ -410,4 +419,20 @@ describe('fake brokers', { concurrency: 8 }, () => {
       assert.equal(err, stderr);
     });
   }
+
+  test('tspub -l -k 5: a broker that resets the connection: tspub connects again and goes on with the next line', { skip, timeout: 30000 }, async () => {
+    const fake = await startFakeBroker(but((c, p) => c.index === 1 && p.cmd === 'pingreq' && (c.reset(), true)));
+    const child = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(fake.port), '-t', 't', '-l', '-q', '1', '-k', '5', '-d'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stdin.write('one\n');
+    // The second connection's CONNECT, then a line sent on it.
+    await waitFor(() => fake.wire.includes('2 CONNECT v4 k5 c1'), 20000, () => fake.wire.join(', '));
+    child.stdin.end('two\n');
+    const status = await new Promise((resolve) => child.once('close', resolve));
+    await fake.stop();
+    assert.equal(status, 0, out);
+    assert.deepEqual(fake.wire.filter((w) => !w.includes('PINGREQ')), ['1 CONNECT v4 k5 c1', "1 PUBLISH q1 m1 d0 r0 't' 3b", '1 closed', '2 CONNECT v4 k5 c1', "2 PUBLISH q1 m2 d0 r0 't' 3b", '2 DISCONNECT', '2 closed']);
+    assert.match(out, /sending CONNECT\n.*received CONNACK \(0\)\n.*sending PUBLISH \(d0, q1, r0, m1, 't', \.\.\. \(3 bytes\)\)\n.*received PUBACK[^\n]*\n.*sending PINGREQ\n.*sending CONNECT\n.*received CONNACK \(0\)\n.*sending PUBLISH \(d0, q1, r0, m2, 't', \.\.\. \(3 bytes\)\)/s);
+  });
 });

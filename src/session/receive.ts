@@ -1,11 +1,12 @@
-// What libmosquitto checks in every packet from the broker, and its keep-alive. The guard
-// sits on the stream before MQTT.js's parser: it frames the raw bytes into packets, checks
-// each one as libmosquitto's handlers do (mqtt-packet is more lenient in places, and
-// stricter in others), and passes on only what libmosquitto would have accepted. A violation
-// ends the connection with libmosquitto's error code, once the packets before it have been
-// handled (and traced). It never writes to the broker; the keep-alive asks the client to.
-import type { Packet } from 'mqtt-packet';
-import { MOSQ_ERR } from './errors.ts';
+// The receive path of one connection: bytes from the broker are framed into packets, each
+// packet is checked as libmosquitto's handlers check it (mqtt-packet is more lenient in
+// places, and stricter in others), decoded by mqtt-packet, and handed on -- one packet at a
+// time, in order, synchronously. A violation ends the connection with libmosquitto's error
+// code once the packets before it have been handled. Nothing here writes to the broker.
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import constants from 'mqtt-packet/constants';
+import { MOSQ_ERR } from '../errors.ts';
+import type { KeepAlive } from './keepalive.ts';
 
 /** The errors after which mosquitto_loop_forever() gives up rather than reconnecting. */
 export const fatal = (code: number) => code === MOSQ_ERR.PROTOCOL;
@@ -13,21 +14,23 @@ export const fatal = (code: number) => code === MOSQ_ERR.PROTOCOL;
 /** A -d line to print: a packet as the tracer words it, or a line of its own. */
 export type TraceItem = Packet | string;
 
-export interface GuardHooks {
-  /** A line for the -d trace, in order with the packets passed on before it. */
+export interface ReceiveHooks {
+  /** A packet as received, checked and decoded (the broker's reason codes on it as sent). */
+  packet(p: Packet): void;
+  /** A -d line that is not a decoded packet (libmosquitto's own, or a packet it refused). */
   trace(item: TraceItem): void;
   /** The connection must end with this libmosquitto error code. */
   fail(code: number): void;
-  /** Send PINGREQ (the keep-alive is due) or PINGRESP (the broker sent PINGREQ). */
-  send(packet: Packet): void;
+  /** Answer the broker (PINGRESP to its PINGREQ). */
+  send(p: Packet): void;
+  /** The QoS of our message with this id that awaits an acknowledgement, if there is one. */
+  outgoingQos(mid: number): number | undefined;
 }
 
-/** Property types, as libmosquitto reads them: byte, two bytes, four, varint, string, binary, pair. */
-const PROP_TYPE: Record<number, 'b' | 'h' | 'w' | 'v' | 's' | 'd' | 'p'> = {
-  0x01: 'b', 0x02: 'w', 0x03: 's', 0x08: 's', 0x09: 'd', 0x0b: 'v', 0x11: 'w', 0x12: 's', 0x13: 'h',
-  0x15: 's', 0x16: 'd', 0x17: 'b', 0x18: 'w', 0x19: 'b', 0x1a: 's', 0x1c: 's', 0x1f: 's', 0x21: 'h',
-  0x22: 'h', 0x23: 'h', 0x24: 'b', 0x25: 'b', 0x26: 'p', 0x27: 'w', 0x28: 'b', 0x29: 'b', 0x2a: 'b',
-};
+/** Property types, as libmosquitto reads them, from mqtt-packet's table. */
+const PROP_TYPE: Record<number, string> = Object.fromEntries(
+  Object.entries(constants.propertiesCodes).map(([id, name]) => [Number(id), constants.propertiesTypes[name]!]),
+);
 const CONNECT = 0x10, CONNACK = 0x20, PUBLISH = 0x30, PUBACK = 0x40, PUBREC = 0x50, PUBREL = 0x60, PUBCOMP = 0x70;
 const SUBSCRIBE = 0x80, SUBACK = 0x90, UNSUBSCRIBE = 0xa0, UNSUBACK = 0xb0, PINGREQ = 0xc0, PINGRESP = 0xd0;
 const DISCONNECT = 0xe0, AUTH = 0xf0, WILL = 0x100;
@@ -95,7 +98,6 @@ class Reader {
     this.end = end;
     return this;
   }
-  get left(): number { return this.end - this.pos; }
   byte(): number {
     if (this.pos + 1 > this.end) throw new Bad(MOSQ_ERR.PROTOCOL);
     return this.b[this.pos++]!;
@@ -146,13 +148,13 @@ class Reader {
       const id = this.varint();
       let value: number | string = 0;
       switch (PROP_TYPE[id]) {
-        case 'b': value = this.byte(); break;
-        case 'h': value = this.u16(); break;
-        case 'w': value = this.u32(); break;
-        case 'v': value = this.varint(); break;
-        case 's': value = this.string(); break;
-        case 'd': this.binary(); break;
-        case 'p': this.string(); this.string(); break;
+        case 'byte': case 'int8': value = this.byte(); break;
+        case 'int16': value = this.u16(); break;
+        case 'int32': value = this.u32(); break;
+        case 'var': value = this.varint(); break;
+        case 'string': value = this.string(); break;
+        case 'binary': this.binary(); break;
+        case 'pair': this.string(); this.string(); break;
         // libmosquitto 2.0.11 aborts on an unknown property (its log call has no client):
         // we give the protocol error.
         default: throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -174,112 +176,81 @@ class Reader {
   }
 }
 
-/** Complete packets are passed on in pieces of about this size (see Guard.feed). */
-const SEGMENT_BYTES = 4096;
+/**
+ * What the check found that mqtt-packet cannot take as it is (see decode()): libmosquitto
+ * ignores header flags and reads less than a packet holds where mqtt-packet refuses, and
+ * takes reason codes MQTT v5 does not have.
+ */
+interface Leniency {
+  /** The packet as mqtt-packet will decode it, where it differs from what was received. */
+  bytes?: Buffer;
+  /** The broker's reason code (acknowledgements, DISCONNECT), put back on the decoded packet. */
+  reasonCode?: number;
+  /** The broker's SUBACK return codes, likewise. */
+  granted?: number[];
+}
 
-/** A piece of what the guard lets through: bytes for the parser, or a step to take in order. */
-export type Segment = Buffer | (() => void);
+/** What becomes of one checked packet. */
+type Verdict =
+  /** Decoded and handed on (`lenient`: see Leniency), then, for DISCONNECT, the end. */
+  | { kind: 'packet'; lenient?: Leniency; thenFail?: number }
+  /** Not decoded: a -d line, and an answer to send (PINGREQ), or nothing (AUTH). */
+  | { kind: 'note'; line: string; answer?: Packet };
+const PASS: Verdict = { kind: 'packet' };
 
-export class Guard {
+export class Receiver {
   private chunks: Buffer[] = [];
   private held = 0;
   /** The size of the packet being received, once its header is in (0: not known yet). */
   private need = 0;
   /** CONNACK accepted us (libmosquitto's mosq_cs_active). */
   private active = false;
-  private failed = false;
+  private stopped = false;
   private readonly reader = new Reader();
-  /** Our QoS 1 and 2 messages awaiting their acknowledgement: message id -> QoS. */
-  private readonly outgoing = new Map<number, number>();
-  /** The return codes of each SUBACK as sent (mqtt-packet refuses some that libmosquitto takes). */
-  readonly granted = new Map<number, number[]>();
-  /**
-   * Reason codes MQTT v5 does not have, which libmosquitto takes and mqtt-packet refuses:
-   * passed on as one it takes, and kept here ("puback 7" -> 5, "disconnect" -> 5) for the
-   * trace and the tool to see the code the broker sent.
-   */
-  readonly reasons = new Map<string, number>();
-  /** Keep-alive, as libmosquitto keeps it (seconds; 0: none). */
-  private keepalive: number;
-  private lastIn = Date.now();
-  private nextOut = 0;
-  private pinging = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly parser: ReturnType<typeof mqttPacket.parser>;
+  private decoded: Packet | undefined;
+  private decodeFailed = false;
 
   constructor(
     private readonly version: 3 | 4 | 5,
     private readonly hasId: boolean,
-    keepalive: number,
-    private readonly hooks: GuardHooks,
+    private readonly keepalive: KeepAlive,
+    private readonly hooks: ReceiveHooks,
   ) {
-    this.keepalive = keepalive;
+    this.parser = mqttPacket.parser({ protocolVersion: version });
+    this.parser.on('packet', (p: Packet) => { this.decoded = p; });
+    this.parser.on('error', () => { this.decodeFailed = true; });
   }
 
-  /** The connection is up (CONNECT is going out): the keep-alive starts now. */
-  start(): void {
-    this.lastIn = Date.now();
-    this.nextOut = this.lastIn + this.keepalive * 1000;
-    this.arm();
-  }
-
+  /** Nothing more is read or handed on (DISCONNECT sent, the connection failed or closed). */
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.failed = true;
+    this.stopped = true;
+    this.chunks = [];
+    this.held = 0;
   }
 
-  /** A packet we send (seen on MQTT.js's 'packetsend'). */
-  sent(p: Packet): void {
-    this.nextOut = Date.now() + this.keepalive * 1000;
-    if (p.cmd === 'publish' && p.qos > 0) this.outgoing.set(p.messageId!, p.qos);
-    else if (p.cmd === 'disconnect') this.stop();
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
-  private arm(): void {
-    clearTimeout(this.timer);
-    if (!this.keepalive || this.failed) return;
-    const due = Math.min(this.nextOut, this.lastIn + this.keepalive * 1000);
-    this.timer = setTimeout(() => this.check(), Math.max(0, due - Date.now()));
-    this.timer.unref();
-  }
-
-  /** mosquitto__check_keepalive(). */
-  private check(): void {
-    if (this.failed) return;
-    const now = Date.now();
-    if (now >= this.nextOut || now - this.lastIn >= this.keepalive * 1000) {
-      if (this.active && !this.pinging) {
-        this.pinging = true;
-        this.lastIn = now;
-        this.hooks.send({ cmd: 'pingreq' });
-        this.nextOut = now + this.keepalive * 1000;
-      } else {
-        this.failed = true;
-        this.hooks.fail(MOSQ_ERR.KEEPALIVE);
-        return;
-      }
-    }
-    this.arm();
-  }
-
-  /** Takes bytes from the broker; returns what to pass on, in order. */
-  feed(chunk: Buffer): Segment[] {
-    if (this.failed) return [];
+  /** Takes bytes from the broker; every complete packet is handled before this returns. */
+  feed(chunk: Buffer): void {
+    if (this.stopped) return;
     this.chunks.push(chunk);
     this.held += chunk.length;
     if (this.held < this.need) {
       // Not all of it yet: gathered once it is (a large message arrives in many reads).
-      if (this.need - this.held > 1000) this.lastIn = Date.now();
-      return [];
+      if (this.need - this.held > 1000) this.keepalive.heard();
+      return;
     }
     this.need = 0;
     const data = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.held);
-    const out: Segment[] = [];
+    this.chunks = [];
+    this.held = 0;
     // Every packet of this read came in now: the time is taken once, not per packet.
     let arrived = false;
-    let from = 0; // start of the bytes not yet handed out
     let pos = 0;
-    while (pos < data.length) {
+    while (pos < data.length && !this.stopped) {
       // The fixed header: at most four bytes of remaining length.
       let length = 0;
       let i = 1;
@@ -291,76 +262,90 @@ export class Guard {
         if ((byte & 128) === 0) { complete = true; i++; break; }
       }
       if (!complete) {
-        if (i > 4) return this.violate(out, data, from, pos, new Bad(MOSQ_ERR.PROTOCOL));
+        if (i > 4) return this.violate(new Bad(MOSQ_ERR.PROTOCOL));
         break;
       }
       const end = pos + i + length;
       if (end > data.length) {
         // A large packet on its way keeps the connection alive (libmosquitto: over 1000 bytes to go).
-        if (end - data.length > 1000) this.lastIn = Date.now();
+        if (end - data.length > 1000) this.keepalive.heard();
         this.need = end - pos;
         break;
       }
       if (!arrived) {
         arrived = true;
-        this.lastIn = Date.now();
+        this.keepalive.heard();
       }
-      let verdict: Bad | Segment[] | undefined;
+      let verdict: Verdict;
       try {
-        verdict = this.check1(data, pos, pos + i, end);
+        verdict = this.check(data, pos, pos + i, end);
       } catch (e) {
         if (!(e instanceof Bad)) throw e;
-        verdict = e;
+        return this.violate(e);
       }
-      if (verdict instanceof Bad) return this.violate(out, data, from, pos, verdict);
-      if (verdict !== undefined) {
-        // In place of the packet as received: a rewritten one, or a step (swallowed).
-        if (pos > from) out.push(data.subarray(from, pos));
-        out.push(...verdict);
-        from = end;
-      }
+      this.take(verdict, data.subarray(pos, end));
       pos = end;
-      if (pos - from >= SEGMENT_BYTES) {
-        // MQTT.js parses all it is given at once and holds the packets until each is handled:
-        // a read in pieces keeps fewer of them alive (they die young, and cost the GC less).
-        out.push(data.subarray(from, pos));
-        from = pos;
-      }
     }
-    if (pos > from) out.push(data.subarray(from, pos));
-    const rest = data.length - pos;
-    this.chunks = rest > 0 ? [data.subarray(pos)] : [];
-    this.held = rest;
-    return out;
+    if (pos < data.length && !this.stopped) {
+      this.chunks = [data.subarray(pos)];
+      this.held = data.length - pos;
+    }
   }
 
-  private violate(out: Segment[], data: Buffer, from: number, pos: number, bad: Bad): Segment[] {
-    this.failed = true;
-    clearTimeout(this.timer);
-    this.chunks = [];
-    this.held = 0;
-    if (pos > from) out.push(data.subarray(from, pos));
-    out.push(() => {
-      for (const item of bad.trace) this.hooks.trace(item);
-      this.hooks.fail(bad.code);
-    });
-    return out;
+  /** Hands on one checked packet. */
+  private take(verdict: Verdict, bytes: Buffer): void {
+    if (verdict.kind === 'note') {
+      this.hooks.trace(verdict.line);
+      if (verdict.answer) this.hooks.send(verdict.answer);
+      return;
+    }
+    const packet = this.decode(verdict.lenient?.bytes ?? bytes);
+    // What mqtt-packet refuses that libmosquitto takes and the check let through: a protocol
+    // error all the same.
+    if (packet === undefined) return this.violate(new Bad(MOSQ_ERR.PROTOCOL));
+    if (verdict.lenient?.reasonCode !== undefined) (packet as { reasonCode?: number }).reasonCode = verdict.lenient.reasonCode;
+    if (verdict.lenient?.granted !== undefined) (packet as { granted?: number[] }).granted = verdict.lenient.granted;
+    this.hooks.packet(packet);
+    if (verdict.thenFail !== undefined && !this.stopped) {
+      this.stop();
+      this.hooks.fail(verdict.thenFail);
+    }
   }
 
-  /**
-   * One packet as libmosquitto's handler reads it. Throws Bad; returns undefined to pass it
-   * on as it is, or what to pass on in its place (rewritten bytes, steps).
-   */
-  private check1(b: Buffer, start: number, body: number, end: number): Segment[] | undefined {
-    let header = b[start]!;
+  /** mqtt-packet's reading of one whole packet. */
+  private decode(bytes: Buffer): Packet | undefined {
+    this.decoded = undefined;
+    this.decodeFailed = false;
+    this.parser.parse(bytes);
+    const packet = this.decodeFailed ? undefined : this.decoded;
+    this.decoded = undefined;
+    return packet;
+  }
+
+  private violate(bad: Bad): void {
+    this.stop();
+    this.keepalive.stop();
+    for (const item of bad.trace) this.hooks.trace(item);
+    this.hooks.fail(bad.code);
+  }
+
+  /** One packet as libmosquitto's handler reads it. Throws Bad. */
+  private check(b: Buffer, start: number, body: number, end: number): Verdict {
+    const header = b[start]!;
     const type = header & 0xf0;
     const r = this.reader.over(b, body, end);
     const v5 = this.version === 5;
-    if (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) {
-      // libmosquitto ignores the four flag bits of these (MQTT 3.1: of PUBREL too); mqtt-packet
-      // refuses any but MQTT's: they are set as it wants them, in place.
-      header = b[start] = type | (type === PUBREL ? 0x02 : 0x00);
-    }
+    // libmosquitto ignores the four flag bits of some packets (MQTT 3.1: of PUBREL too);
+    // mqtt-packet refuses any but MQTT's.
+    const flagsOff = (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) && header !== (type | (type === PUBREL ? 0x02 : 0x00));
+    const lenient = (l: Leniency): Verdict => {
+      if (flagsOff) {
+        const copy = l.bytes ?? Buffer.from(b.subarray(start, end));
+        copy[0] = type | (type === PUBREL ? 0x02 : 0x00);
+        l.bytes = copy;
+      }
+      return l.bytes === undefined && l.reasonCode === undefined && l.granted === undefined ? PASS : { kind: 'packet', lenient: l };
+    };
     switch (type) {
       case CONNACK: {
         const flags = r.byte();
@@ -369,30 +354,30 @@ export class Guard {
         if (this.active) throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'connack', returnCode: r.byte(), sessionPresent: false } as Packet]);
         const code = r.byte();
         if (v5) {
-          let props: Map<number, number | string>;
+          let props: Map<number, number | string> | undefined;
           try {
             props = r.properties(CONNACK);
           } catch (e) {
             // A v3 broker refusing a v5 CONNECT: the refusal is reported (connection.ts).
-            if (e instanceof Bad && e.code === MOSQ_ERR.PROTOCOL && code === 1) return undefined;
-            throw e;
+            if (!(e instanceof Bad && e.code === MOSQ_ERR.PROTOCOL && code === 1)) throw e;
           }
-          if (props.has(0x12) && this.hasId) throw new Bad(MOSQ_ERR.PROTOCOL);
-          const serverKeepalive = props.get(0x13);
-          if (serverKeepalive !== undefined) this.keepalive = serverKeepalive as number;
+          if (props?.has(0x12) && this.hasId) throw new Bad(MOSQ_ERR.PROTOCOL);
+          const serverKeepalive = props?.get(0x13);
+          if (serverKeepalive !== undefined) this.keepalive.setInterval(serverKeepalive as number);
         }
         if (code === 0) {
           this.active = true;
-          this.nextOut = Date.now() + this.keepalive * 1000;
-          this.arm();
+          this.keepalive.accepted();
         }
-        // mqtt-packet refuses flag bits libmosquitto ignores, and MQTT.js takes any length.
+        // A v3 broker answers a v5 CONNECT with "unacceptable protocol version" (1);
+        // libmosquitto reports (and traces) it as the v5 code for the same thing.
+        const l: Leniency = v5 && code === 1 ? { reasonCode: 132 } : {};
+        // mqtt-packet refuses flag bits libmosquitto ignores.
         if ((flags & 0xfe) !== 0) {
-          const copy = Buffer.from(b.subarray(start, end));
-          copy[body - start] = flags & 1;
-          return [copy];
+          l.bytes = Buffer.from(b.subarray(start, end));
+          l.bytes[body - start] = flags & 1;
         }
-        return undefined;
+        return lenient(l);
       }
       case PUBLISH: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -412,7 +397,7 @@ export class Guard {
           const topic = b.toString('utf8', ts, te);
           throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'publish', qos: 3 as 0, messageId: mid, dup: (header & 8) !== 0, retain: (header & 1) !== 0, topic, payload }]);
         }
-        return undefined;
+        return PASS;
       }
       case PUBACK: case PUBCOMP: case PUBREC: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -424,14 +409,11 @@ export class Guard {
           if (end - body > 3) r.properties(type === PUBREC ? PUBREC : PUBACK);
         }
         const cmd = type === PUBACK ? 'puback' : type === PUBREC ? 'pubrec' : 'pubcomp';
-        const replaced = this.replaceReason(b, start, end, body + 2, reasonCode, type === PUBCOMP ? PUBCOMP_CODES : PUBACK_CODES, `${cmd} ${mid}`);
-        const want = type === PUBACK ? 1 : 2;
-        const qos = this.outgoing.get(mid);
-        if (qos !== undefined && qos !== want) {
+        const qos = this.hooks.outgoingQos(mid);
+        if (qos !== undefined && qos !== (type === PUBACK ? 1 : 2)) {
           throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd, messageId: mid, reasonCode } as Packet]);
         }
-        if (type !== PUBREC || (v5 && reasonCode >= 0x80)) this.outgoing.delete(mid);
-        return replaced;
+        return lenient(this.reason(b, start, end, body + 2, reasonCode, type === PUBCOMP ? constants.MQTT5_PUBREL_PUBCOMP_CODES : constants.MQTT5_PUBACK_PUBREC_CODES));
       }
       case PUBREL: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -443,7 +425,7 @@ export class Guard {
           reasonCode = r.byte();
           if (end - body > 3) r.properties(PUBREL);
         }
-        return this.replaceReason(b, start, end, body + 2, reasonCode, PUBCOMP_CODES, `pubrel ${mid}`);
+        return lenient(this.reason(b, start, end, body + 2, reasonCode, constants.MQTT5_PUBREL_PUBCOMP_CODES));
       }
       case SUBACK: case UNSUBACK: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -455,21 +437,20 @@ export class Guard {
           if (v5) r.properties(type);
           if (type === UNSUBACK) {
             // libmosquitto reads no further; mqtt-packet wants v3's two bytes and v5's own codes.
-            if (!v5) return end - body === 2 ? undefined : [Buffer.from([0xb0, 0x02, b[body]!, b[body + 1]!])];
-            if ([...b.subarray(r.pos, end)].every((c) => UNSUBACK_CODES.has(c))) return undefined;
+            if (!v5) return lenient(end - body === 2 ? {} : { bytes: Buffer.from([0xb0, 0x02, b[body]!, b[body + 1]!]) });
+            if ([...b.subarray(r.pos, end)].every((c) => c in constants.MQTT5_UNSUBACK_CODES)) return lenient({});
             const copy = Buffer.from(b.subarray(start, end));
             copy.fill(0x80, r.pos - start);
-            return [copy];
+            return lenient({ bytes: copy });
           }
           const codes = [...b.subarray(r.pos, end)];
           // mosquitto_sub reads the first return code whether there is one or not.
           if (codes.length === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
-          this.granted.set(mid, codes);
-          const odd = (c: number) => (v5 ? !SUBACK_V5.has(c) : c > 2 && c !== 0x80);
-          if (!codes.some(odd)) return undefined;
+          const odd = (c: number) => (v5 ? !(c in constants.MQTT5_SUBACK_CODES) : c > 2 && c !== 0x80);
+          if (!codes.some(odd)) return lenient({});
           const copy = Buffer.from(b.subarray(start, end));
           for (let k = r.pos - start; k < copy.length; k++) if (odd(copy[k]!)) copy[k] = 0x80;
-          return [copy];
+          return lenient({ bytes: copy, granted: codes });
         } catch (e) {
           if (e instanceof Bad) throw new Bad(e.code, traced);
           throw e;
@@ -477,17 +458,16 @@ export class Guard {
       }
       case PINGRESP:
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
-        this.pinging = false;
-        return undefined;
+        this.keepalive.answered();
+        return lenient({});
       case DISCONNECT: {
         if (!v5) throw new Bad(MOSQ_ERR.PROTOCOL);
         const reasonCode = r.byte();
         if (end - body > 2) r.properties(DISCONNECT);
-        const replaced = this.replaceReason(b, start, end, body, reasonCode, DISCONNECT_CODES, 'disconnect');
+        const verdict = lenient(this.reason(b, start, end, body, reasonCode, constants.MQTT5_DISCONNECT_CODES));
         // libmosquitto closes the connection: MOSQ_ERR_NO_CONN once the packet is handled.
-        this.failed = true;
-        clearTimeout(this.timer);
-        return [...(replaced ?? [b.subarray(start, end)]), () => this.hooks.fail(MOSQ_ERR.NO_CONN)];
+        this.keepalive.stop();
+        return { kind: 'packet', lenient: verdict.kind === 'packet' ? verdict.lenient : undefined, thenFail: MOSQ_ERR.NO_CONN };
       }
       case AUTH: {
         const traced = ['received AUTH'];
@@ -500,73 +480,28 @@ export class Guard {
           throw e;
         }
         // Read and dropped (libmosquitto 2.0.11 does nothing more with it).
-        return [() => this.hooks.trace('received AUTH')];
+        return { kind: 'note', line: 'received AUTH' };
       }
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and type 0: not for a client.
-        // libmosquitto answers a PINGREQ from the broker (MQTT.js would ignore it).
-        if (type === PINGREQ && this.active) {
-          return [() => { this.hooks.trace('received PINGREQ'); this.hooks.send({ cmd: 'pingresp' }); }];
-        }
+        // libmosquitto answers a PINGREQ from the broker.
+        if (type === PINGREQ && this.active) return { kind: 'note', line: 'received PINGREQ', answer: { cmd: 'pingresp' } };
         throw new Bad(MOSQ_ERR.PROTOCOL, [`Error: Unrecognised command ${type}\n`]);
     }
   }
 
-
-  /** A reason code mqtt-packet refuses, at `at`: replaced by one it takes (kept in `reasons`). */
-  private replaceReason(b: Buffer, start: number, end: number, at: number, code: number, codes: Set<number>, key: string): Segment[] | undefined {
-    if (at >= end || codes.has(code)) return undefined;
-    this.reasons.set(key, code);
+  /**
+   * A reason code at `at` that mqtt-packet refuses (MQTT v5 has no such code; libmosquitto
+   * takes it): decoded as one it takes, of the same kind (success or failure), and the
+   * broker's own is put back on the packet.
+   */
+  private reason(b: Buffer, start: number, end: number, at: number, code: number, codes: Record<number, string>): Leniency {
+    if (at >= end || code in codes) return {};
     const copy = Buffer.from(b.subarray(start, end));
     copy[at - start] = code >= 0x80 ? 0x80 : 0x00;
-    return [copy];
+    return { bytes: copy, reasonCode: code };
   }
 }
 
 /** Packets whose fixed-header flags libmosquitto does not look at. */
 const FLAGS_IGNORED = new Set([CONNACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT]);
-/** The MQTT v5 reason codes mqtt-packet takes in each packet. */
-const SUBACK_V5 = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
-const UNSUBACK_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);
-const PUBACK_CODES = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
-const PUBCOMP_CODES = new Set([0x00, 0x92]);
-const DISCONNECT_CODES = new Set([0x00, 0x04, ...Array.from({ length: 0xa3 - 0x80 }, (_, i) => 0x80 + i).filter((c) => ![0x84, 0x85, 0x86, 0x88, 0x8a, 0x8c, 0x91, 0x92].includes(c))]);
-
-/**
- * Puts the guard between a stream and whatever it is piped into (MQTT.js pipes the stream
- * into its parser): bytes pass in order, and each step runs once every byte before it has
- * been handled. The stream is paused while the parser or a step holds things up.
- */
-export function tap(stream: NodeJS.ReadableStream, guard: Guard): void {
-  stream.pipe = function pipe<T extends NodeJS.WritableStream>(dest: T): T {
-    const queue: Segment[] = [];
-    let writing = 0;
-    let full = false;
-    const run = (): void => {
-      while (queue.length > 0) {
-        const s = queue[0]!;
-        if (typeof s === 'function') {
-          if (writing > 0) return;
-          queue.shift();
-          s();
-          continue;
-        }
-        queue.shift();
-        writing++;
-        if (!dest.write(s, () => { writing--; run(); })) {
-          if (!full) {
-            full = true;
-            dest.once('drain', () => { full = false; run(); });
-          }
-        }
-      }
-      if (!full && stream.isPaused()) stream.resume();
-    };
-    stream.on('data', (chunk: Buffer) => {
-      for (const s of guard.feed(chunk)) queue.push(s);
-      run();
-      if (queue.length > 0 || full) stream.pause();
-    });
-    return dest;
-  };
-}
