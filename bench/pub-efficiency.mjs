@@ -15,7 +15,10 @@
 // --alone: no subscriber; msg/s is N over the publisher's own run (tspub exits 0 only once
 // the broker has acknowledged every message; mosquitto_pub's input then ends with the file,
 // so its unacknowledged last messages are dropped: marked "unverified").
-// Usage: node bench/pub-efficiency.mjs [--lines N] [--qos 0|1|2]... [--runs N] [--case l|repeat]... [--alone]
+// --before DIR: also run DIR/bin/tspub (a built checkout of an earlier version, e.g.
+// `git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci)`) in the same turns,
+// and print its ratios to this one.
+// Usage: node bench/pub-efficiency.mjs [--lines N] [--qos 0|1|2]... [--runs N] [--case l|repeat]... [--alone] [--before DIR]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +39,9 @@ const { NODE_EXTRA_CA_CERTS: _extra, ...plainEnv } = process.env;
 const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-pubeff-'));
 const input = join(dir, 'lines');
 writeFileSync(input, Array.from({ length: LINES }, (_, i) => `${i + 1} 0123456789abcdef0123456789abcdef0123456789abcdef`).join('\n') + '\n');
-const TOOLS = { tspub: bin('tspub'), mosquitto_pub: 'mosquitto_pub' };
+const BEFORE = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
+const TOOLS = { tspub: bin('tspub'), ...(BEFORE ? { 'tspub(before)': join(BEFORE, 'bin', 'tspub') } : {}), mosquitto_pub: 'mosquitto_pub' };
+const isTspub = (tool) => tool.startsWith('tspub');
 
 /** Runs `cmd` under /usr/bin/time; `feed` writes its standard input. */
 function timedRun(cmd, argv, feed) {
@@ -68,7 +73,7 @@ async function once(tool, kase, qos) {
       if (kase === 'l') createReadStream(input).pipe(stdin); else stdin.end();
     });
     await b.stop();
-    return { ...r, got: r.code === 0 ? LINES : 0, rate: (LINES / r.wallMs) * 1000, unverified: tool !== 'tspub' && qos > 0 };
+    return { ...r, got: r.code === 0 ? LINES : 0, rate: (LINES / r.wallMs) * 1000, unverified: !isTspub(tool) && qos > 0 };
   }
   // The counter subscribes at QoS 0 (the broker delivers at most that): the publisher's QoS
   // and acknowledgements are measured, not the subscriber's.
@@ -111,14 +116,14 @@ console.log(`${LINES} messages a run, median of ${RUNS} runs each; node -e 0 tak
 console.log(`case                tool            msg/s   CPU µs/msg  (less start-up)  peak RSS MiB  ${ALONE ? 'acknowledged' : 'delivered'}`);
 for (const kase of CASES) {
   for (const qos of QOS) {
-    const runs = { tspub: [], mosquitto_pub: [] };
+    const runs = Object.fromEntries(Object.keys(TOOLS).map((tool) => [tool, []]));
     for (let i = 0; i < RUNS; i++) for (const tool of Object.keys(TOOLS)) runs[tool].push(await once(tool, kase, qos));
     const m = {};
     for (const [tool, rs] of Object.entries(runs)) {
       m[tool] = {
         rate: median(rs.map((r) => r.rate)),
         cpu: median(rs.map((r) => (r.cpuMs * 1000) / LINES)),
-        cpuNet: median(rs.map((r) => ((r.cpuMs - (tool === 'tspub' ? nodeStart : 0)) * 1000) / LINES)),
+        cpuNet: median(rs.map((r) => ((r.cpuMs - (isTspub(tool) ? nodeStart : 0)) * 1000) / LINES)),
         rss: median(rs.map((r) => r.rssMiB)),
         got: Math.min(...rs.map((r) => r.got)),
         unverified: rs.some((r) => r.unverified),
@@ -129,6 +134,8 @@ for (const kase of CASES) {
     const t = m.tspub;
     const q = m.mosquitto_pub;
     console.log(`${''.padEnd(20)}ratio tspub/mosquitto_pub: msg/s ${fmt(t.rate / q.rate, 2)}x, CPU ${fmt(t.cpu / q.cpu, 2)}x (${fmt(t.cpuNet / q.cpuNet, 2)}x less start-up), RSS ${fmt(t.rss / q.rss, 2)}x`);
+    const b = m['tspub(before)'];
+    if (b) console.log(`${''.padEnd(20)}ratio tspub/tspub(before):  msg/s ${fmt(t.rate / b.rate, 2)}x, CPU ${fmt(t.cpu / b.cpu, 2)}x (${fmt(t.cpuNet / b.cpuNet, 2)}x less start-up), RSS ${fmt(t.rss / b.rss, 2)}x`);
   }
 }
 rmSync(dir, { recursive: true, force: true });

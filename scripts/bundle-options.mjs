@@ -1,7 +1,7 @@
 // How the tools are bundled (used by build.mjs, and by bench/pub.mjs for its MQTT.js floor):
 // a CLI's start-up is dominated by module loading, so each tool ships as one pre-linked
-// CommonJS file, with browser-only and debug-only dependencies replaced by Node built-ins
-// (see shims/).
+// CommonJS file, with mqtt-packet's debug-only and stream dependencies replaced by lighter
+// ones (see shims/).
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -54,17 +54,13 @@ export function bundleOptions({ entryPoints, outdir }) {
     logLevel: 'warning',
     // yargs-parser (ESM only) hands import.meta.url to createRequire, which takes a path as
     // well: the bundle's own path costs nothing, a file URL would load the url module.
-    // lru-cache (MQTT.js's topic-alias table) probes `performance` when it loads, which loads
-    // perf_hooks and a dozen internal modules; without it, it uses Date (we set no TTLs).
     define: {
       'import.meta.url': '__filename',
-      performance: 'undefined',
       PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
     },
     plugins: [withoutModuleLoader, v5PasswordOnly],
     alias: {
       'readable-stream': shim('readable-stream.cjs'),
-      'worker-timers': shim('worker-timers.cjs'),
       debug: shim('debug.cjs'),
       // mqtt-packet's parser reads from a bl byte list; the shim reads in place (see bl.cjs).
       bl: shim('bl.cjs'),

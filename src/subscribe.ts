@@ -96,6 +96,8 @@ export class Subscriber {
   private everAccepted = false;
   private subscribeMid = 0;
   private printed = 0;
+  /** Reading from the broker is paused until stdout drains. */
+  private paused = false;
   /** --remove-retained clears waiting for their PUBACK. */
   private readonly clearing = new Set<number>();
   /**
@@ -247,9 +249,13 @@ export class Subscriber {
    */
   private receive(packet: IPublishPacket): void {
     if (this.stopping) return;
-    if (this.out.backedUp) {
+    if (this.out.backedUp && !this.paused) {
+      this.paused = true;
       this.session.pause();
-      this.out.whenDrained(() => this.session.resume());
+      this.out.whenDrained(() => {
+        this.paused = false;
+        this.session.resume();
+      });
     }
     this.handle(packet);
   }

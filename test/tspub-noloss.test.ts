@@ -83,14 +83,15 @@ test('seq 1 1000000 | tspub -l -q 2: each delivered exactly once, in order', { s
   }
 });
 
-test('broker killed mid-stream: tspub fails with a count of unacknowledged messages', { skip, timeout: 60000 }, async () => {
+test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of unacknowledged messages once the time is up', { skip, timeout: 60000 }, async () => {
   const broker = await startBroker();
   const seq = spawn('seq', ['1', '100000000'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pub = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'doomed', '-l', '-q', '1'], { stdio: [seq.stdout!, 'pipe', 'pipe'] });
+  const pub = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'doomed', '-l', '-q', '1', '--reconnect-for', '2'], { stdio: [seq.stdout!, 'pipe', 'pipe'] });
   let stderr = '';
   pub.stderr!.on('data', (d) => { stderr += d; });
   const closed = new Promise<number | null>((resolve) => pub.once('close', resolve));
-  await new Promise((r) => setTimeout(r, 1000));
+  // Mid-stream: once the broker has the publisher's connection (and lines are flowing).
+  for (const end = Date.now() + 20000; !broker.log().includes('New client connected') && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
   broker.proc.kill('SIGKILL');
   const code = await Promise.race([closed, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
   seq.kill();
