@@ -55,10 +55,11 @@ async function setPassword(cmd: PasswdCommand): Promise<number> {
 async function deleteUser(cmd: PasswdCommand): Promise<number> {
   const path = locate(cmd.file);
   openForUpdate(path);
+  const user = binary(cmd.user!.bytes);
   const removed = await edit(path, false, (file) => {
-    const n = file.deleteUser(binary(cmd.user!.bytes));
+    const n = file.deleteUser(user);
     return { changed: n > 0, value: n };
-  });
+  }, (file, line) => (file.entries().some((e) => e.index < line - 1 && e.user === user) ? '' : notFound(cmd.user!).text));
   if (removed === 0) throw notFound(cmd.user!);
   return 0;
 }
@@ -174,14 +175,23 @@ function read(path: PasswordPath): PasswordFile {
   return check(path, () => PasswordFile.parse(readFileSync(path.target)));
 }
 
-/** Edits under the lock, then says which lines it kept without understanding them. */
-async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>): Promise<T> {
+/**
+ * Edits under the lock. A line that is no entry, comment or blank line means this is no
+ * password file: nothing is changed, with mosquitto_passwd's message (and `more`, what -D
+ * adds to it) and status 1.
+ */
+async function edit<T>(
+  path: PasswordPath,
+  fresh: boolean,
+  change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
+  more: (file: PasswordFile, line: number) => string = () => '',
+): Promise<T> {
   try {
-    const result = await editPasswordFile(path, fresh, change);
-    if (result.written) {
-      for (const n of result.unknown) stderr().write(`Warning: Line ${n} of ${path.shown} is not a user entry; kept unchanged.\n`);
-    }
-    return result.value;
+    return await editPasswordFile(path, fresh, (file) => {
+      const bad = file.unknownLines()[0];
+      if (bad !== undefined) throw new ToolError(`Error: Corrupt password file at line ${bad}.\n${more(file, bad)}`);
+      return change(file);
+    });
   } catch (e) {
     throw failure(path, e);
   }

@@ -137,6 +137,13 @@ const SAME: Array<[string, string[], Setup?, string?]> = [
   ['-U hashes plain text', ['-U', 'g'], { g: 'x:plain\ny:plain2\n' }],
   ['-U with sha512', ['-H', 'sha512', '-U', 'g'], { g: 'x:plain\n' }],
   ['-U takes the password as mosquitto 1.x did', ['-U', 'g'], { g: 'x: lead\ny:tab\t\t\n v :sp\nw::q\n' }],
+  // A line that is no entry, comment or blank line: no password file, nothing changed.
+  ['-U of a file with a line without a colon', ['-U', 'g'], { g: `${A}\nnot a password file\nx:plain\n` }],
+  ['-U of a file of one word', ['-U', 'g'], { g: 'word' }],
+  ['-D, a line without a colon before the user', ['-D', 'g', 'c'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['-D, a line without a colon after the user', ['-D', 'g', 'a'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['-b, a line without a colon after the user', ['-b', 'g', 'a', 'new'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['prompted, a line without a colon after the user', ['g', 'a'], { g: `${A}\ngarbage\n` }, 'x\nx\n'],
 ];
 
 test('same as mosquitto_passwd', { skip: needMosquitto, concurrency: 4 }, async (t) => {
@@ -224,25 +231,36 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
 // ---------------------------------------------------------------------------------------
 // Deliberate differences, each shown against mosquitto_passwd
 
-test('comments, blank and unknown lines are kept where mosquitto_passwd destroys the file', { skip: needMosquitto }, async () => {
-  const file = `# users of the plant\n${A}\n\n# and the rest\n${C}\r\nnot a user line\nlast:$7$1$abc`;
+test('comments and blank lines are kept where mosquitto_passwd destroys the file', { skip: needMosquitto }, async () => {
+  const file = `# users of the plant\n${A}\n\n# and the rest\n${C}\r\n   \nlast:$7$1$abc`;
   const [theirs, ours] = await both(['-b', 'f', 'zg', 'pass'], { f: file });
   assert.equal(theirs.stderr, 'Error: Corrupt password file at line 1.\n');
   assert.equal(theirs.code, 0);
   assert.equal(theirs.files.f, 'zg:$7$101$SALT$HASH\n', 'mosquitto_passwd kept only the new user');
   assert.equal(ours.code, 0);
-  assert.equal(ours.stderr, 'Warning: Line 6 of DIR/f is not a user entry; kept unchanged.\n');
+  assert.equal(ours.stderr, '');
   assert.equal(ours.files.f, `${shape(file)}\nzg:$7$101$SALT$HASH\n`);
+});
+
+test('a new user in a file with a line without a colon: mosquitto_passwd\'s error, status 1, the file unchanged (mosquitto_passwd exits 0 and drops that line and all after it)', { skip: needMosquitto }, async () => {
+  const file = `${A}\ngarbage\n${C}\n`;
+  for (const [args, input] of [[['-b', 'f', 'zg', 'pass']], [['f', 'zg'], 'pass\npass\n']] as Array<[string[], string?]>) {
+    const [theirs, ours] = await both(args, { f: file }, input);
+    assert.equal(theirs.stderr, 'Error: Corrupt password file at line 2.\n');
+    assert.equal(theirs.code, 0);
+    assert.equal(theirs.files.f, `${shape(A)}\nzg:$7$101$SALT$HASH\n`, 'mosquitto_passwd dropped lines 2 and 3');
+    assert.deepEqual(ours, { ...theirs, code: 1, files: { f: shape(file) } });
+  }
 });
 
 test('changing and deleting users keep every other byte in place', async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    const before = `# head\r\n${A}\n\n   \nstray\n${C}\r\nb:plain\n# tail`;
+    const before = `# head\r\n${A}\n\n   \n${C}\r\nb:plain\n# tail`;
     fs.writeFileSync(f, before);
     let r = await run(TSPASSWD, ['-b', f, 'a', 'new']);
     assert.equal(r.code, 0);
-    assert.equal(r.stderr.toString(), `Warning: Line 5 of ${f} is not a user entry; kept unchanged.\n`);
+    assert.equal(r.stderr.toString(), '');
     const lines = fs.readFileSync(f, 'latin1').split('\n');
     const old = before.split('\n');
     assert.equal(lines.length, old.length);
@@ -250,7 +268,7 @@ test('changing and deleting users keep every other byte in place', async () => {
     assert.ok(verifyPassword(Buffer.from('new'), lines[1]!.slice(2)));
     r = await run(TSPASSWD, ['-D', f, 'c']);
     assert.equal(r.code, 0);
-    assert.equal(fs.readFileSync(f, 'latin1'), [...lines.slice(0, 5), ...lines.slice(6)].join('\n'));
+    assert.equal(fs.readFileSync(f, 'latin1'), [...lines.slice(0, 4), ...lines.slice(5)].join('\n'));
   });
 });
 

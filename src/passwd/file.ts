@@ -1,5 +1,5 @@
 // A mosquitto password file, edited without losing anything: every line tspasswd does not
-// manage (comments, blank lines, anything it cannot read) stays byte for byte where it was;
+// manage (comments, blank lines) stays byte for byte where it was;
 // a change is written to a new file beside the old one and renamed over it, under a lock
 // that serialises concurrent runs.
 import * as nodeFs from 'node:fs';
@@ -403,13 +403,6 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>, opts
 // ---------------------------------------------------------------------------------------
 // The whole edit
 
-export interface EditResult<T> {
-  value: T;
-  /** Lines that are no entry, comment or blank line (1-based), as read. */
-  unknown: number[];
-  written: boolean;
-}
-
 /**
  * Reads the file (or starts an empty one with `fresh`), lets `edit` change it, and writes it
  * back atomically if anything changed, all under the lock. `edit` returns whether it changed
@@ -420,7 +413,7 @@ export async function editPasswordFile<T>(
   fresh: boolean,
   edit: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
   lockOptions?: LockOptions,
-): Promise<EditResult<T>> {
+): Promise<T> {
   return withLock(path.target, async () => {
     let keep: Ownership | undefined;
     let file: PasswordFile;
@@ -440,10 +433,9 @@ export async function editPasswordFile<T>(
         throw new FileError('read', e);
       }
     }
-    const unknown = file.unknownLines();
     const { changed, value } = await edit(file);
     if (changed) writeFileAtomic(path.target, file.toBuffer(), keep);
-    return { value, unknown, written: changed };
+    return value;
   }, lockOptions);
 }
 
