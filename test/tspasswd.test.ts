@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, normalise, run, ROOT, type RunResult } from './helpers/run.ts';
-import { MOSQUITTO_PASSWD, MOSQUITTO_SUB, needMosquitto, startBroker } from './helpers/broker.ts';
+import { MOSQUITTO_PASSWD, MOSQUITTO_PUB, MOSQUITTO_SUB, needMosquitto, startBroker } from './helpers/broker.ts';
 import { hashPassword, verifyPassword } from '../src/passwd/hash.ts';
 import { needPty, onTerminal } from './helpers/pty.ts';
 
@@ -342,16 +342,64 @@ test('a new file is 0600 whatever the umask; an edited one keeps its mode', asyn
   });
 });
 
-test('the owner of an edited file is kept', { skip: process.getuid?.() !== 0 && 'changing a file\'s owner needs root' }, async () => {
+const asRoot = process.getuid?.() !== 0 && 'changing a file\'s owner needs root';
+
+test('every edit keeps the owner, group and mode of the file', { skip: asRoot }, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    fs.writeFileSync(f, `${A}\n`, { mode: 0o640 });
-    fs.chownSync(f, 4321, 4322);
-    const r = await run(TSPASSWD, ['-b', f, 'b', 'pb']);
-    assert.equal(r.code, 0, r.stderr.toString());
-    const st = fs.statSync(f);
-    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [4321, 4322, 0o640]);
+    fs.writeFileSync(f, `${A}\nx:plain\n`);
+    for (const [mode, uid, gid] of [[0o640, 4321, 4322], [0o604, 0, 4323], [0o660, 4324, 0]]) {
+      fs.chmodSync(f, mode);
+      fs.chownSync(f, uid, gid);
+      const edits: Array<[string[], string?]> = [
+        [['-b', f, 'a', 'new']], [['-b', f, 'b', 'pb']], [[f, 'c'], 'pc\npc\n'], [[f, 'c'], 'qc\nqc\n'],
+        [['-D', f, 'b']], [['-U', f]], [['-H', 'sha512', '-b', f, 'a', 'pa']], [['-c', '-b', f, 'a', 'pa']], [['-c', f, 'x'], 'px\npx\n'],
+      ];
+      for (const [args, input] of edits) {
+        if (args[0] === '-U') fs.appendFileSync(f, 'y:plain\n');
+        const before = fs.readFileSync(f);
+        const r = await run(TSPASSWD, args, { input });
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.notDeepEqual(fs.readFileSync(f), before, `${args.join(' ')} changed the file`);
+        const st = fs.statSync(f);
+        assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [uid, gid, mode], args.join(' '));
+      }
+    }
   });
+});
+
+/** User mosquitto: uid and primary gid, as id(1) tells them. */
+const brokerUser = (() => {
+  const [uid, gid] = ['-u', '-g'].map((o) => spawnSync('id', [o, 'mosquitto'], { encoding: 'utf8' }));
+  return uid!.status === 0 && gid!.status === 0 ? { uid: Number(uid!.stdout), gid: Number(gid!.stdout) } : undefined;
+})();
+const dropsToMosquitto = needMosquitto || asRoot || (!brokerUser && 'there is no user mosquitto (apt-get install -y mosquitto)');
+
+test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by mosquitto started as root, which drops to that user', { skip: dropsToMosquitto }, async () => {
+  // A world-readable directory: mosquitto, once user mosquitto, must reach the file.
+  const dir = tempDir();
+  fs.chmodSync(dir, 0o755);
+  try {
+    const f = join(dir, 'passwd');
+    const made = await run('sh', ['-c', `umask 022; exec "${TSPASSWD}" -c "${f}" zg`], { input: 'secret\nsecret\n' });
+    assert.equal(made.code, 0, made.stderr.toString());
+    const st = fs.statSync(f);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [brokerUser!.uid, brokerUser!.gid, 0o600]);
+    const broker = await startBroker({ passwordFile: f, dropPrivileges: true });
+    try {
+      const login = (password: string) => run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-u', 'zg', '-P', password, '-t', 't', '-m', 'x']);
+      assert.equal((await login('secret')).code, 0, 'logged in with the password');
+      assert.equal((await login('wrong')).code, 5, 'a wrong password is refused: the file was read');
+      assert.match(spawnSync('ps', ['-o', 'user=', '-p', String(broker.proc.pid)], { encoding: 'utf8' }).stdout, /^mosquit/, 'the broker runs as mosquitto');
+    } finally {
+      await broker.stop();
+    }
+    // The same file root's own (what tspasswd made before, and mosquitto_passwd 2.1): unreadable.
+    fs.chownSync(f, 0, 0);
+    await assert.rejects(startBroker({ passwordFile: f, dropPrivileges: true }), /Unable to open pwfile/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('editing through a symbolic link changes the target and keeps the link', async () => {

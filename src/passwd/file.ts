@@ -227,6 +227,27 @@ export interface Ownership {
 /** Permissions of a file tspasswd creates. */
 export const NEW_FILE_MODE = 0o600;
 
+/** The user a mosquitto broker started as root runs as (mosquitto.conf's `user` default). */
+export const BROKER_USER = 'mosquitto';
+
+/**
+ * Who owns a file tspasswd creates. Run as root: the broker's user and its primary group,
+ * when /etc/passwd has that user, since the broker reads the file only after dropping to it
+ * (and mosquitto 2.0.16 and later warn about a file owned by another user or group).
+ * Otherwise whoever runs tspasswd (undefined).
+ */
+export function newFileOwner(passwd = '/etc/passwd'): Ownership | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  let text: string;
+  try {
+    text = nodeFs.readFileSync(passwd, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [, uid, gid] = text.split('\n').map((line) => line.split(':')).find((f) => f[0] === BROKER_USER)?.slice(1) ?? [];
+  return uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { mode: NEW_FILE_MODE, uid: Number(uid), gid: Number(gid) } : undefined;
+}
+
 export function tempName(target: string): string {
   return join(dirname(target), `${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
@@ -434,7 +455,7 @@ export async function editPasswordFile<T>(
       }
     }
     const { changed, value } = await edit(file);
-    if (changed) writeFileAtomic(path.target, file.toBuffer(), keep);
+    if (changed) writeFileAtomic(path.target, file.toBuffer(), keep ?? newFileOwner());
     return value;
   }, lockOptions);
 }
