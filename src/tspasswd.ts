@@ -10,7 +10,7 @@ import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
   resolvePasswordPath, strerror, type PasswordPath,
 } from './passwd/file.ts';
-import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync } from './passwd/hash.ts';
+import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync, type HashType } from './passwd/hash.ts';
 import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
 import { bytesOf, commandLine } from './words.ts';
 
@@ -109,17 +109,21 @@ async function verify(cmd: PasswdCommand): Promise<number> {
 
 // ---------------------------------------------------------------------------------------
 
-let warnedBcrypt = false;
+/** Said once a run when tspasswd writes a hash that mosquitto as shipped cannot read. */
+const UNREADABLE: Partial<Record<HashType, string>> = {
+  bcrypt: 'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n',
+  argon2id: 'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n',
+};
+let warned = false;
 
 function hashFor(cmd: PasswdCommand, password: Buffer): Promise<string> {
-  if (cmd.hash === 'bcrypt') {
-    if (!warnedBcrypt) {
-      stderr().write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
-      warnedBcrypt = true;
-    }
-    if (password.length > BCRYPT_MAX_BYTES) {
-      stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
-    }
+  const warning = UNREADABLE[cmd.hash];
+  if (warning && !warned) {
+    stderr().write(warning);
+    warned = true;
+  }
+  if (cmd.hash === 'bcrypt' && password.length > BCRYPT_MAX_BYTES) {
+    stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
   }
   return hashPasswordAsync(password, cmd.hash, cmd.work);
 }
