@@ -1,8 +1,8 @@
 // One request and its response, for tsrr: connect, subscribe to the response topic, publish
 // the request once the broker has granted that subscription, print the first message that
-// answers it, and disconnect. The answer is recognised by MQTT v5 correlation data (fresh
-// random bytes unless -D publish correlation-data gives them): anything else arriving on
-// the response topic, a stale retained message included, is not taken for it.
+// answers it, and disconnect. MQTT v5 correlation data (fresh random bytes unless -D publish
+// correlation-data gives them) tells another request's answer apart; an answer without any is
+// taken, as by mosquitto_rr (shell-loop responders send none). A stale retained message is not.
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt-packet';
 import { stderr, stdout } from './cli.ts';
@@ -156,8 +156,7 @@ export class Requester {
     if (this.sentAt === undefined) return 'the request is not sent yet';
     if (this.correlation) {
       const data = packet.properties?.correlationData;
-      if (data === undefined) return 'no correlation data';
-      if (!this.correlation.equals(data)) return 'correlation data other than the request\'s';
+      if (data !== undefined && !this.correlation.equals(data)) return 'correlation data other than the request\'s';
     }
     return undefined;
   }
@@ -171,6 +170,8 @@ export class Requester {
       return;
     }
     if (this.sentAt !== undefined) this.latency = process.hrtime.bigint() - this.sentAt;
+    // Correlation data tsrr made up is not shown (%D, %j, %J): mosquitto_rr sends none.
+    if (this.cfg.properties.publish?.correlationData === undefined) delete packet.properties?.correlationData;
     this.write(this.format(packet));
     this.stop(0);
   }

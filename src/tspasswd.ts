@@ -10,7 +10,7 @@ import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
   resolvePasswordPath, strerror, type PasswordPath,
 } from './passwd/file.ts';
-import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync } from './passwd/hash.ts';
+import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync, type HashType } from './passwd/hash.ts';
 import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
 import { bytesOf, commandLine } from './words.ts';
 
@@ -55,10 +55,11 @@ async function setPassword(cmd: PasswdCommand): Promise<number> {
 async function deleteUser(cmd: PasswdCommand): Promise<number> {
   const path = locate(cmd.file);
   openForUpdate(path);
+  const user = binary(cmd.user!.bytes);
   const removed = await edit(path, false, (file) => {
-    const n = file.deleteUser(binary(cmd.user!.bytes));
+    const n = file.deleteUser(user);
     return { changed: n > 0, value: n };
-  });
+  }, (file, line) => (file.entries().some((e) => e.index < line - 1 && e.user === user) ? '' : notFound(cmd.user!).text));
   if (removed === 0) throw notFound(cmd.user!);
   return 0;
 }
@@ -108,17 +109,21 @@ async function verify(cmd: PasswdCommand): Promise<number> {
 
 // ---------------------------------------------------------------------------------------
 
-let warnedBcrypt = false;
+/** Said once a run when tspasswd writes a hash that mosquitto as shipped cannot read. */
+const UNREADABLE: Partial<Record<HashType, string>> = {
+  bcrypt: 'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n',
+  argon2id: 'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n',
+};
+let warned = false;
 
 function hashFor(cmd: PasswdCommand, password: Buffer): Promise<string> {
-  if (cmd.hash === 'bcrypt') {
-    if (!warnedBcrypt) {
-      stderr().write('Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
-      warnedBcrypt = true;
-    }
-    if (password.length > BCRYPT_MAX_BYTES) {
-      stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
-    }
+  const warning = UNREADABLE[cmd.hash];
+  if (warning && !warned) {
+    stderr().write(warning);
+    warned = true;
+  }
+  if (cmd.hash === 'bcrypt' && password.length > BCRYPT_MAX_BYTES) {
+    stderr().write(`Warning: bcrypt uses only the first ${BCRYPT_MAX_BYTES} bytes of a password.\n`);
   }
   return hashPasswordAsync(password, cmd.hash, cmd.work);
 }
@@ -174,14 +179,23 @@ function read(path: PasswordPath): PasswordFile {
   return check(path, () => PasswordFile.parse(readFileSync(path.target)));
 }
 
-/** Edits under the lock, then says which lines it kept without understanding them. */
-async function edit<T>(path: PasswordPath, fresh: boolean, change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>): Promise<T> {
+/**
+ * Edits under the lock. A line that is no entry, comment or blank line means this is no
+ * password file: nothing is changed, with mosquitto_passwd's message (and `more`, what -D
+ * adds to it) and status 1.
+ */
+async function edit<T>(
+  path: PasswordPath,
+  fresh: boolean,
+  change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
+  more: (file: PasswordFile, line: number) => string = () => '',
+): Promise<T> {
   try {
-    const result = await editPasswordFile(path, fresh, change);
-    if (result.written) {
-      for (const n of result.unknown) stderr().write(`Warning: Line ${n} of ${path.shown} is not a user entry; kept unchanged.\n`);
-    }
-    return result.value;
+    return await editPasswordFile(path, fresh, (file) => {
+      const bad = file.unknownLines()[0];
+      if (bad !== undefined) throw new ToolError(`Error: Corrupt password file at line ${bad}.\n${more(file, bad)}`);
+      return change(file);
+    });
   } catch (e) {
     throw failure(path, e);
   }

@@ -433,6 +433,48 @@ test('%x and %X split by a separator: %.2:x (mosquitto 2.1); %.2x keeps 2.0.11\'
   // Width: at most that many bytes, padded to that many characters (pads count as digits).
   assert.equal(fmt('%12.2:x', { ...m, payload: hex('abcd') }), '  :  :  :  :ab:cd\n');
   assert.equal(fmt('%-12.2:x', { ...m, payload: hex('abcd') }), 'ab:cd        \n');
-  // Refused as 2.0.11 refuses it when no x follows.
-  assert.throws(() => fmt('%.2:t', m), (e: Error) => e instanceof FormatError && e.message === "Error: Invalid format specifier ':'.");
+});
+
+// What mosquitto_sub 2.1.2 (built from its v2.1.2 tag) printed for each format, a retained
+// message on topic fmt/t with payload "hello", on fmt/f with the float 1.5 and on fmt/d with
+// the double -2.25 (-N). mosquitto_sub 2.0.11 refuses every one ("Invalid format specifier"),
+// so 2.1.2's way is taken.
+const SEPARATED: Array<[string, string, 't' | 'f' | 'd']> = [
+  ['%.2 x', '68 65 6c 6c 6f', 't'], ['%.2 X', '68 65 6C 6C 6F', 't'], ['% x', '68656c6c6f', 't'], ['%.0 x', '68656c6c6f', 't'],
+  ['%010.4 X', '6865 6C6C 6F', 't'], ['%-10 x|', '68656c6c6f|', 't'], ['%5..x', '68656c6c6f', 't'],
+  ['%:t', 'fmt/t', 't'], ['%-10:t|', 'fmt/t     |', 't'], ['%-:t', 'fmt/t', 't'], ['%5-t', 'fmt/t', 't'], ['%0-t', 'fmt/t', 't'],
+  ['%10:l', '         5', 't'], ['%05:l', '00005', 't'], ['%:p', 'hello', 't'], ['%:%', '%', 't'], ['%7 q', '0', 't'], ['%3 r', '1', 't'],
+  ['%.3:f', '1.500', 'f'], ['%10.2 f', '      1.50', 'f'], ['%5.2:d', '-2.25', 'd'], ['%-9.1|d|', '-2.2     |', 'd'],
+];
+// Refused by both: 2.0.11's message (2.1.2 names the character after the separator, or a NUL).
+const STILL_REFUSED: Array<[string, string]> = [['%::t', ':'], ['%.2  x', ' '], ['%:z', ':'], ['% .2x', ' '], ['%.2 ', ' '], ['%:', ':'], ['%0-5t', '-']];
+
+test('a separator before a conversion (mosquitto 2.1.2): a space splits %x too, before the others it is ignored', () => {
+  const payloads = { t: Buffer.from('hello'), f: Buffer.alloc(4), d: Buffer.alloc(8) };
+  payloads.f.writeFloatLE(1.5);
+  payloads.d.writeDoubleLE(-2.25);
+  for (const [format, want, kind] of SEPARATED) {
+    assert.equal(fmt(format, { topic: `fmt/${kind}`, payload: payloads[kind], qos: 0, retain: true }, undefined, { noEol: true }), want, format);
+  }
+  for (const [format, ch] of STILL_REFUSED) {
+    assert.throws(() => fmt(format, { topic: 't', payload: 'x', qos: 0 }), (e: Error) => e instanceof FormatError && e.message === `Error: Invalid format specifier '${ch}'.`, format);
+  }
+});
+
+test('mosquitto_sub 2.0.11 refuses each of those formats (so 2.1.2 is followed), with the message tssub gives where both refuse', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('mosquitto_sub', ['--help']).error) {
+    t.skip('mosquitto_sub is not installed (apt-get install -y mosquitto-clients)');
+    return;
+  }
+  // The format is checked before anything is connected.
+  const refusal = (format: string) => spawnSync('mosquitto_sub', ['-t', 'x', '-p', '1', '-F', format], { encoding: 'utf8' });
+  for (const [format] of SEPARATED) {
+    const r = refusal(format);
+    assert.equal(r.status, 1, format);
+    assert.match(r.stderr, /^Error: Invalid format specifier '.'\.\n/, format);
+  }
+  for (const [format, ch] of STILL_REFUSED) {
+    assert.equal(refusal(format).stderr.split('\n')[0], `Error: Invalid format specifier '${ch}'.`, format);
+  }
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, normalise, run, ROOT, type RunResult } from './helpers/run.ts';
-import { MOSQUITTO_PASSWD, MOSQUITTO_SUB, needMosquitto, startBroker } from './helpers/broker.ts';
+import { MOSQUITTO_PASSWD, MOSQUITTO_PUB, MOSQUITTO_SUB, needMosquitto, startBroker } from './helpers/broker.ts';
 import { hashPassword, verifyPassword } from '../src/passwd/hash.ts';
 import { needPty, onTerminal } from './helpers/pty.ts';
 
@@ -137,6 +137,13 @@ const SAME: Array<[string, string[], Setup?, string?]> = [
   ['-U hashes plain text', ['-U', 'g'], { g: 'x:plain\ny:plain2\n' }],
   ['-U with sha512', ['-H', 'sha512', '-U', 'g'], { g: 'x:plain\n' }],
   ['-U takes the password as mosquitto 1.x did', ['-U', 'g'], { g: 'x: lead\ny:tab\t\t\n v :sp\nw::q\n' }],
+  // A line that is no entry, comment or blank line: no password file, nothing changed.
+  ['-U of a file with a line without a colon', ['-U', 'g'], { g: `${A}\nnot a password file\nx:plain\n` }],
+  ['-U of a file of one word', ['-U', 'g'], { g: 'word' }],
+  ['-D, a line without a colon before the user', ['-D', 'g', 'c'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['-D, a line without a colon after the user', ['-D', 'g', 'a'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['-b, a line without a colon after the user', ['-b', 'g', 'a', 'new'], { g: `${A}\ngarbage\n${C}\n` }],
+  ['prompted, a line without a colon after the user', ['g', 'a'], { g: `${A}\ngarbage\n` }, 'x\nx\n'],
 ];
 
 test('same as mosquitto_passwd', { skip: needMosquitto, concurrency: 4 }, async (t) => {
@@ -224,25 +231,36 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
 // ---------------------------------------------------------------------------------------
 // Deliberate differences, each shown against mosquitto_passwd
 
-test('comments, blank and unknown lines are kept where mosquitto_passwd destroys the file', { skip: needMosquitto }, async () => {
-  const file = `# users of the plant\n${A}\n\n# and the rest\n${C}\r\nnot a user line\nlast:$7$1$abc`;
+test('comments and blank lines are kept where mosquitto_passwd destroys the file', { skip: needMosquitto }, async () => {
+  const file = `# users of the plant\n${A}\n\n# and the rest\n${C}\r\n   \nlast:$7$1$abc`;
   const [theirs, ours] = await both(['-b', 'f', 'zg', 'pass'], { f: file });
   assert.equal(theirs.stderr, 'Error: Corrupt password file at line 1.\n');
   assert.equal(theirs.code, 0);
   assert.equal(theirs.files.f, 'zg:$7$101$SALT$HASH\n', 'mosquitto_passwd kept only the new user');
   assert.equal(ours.code, 0);
-  assert.equal(ours.stderr, 'Warning: Line 6 of DIR/f is not a user entry; kept unchanged.\n');
+  assert.equal(ours.stderr, '');
   assert.equal(ours.files.f, `${shape(file)}\nzg:$7$101$SALT$HASH\n`);
+});
+
+test('a new user in a file with a line without a colon: mosquitto_passwd\'s error, status 1, the file unchanged (mosquitto_passwd exits 0 and drops that line and all after it)', { skip: needMosquitto }, async () => {
+  const file = `${A}\ngarbage\n${C}\n`;
+  for (const [args, input] of [[['-b', 'f', 'zg', 'pass']], [['f', 'zg'], 'pass\npass\n']] as Array<[string[], string?]>) {
+    const [theirs, ours] = await both(args, { f: file }, input);
+    assert.equal(theirs.stderr, 'Error: Corrupt password file at line 2.\n');
+    assert.equal(theirs.code, 0);
+    assert.equal(theirs.files.f, `${shape(A)}\nzg:$7$101$SALT$HASH\n`, 'mosquitto_passwd dropped lines 2 and 3');
+    assert.deepEqual(ours, { ...theirs, code: 1, files: { f: shape(file) } });
+  }
 });
 
 test('changing and deleting users keep every other byte in place', async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    const before = `# head\r\n${A}\n\n   \nstray\n${C}\r\nb:plain\n# tail`;
+    const before = `# head\r\n${A}\n\n   \n${C}\r\nb:plain\n# tail`;
     fs.writeFileSync(f, before);
     let r = await run(TSPASSWD, ['-b', f, 'a', 'new']);
     assert.equal(r.code, 0);
-    assert.equal(r.stderr.toString(), `Warning: Line 5 of ${f} is not a user entry; kept unchanged.\n`);
+    assert.equal(r.stderr.toString(), '');
     const lines = fs.readFileSync(f, 'latin1').split('\n');
     const old = before.split('\n');
     assert.equal(lines.length, old.length);
@@ -250,7 +268,7 @@ test('changing and deleting users keep every other byte in place', async () => {
     assert.ok(verifyPassword(Buffer.from('new'), lines[1]!.slice(2)));
     r = await run(TSPASSWD, ['-D', f, 'c']);
     assert.equal(r.code, 0);
-    assert.equal(fs.readFileSync(f, 'latin1'), [...lines.slice(0, 5), ...lines.slice(6)].join('\n'));
+    assert.equal(fs.readFileSync(f, 'latin1'), [...lines.slice(0, 4), ...lines.slice(5)].join('\n'));
   });
 });
 
@@ -324,16 +342,64 @@ test('a new file is 0600 whatever the umask; an edited one keeps its mode', asyn
   });
 });
 
-test('the owner of an edited file is kept', { skip: process.getuid?.() !== 0 && 'changing a file\'s owner needs root' }, async () => {
+const asRoot = process.getuid?.() !== 0 && 'changing a file\'s owner needs root';
+
+test('every edit keeps the owner, group and mode of the file', { skip: asRoot }, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    fs.writeFileSync(f, `${A}\n`, { mode: 0o640 });
-    fs.chownSync(f, 4321, 4322);
-    const r = await run(TSPASSWD, ['-b', f, 'b', 'pb']);
-    assert.equal(r.code, 0, r.stderr.toString());
-    const st = fs.statSync(f);
-    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [4321, 4322, 0o640]);
+    fs.writeFileSync(f, `${A}\nx:plain\n`);
+    for (const [mode, uid, gid] of [[0o640, 4321, 4322], [0o604, 0, 4323], [0o660, 4324, 0]]) {
+      fs.chmodSync(f, mode);
+      fs.chownSync(f, uid, gid);
+      const edits: Array<[string[], string?]> = [
+        [['-b', f, 'a', 'new']], [['-b', f, 'b', 'pb']], [[f, 'c'], 'pc\npc\n'], [[f, 'c'], 'qc\nqc\n'],
+        [['-D', f, 'b']], [['-U', f]], [['-H', 'sha512', '-b', f, 'a', 'pa']], [['-c', '-b', f, 'a', 'pa']], [['-c', f, 'x'], 'px\npx\n'],
+      ];
+      for (const [args, input] of edits) {
+        if (args[0] === '-U') fs.appendFileSync(f, 'y:plain\n');
+        const before = fs.readFileSync(f);
+        const r = await run(TSPASSWD, args, { input });
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.notDeepEqual(fs.readFileSync(f), before, `${args.join(' ')} changed the file`);
+        const st = fs.statSync(f);
+        assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [uid, gid, mode], args.join(' '));
+      }
+    }
   });
+});
+
+/** User mosquitto: uid and primary gid, as id(1) tells them. */
+const brokerUser = (() => {
+  const [uid, gid] = ['-u', '-g'].map((o) => spawnSync('id', [o, 'mosquitto'], { encoding: 'utf8' }));
+  return uid!.status === 0 && gid!.status === 0 ? { uid: Number(uid!.stdout), gid: Number(gid!.stdout) } : undefined;
+})();
+const dropsToMosquitto = needMosquitto || asRoot || (!brokerUser && 'there is no user mosquitto (apt-get install -y mosquitto)');
+
+test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by mosquitto started as root, which drops to that user', { skip: dropsToMosquitto }, async () => {
+  // A world-readable directory: mosquitto, once user mosquitto, must reach the file.
+  const dir = tempDir();
+  fs.chmodSync(dir, 0o755);
+  try {
+    const f = join(dir, 'passwd');
+    const made = await run('sh', ['-c', `umask 022; exec "${TSPASSWD}" -c "${f}" zg`], { input: 'secret\nsecret\n' });
+    assert.equal(made.code, 0, made.stderr.toString());
+    const st = fs.statSync(f);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [brokerUser!.uid, brokerUser!.gid, 0o600]);
+    const broker = await startBroker({ passwordFile: f, dropPrivileges: true });
+    try {
+      const login = (password: string) => run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-u', 'zg', '-P', password, '-t', 't', '-m', 'x']);
+      assert.equal((await login('secret')).code, 0, 'logged in with the password');
+      assert.equal((await login('wrong')).code, 5, 'a wrong password is refused: the file was read');
+      assert.match(spawnSync('ps', ['-o', 'user=', '-p', String(broker.proc.pid)], { encoding: 'utf8' }).stdout, /^mosquit/, 'the broker runs as mosquitto');
+    } finally {
+      await broker.stop();
+    }
+    // The same file root's own (what tspasswd made before, and mosquitto_passwd 2.1): unreadable.
+    fs.chownSync(f, 0, 0);
+    await assert.rejects(startBroker({ passwordFile: f, dropPrivileges: true }), /Unable to open pwfile/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('editing through a symbolic link changes the target and keeps the link', async () => {
@@ -430,11 +496,14 @@ test('--verify: exit 0 when the password matches, 1 when not, for $7$, $6$ and $
 
 const ARGON2_TOOL = spawnSync('sh', ['-c', 'command -v argon2']).status === 0 ? false : 'the reference argon2 tool is not installed (apt-get install -y argon2)';
 
-test('-H argon2id: mosquitto 2.1\'s parameters and format; --verify and -U take it; -I does not apply', async () => {
+/** What tspasswd says each run that writes an argon2id hash. */
+const ARGON2_WARNING = 'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n';
+
+test('-H argon2id: mosquitto 2.1\'s parameters and format, with a warning; --verify and -U take it; -I does not apply', async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     let r = await run(TSPASSWD, ['-H', 'argon2id', '-c', '-b', f, 'u', 'pu']);
-    assert.deepEqual([r.code, r.stdout.toString(), r.stderr.toString()], [0, '', '']);
+    assert.deepEqual([r.code, r.stdout.toString(), r.stderr.toString()], [0, '', ARGON2_WARNING]);
     const line = fs.readFileSync(f, 'utf8');
     assert.match(line, /^u:\$argon2id\$v=19\$m=47104,t=1,p=1\$[A-Za-z0-9+/]{86}\$[A-Za-z0-9+/]{86}\n$/);
     r = await run(TSPASSWD, ['--verify', '-b', f, 'u', 'pu']);
@@ -443,17 +512,36 @@ test('-H argon2id: mosquitto 2.1\'s parameters and format; --verify and -U take 
     assert.deepEqual([r.code, r.stderr.toString()], [1, 'Error: Password for user u does not match.\n']);
     // -I is for PBKDF2 and bcrypt: the argon2id parameters stay mosquitto 2.1's.
     r = await run(TSPASSWD, ['-H', 'argon2id', '-I', '3', '-b', f, 'v', 'pv']);
+    assert.equal(r.stderr.toString(), ARGON2_WARNING);
     assert.match(fs.readFileSync(f, 'utf8'), /\nv:\$argon2id\$v=19\$m=47104,t=1,p=1\$/);
     // -U: plain entries become argon2id, the hashed ones are left alone.
     fs.appendFileSync(f, 'w:plain-pw\n');
     const before = fs.readFileSync(f, 'utf8').split('\n');
     r = await run(TSPASSWD, ['-H', 'argon2id', '-U', f]);
-    assert.equal(r.code, 0, r.stderr.toString());
+    assert.deepEqual([r.code, r.stderr.toString()], [0, ARGON2_WARNING], 'once, for the one entry hashed');
     const after = fs.readFileSync(f, 'utf8').split('\n');
     assert.deepEqual(after.slice(0, 2), before.slice(0, 2));
     assert.match(after[2]!, /^w:\$argon2id\$/);
     r = await run(TSPASSWD, ['--verify', '-b', f, 'w', 'plain-pw']);
     assert.equal(r.code, 0);
+  });
+});
+
+test('-H argon2id: mosquitto 2.0.11 drops the user, as the warning says; the other hashes log in', { skip: needMosquitto }, async () => {
+  await inTempDir(async (dir) => {
+    const f = join(dir, 'f');
+    for (const [hash, user] of [['argon2id', 'argon'], ['sha512-pbkdf2', 'pbkdf2'], ['sha512', 'sha']]) {
+      const r = await run(TSPASSWD, ['-H', hash!, '-b', ...(fs.existsSync(f) ? [] : ['-c']), f, user!, 'pw']);
+      assert.equal(r.code, 0, r.stderr.toString());
+    }
+    const broker = await startBroker({ passwordFile: f, extra: ['log_dest stderr'] });
+    try {
+      const login = (user: string) => run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', 'pw', '-t', 't', '-m', 'x']);
+      assert.deepEqual([(await login('argon')).code, (await login('pbkdf2')).code, (await login('sha')).code], [5, 0, 0]);
+      assert.match(broker.log(), /Error: Invalid password hash type for user argon, removing entry\./);
+    } finally {
+      await broker.stop();
+    }
   });
 });
 
@@ -480,6 +568,7 @@ test('-c -: the new file on standard output, nothing written (mosquitto 2.1; 2.0
     assert.deepEqual(fs.readdirSync(dir), [], 'no file was made');
     r = await run(TSPASSWD, ['-H', 'argon2id', '-c', '-b', '-', 'v', 'pv'], { cwd: dir });
     assert.match(r.stdout.toString(), /^v:\$argon2id\$/);
+    assert.equal(r.stderr.toString(), ARGON2_WARNING);
     // Prompted: the prompts, then the line, on standard output (as mosquitto 2.1 prints them).
     r = await run(TSPASSWD, ['-c', '-', 'w'], { cwd: dir, input: 'pw\npw\n' });
     assert.equal(r.code, 0);

@@ -25,6 +25,8 @@ let broker: Broker;
 let auth: Broker;
 /** A broker whose dynamic security plugin refuses subscriptions to deny/#. */
 let denying: Broker | undefined;
+/** The broker of the shell-loop responder's test. */
+let shell: Broker | undefined;
 let dir: string;
 let testBrokers: TestBrokers;
 let env: NodeJS.ProcessEnv;
@@ -95,6 +97,8 @@ before(async () => {
   await responder('req/echo', (payload, correlation) => [{ payload, correlation }]);
   // Answers twice, the second time later.
   await responder('req/twice', (payload, correlation) => [{ payload: 'first', correlation }, { payload: 'second', correlation, delayMs: 300 }]);
+  // Answers without correlation data, as a responder that knows nothing of it.
+  await responder('req/nocd', (payload) => [{ payload: Buffer.concat([Buffer.from('pong:'), payload]) }]);
   // Answers with the wrong correlation data, then none, then the right one.
   await responder('req/wrong', (_payload, correlation) => [
     { payload: 'wrong', correlation: Buffer.from('not-yours') },
@@ -121,7 +125,7 @@ interface Case {
   args: Array<string | Buffer> | (() => Array<string | Buffer>);
   input?: string | Buffer;
   /** Which broker -h/-p point at ('none': no connection arguments; 'refused': a closed port). */
-  to?: 'main' | 'auth' | 'denying' | 'silent' | 'refused' | 'none';
+  to?: 'main' | 'auth' | 'denying' | 'silent' | 'refused' | 'none' | 'shell';
   /**
    * The response is taken with -d: tsrr's trace goes on with the DISCONNECT that mosquitto_rr
    * 2.0.11 never sends (a documented difference); everything before it is the same.
@@ -133,7 +137,7 @@ interface Case {
 }
 
 async function side(tool: string, c: Case): Promise<RunResult> {
-  const ports = { refused: 0, auth: auth.port, denying: denying?.port ?? 0, silent: (silent.address() as { port: number }).port, main: broker.port, none: 0 };
+  const ports = { refused: 0, auth: auth.port, denying: denying?.port ?? 0, silent: (silent.address() as { port: number }).port, main: broker.port, none: 0, shell: shell?.port ?? 0 };
   const port = c.to === 'refused' ? await freePort() : ports[c.to ?? 'main'];
   const conn = c.to === 'none' ? [] : ['-h', '127.0.0.1', '-p', String(port)];
   const args = [...conn, ...(typeof c.args === 'function' ? c.args() : c.args)];
@@ -176,7 +180,10 @@ const CASES: Record<string, Case> = {
   '-n: an empty response prints nothing': { args: rr('-n') },
   '-v with an empty response: (null)': { args: rr('-n', '-v') },
   '-F with message parameters and v5 properties': { args: rr('-m', 'x y', '-q', '1', '-F', '%t|%p|%q|%r|%l|%x|%C|%P|%%|\\t') },
-  // %j and %J show the correlation data: the same for both with -D (tsrr makes up its own).
+  // %j and %J show the correlation data given with -D; the one tsrr makes up never.
+  '-F %j without -D: no correlation-data': { args: rr('-m', 'x', '-F', '%j') },
+  '-F %J --pretty without -D: no correlation-data': { args: rr('-m', '{"a":1}', '-F', '%J', '--pretty') },
+  '-F %D without -D: empty': { args: rr('-m', 'x', '-F', '[%D] %p') },
   '-F %j': { args: rr('-m', 'not json', '-F', '%j', '-D', 'publish', 'correlation-data', 'cd') },
   '-F %J --pretty': { args: rr('-m', '{"a":[1,{"b":null}],"c":"d"}', '-F', '%J', '--pretty', '-D', 'publish', 'correlation-data', 'cd') },
   '-F %J with a response that is not JSON': { args: rr('-m', 'plain', '-F', '%J') },
@@ -186,6 +193,12 @@ const CASES: Record<string, Case> = {
   '-q 0 -d': { args: rr('-m', 'hello', '-d'), disconnects: true },
   '-q 1 -d': { args: rr('-m', 'hello', '-q', '1', '-d'), disconnects: true },
   '-q 2 -d': { args: rr('-m', 'hello', '-q', '2', '-d'), disconnects: true },
+  // A responder that sends no correlation data: its answer is the response.
+  'no correlation data in the answer': { args: ['-t', 'req/nocd', '-e', 'resp/nocd', '-m', 'hi'] },
+  'no correlation data in the answer, -q 1 -d -F %j': { args: ['-t', 'req/nocd', '-e', 'resp/nocd', '-m', 'hi', '-q', '1', '-d', '-F', '%j'], disconnects: true },
+  'no correlation data in the answer, -D publish correlation-data -F %J': {
+    args: ['-t', 'req/nocd', '-e', 'resp/nocd', '-m', '[1]', '-F', '%J', '-D', 'publish', 'correlation-data', 'mine'],
+  },
   '-q 2 -d -v, answered twice: the first answer only': { args: ['-t', 'req/twice', '-e', 'resp/twice', '-m', 'x', '-q', '2', '-d', '-v'], disconnects: true },
   // MQTT v3: no response topic, no correlation data; the response topic is still awaited.
   '-V 311 -d': { args: ['-t', 'req/v3', '-e', 'resp/v3', '-m', 'v3', '-V', '311', '-d'], disconnects: true },
@@ -271,6 +284,26 @@ for (const [name, c] of Object.entries(CASES)) {
   test(`tsrr = mosquitto_rr: ${name}`, { skip: why }, () => differential(c));
 }
 
+test('tsrr = mosquitto_rr: the shell-loop responder (mosquitto_sub | while read; mosquitto_pub), which sends no correlation data', { skip }, async () => {
+  shell = await startBroker({ extra: ['log_dest stderr', 'log_type subscribe'] });
+  const loop = spawn('bash', ['-c', 'mosquitto_sub -h 127.0.0.1 -p "$0" -t svc/ping | while read -r m; do mosquitto_pub -h 127.0.0.1 -p "$0" -t svc/pong -m "pong:$m"; done',
+    String(shell.port)], { env, stdio: 'ignore', detached: true });
+  try {
+    // The broker logs mosquitto_sub's subscription: the loop answers from then on.
+    for (let i = 0; i < 500 && !shell.log().includes('svc/ping'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(shell.log(), /svc\/ping/, 'the responder subscribed');
+    const ping = ['-t', 'svc/ping', '-e', 'svc/pong', '-m', 'hi', '-W', '5'];
+    await differential({ args: ping, to: 'shell' });
+    await differential({ args: [...ping, '-F', '%j'], to: 'shell' });
+    await differential({ args: [...ping, '-F', '%J'], to: 'shell' });
+    await differential({ args: [...ping, '-v', '-q', '1', '-d'], to: 'shell', disconnects: true });
+  } finally {
+    // The loop's process group (bash, mosquitto_sub, a mosquitto_pub in flight), by its id.
+    if (loop.pid !== undefined) process.kill(-loop.pid, 'SIGTERM');
+    await shell.stop();
+  }
+});
+
 test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_rr, the command line adds to them', { skip }, async () => {
   const xdg = join(dir, 'xdg-defaults');
   mkdirSync(xdg, { recursive: true });
@@ -283,19 +316,18 @@ test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_rr, the command lin
 
 const at = () => ['-h', '127.0.0.1', '-p', String(broker.port)];
 
-test('the response is the message with the request\'s correlation data; the others are ignored, and -d says so', { skip }, async () => {
+test('a message with correlation data other than the request\'s is ignored, and -d says so; one without any is the response', { skip }, async () => {
   const args = [...at(), '-t', 'req/wrong', '-e', 'resp/wrong', '-m', 'x', '-W', '5'];
   const ours = await run(bin('tsrr'), args, { env });
   assert.equal(ours.code, 0);
-  assert.equal(ours.stdout.toString(), 'right\n');
+  assert.equal(ours.stdout.toString(), 'none\n');
   assert.equal(ours.stderr.toString(), '');
+  await answered();
   const traced = await run(bin('tsrr'), [...args, '-d'], { env });
   const ignored = traced.stdout.toString().split('\n').filter((l) => l.startsWith('Ignored'));
-  assert.deepEqual(ignored, [
-    "Ignored PUBLISH (m0, 'resp/wrong'): correlation data other than the request's",
-    "Ignored PUBLISH (m0, 'resp/wrong'): no correlation data",
-  ]);
-  assert.match(traced.stdout.toString(), /\nright\nClient \S+ sending DISCONNECT\n$/);
+  assert.deepEqual(ignored, ["Ignored PUBLISH (m0, 'resp/wrong'): correlation data other than the request's"]);
+  assert.match(traced.stdout.toString(), /\nnone\nClient \S+ sending DISCONNECT\n$/);
+  await answered();
   const ref = await run(MOSQUITTO_RR!, args, { env });
   assert.equal(ref.stdout.toString(), 'wrong\n', 'mosquitto_rr 2.0.11 takes the first message, whoever sent it');
 });

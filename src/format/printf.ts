@@ -95,8 +95,11 @@ function writePayloadField(o: Out, p: Buffer, sp: Spec, hex: Uint16Array | null)
   if (pad > 0 && sp.left) o.fill(SP, pad);
 }
 
-/** The separators %x and %X take after their precision (mosquitto 2.1): %.2:x is "61:62". */
-const HEX_SEPARATORS = '!"#$&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+/**
+ * The separators mosquitto 2.1 takes after the precision: %x and %X split by it (%.2:x is
+ * "61:62", %.2 x "61 62"); before any other conversion it is accepted and ignored (%:t).
+ */
+const HEX_SEPARATORS = '!"#$&\'()*+,-./:;<=>?@[\\]^_`{|}~ ';
 
 /**
  * %x / %X split into groups of `prec` hex digits by `sep`, as mosquitto 2.1 prints them: at
@@ -267,13 +270,10 @@ export function compile(
         }
       }
       if (sp.left) sp.zero = false;
-      // A separator for %x and %X (mosquitto 2.1; 2.0.11 refuses these characters here, and
-      // where 2.1 would refuse one before anything else, 2.0.11's message stands).
+      // A separator (mosquitto 2.1; 2.0.11 refuses these characters here, and where 2.1 would
+      // refuse what follows one, 2.0.11's message about the separator stands).
       let sep = -1;
-      if (HEX_SEPARATORS.includes(fmt[i]!) && (fmt[i + 1] === 'x' || fmt[i + 1] === 'X')) {
-        sep = fmt.charCodeAt(i);
-        if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
-      }
+      if (HEX_SEPARATORS.includes(fmt[i]!) && i + 1 < len) sep = fmt.charCodeAt(i++);
       const conv = fmt[i];
       switch (conv) {
         case '%':
@@ -388,7 +388,7 @@ export function compile(
           break;
         default:
           // (mosquitto prints only the first byte of a multi-byte character here)
-          throw new FormatError(`Error: Invalid format specifier '${String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
+          throw new FormatError(`Error: Invalid format specifier '${sep >= 0 ? String.fromCharCode(sep) : String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
       }
     } else if (ch === '@') {
       if (i + 1 >= len) throw new FormatError('Error: Incomplete format specifier.');

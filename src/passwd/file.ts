@@ -1,5 +1,5 @@
 // A mosquitto password file, edited without losing anything: every line tspasswd does not
-// manage (comments, blank lines, anything it cannot read) stays byte for byte where it was;
+// manage (comments, blank lines) stays byte for byte where it was;
 // a change is written to a new file beside the old one and renamed over it, under a lock
 // that serialises concurrent runs.
 import * as nodeFs from 'node:fs';
@@ -227,6 +227,27 @@ export interface Ownership {
 /** Permissions of a file tspasswd creates. */
 export const NEW_FILE_MODE = 0o600;
 
+/** The user a mosquitto broker started as root runs as (mosquitto.conf's `user` default). */
+export const BROKER_USER = 'mosquitto';
+
+/**
+ * Who owns a file tspasswd creates. Run as root: the broker's user and its primary group,
+ * when /etc/passwd has that user, since the broker reads the file only after dropping to it
+ * (and mosquitto 2.0.16 and later warn about a file owned by another user or group).
+ * Otherwise whoever runs tspasswd (undefined).
+ */
+export function newFileOwner(passwd = '/etc/passwd'): Ownership | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  let text: string;
+  try {
+    text = nodeFs.readFileSync(passwd, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [, uid, gid] = text.split('\n').map((line) => line.split(':')).find((f) => f[0] === BROKER_USER)?.slice(1) ?? [];
+  return uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { mode: NEW_FILE_MODE, uid: Number(uid), gid: Number(gid) } : undefined;
+}
+
 export function tempName(target: string): string {
   return join(dirname(target), `${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
@@ -403,13 +424,6 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>, opts
 // ---------------------------------------------------------------------------------------
 // The whole edit
 
-export interface EditResult<T> {
-  value: T;
-  /** Lines that are no entry, comment or blank line (1-based), as read. */
-  unknown: number[];
-  written: boolean;
-}
-
 /**
  * Reads the file (or starts an empty one with `fresh`), lets `edit` change it, and writes it
  * back atomically if anything changed, all under the lock. `edit` returns whether it changed
@@ -420,7 +434,7 @@ export async function editPasswordFile<T>(
   fresh: boolean,
   edit: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
   lockOptions?: LockOptions,
-): Promise<EditResult<T>> {
+): Promise<T> {
   return withLock(path.target, async () => {
     let keep: Ownership | undefined;
     let file: PasswordFile;
@@ -440,10 +454,9 @@ export async function editPasswordFile<T>(
         throw new FileError('read', e);
       }
     }
-    const unknown = file.unknownLines();
     const { changed, value } = await edit(file);
-    if (changed) writeFileAtomic(path.target, file.toBuffer(), keep);
-    return { value, unknown, written: changed };
+    if (changed) writeFileAtomic(path.target, file.toBuffer(), keep ?? newFileOwner());
+    return value;
   }, lockOptions);
 }
 

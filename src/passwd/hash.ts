@@ -3,8 +3,8 @@
 //   $6$<salt>$<hash>               SHA-512 of the password followed by the salt (mosquitto 1.6)
 // Salt and hash are standard base64 with padding; the salt is 12 random bytes and the hash
 // 64 bytes, as mosquitto_passwd writes them. Beyond mosquitto, bcrypt ($2b$, via bcryptjs)
-// for brokers and auth plugins that read it; and argon2id (mosquitto 2.1's default, in the
-// PHC string format libargon2 writes: $argon2id$v=19$m=47104,t=1,p=1$<salt>$<hash>, salt
+// for brokers and auth plugins that read it; and argon2id (mosquitto 2.1's argon2 code, which
+// its stock builds leave out; in the PHC string format libargon2 writes: $argon2id$v=19$m=47104,t=1,p=1$<salt>$<hash>, salt
 // and hash 64 bytes each, base64 without padding), computed by hash-wasm's WebAssembly
 // argon2, loaded only for it.
 import { createHash, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -15,7 +15,7 @@ export type HashType = 'sha512-pbkdf2' | 'sha512' | 'bcrypt' | 'argon2id';
 /** The names -H takes, default first. */
 export const HASH_TYPES: readonly HashType[] = ['sha512-pbkdf2', 'sha512', 'bcrypt', 'argon2id'];
 
-/** mosquitto 2.1's argon2id parameters: one pass over 46 MiB, one lane, 64-byte salt and hash. */
+/** The argon2id parameters of mosquitto 2.1's code: one pass over 46 MiB, one lane, 64-byte salt and hash. */
 export const ARGON2 = { iterations: 1, memorySize: 47104, parallelism: 1, saltBytes: 64, hashBytes: 64 } as const;
 
 export const DEFAULT_ITERATIONS = 101;

@@ -74,7 +74,7 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
   {
     flags: ['-H'], tools: ONLY, takes: 'word', missing: 'Error: -H argument given but not enough other arguments.\n',
     complete: HASH_TYPES,
-    help: ['hash', 'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier), argon2id (mosquitto 2.1\'s default) or bcrypt (not read by mosquitto itself)'],
+    help: ['hash', 'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier), argon2id (only for a mosquitto built with argon2) or bcrypt (not read by mosquitto itself)'],
     apply: (c, v) => {
       if (!(HASH_TYPES as readonly string[]).includes(v)) stop(`Error: Unknown hash type '${v}'`);
       c.hash = v as HashType;

@@ -65,6 +65,8 @@ export interface BrokerOptions {
   extra?: string[];
   /** Port to listen on (default: a free ephemeral one). */
   port?: number;
+  /** Started as root: leave out `user root`, so that mosquitto drops to user mosquitto before reading its files. */
+  dropPrivileges?: boolean;
 }
 
 export interface Broker {
@@ -85,7 +87,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     ...(opts.passwordFile ? [`password_file ${opts.passwordFile}`] : []),
     'max_queued_messages 0',
     'persistence false',
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    ...(process.getuid?.() === 0 && !opts.dropPrivileges ? ['user root'] : []),
     ...(opts.extra ?? []),
   ];
   const conf = join(dir, 'mosquitto.conf');
@@ -96,7 +98,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   proc.stderr!.on('data', (d) => { log += d; });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   try {
-    await waitForPort(port, 5000);
+    await waitForPort(port, 5000, 'mosquitto', () => proc.exitCode !== null);
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}: ${log}`);
