@@ -304,6 +304,8 @@ export class Subscriber {
       this.state = 'stopping';
     }
     if (this.timedOut) this.status = TIMED_OUT_STATUS;
+    // --message-rate: no whole second is counted after this (finish() prints the last part).
+    clearInterval(this.rateTimer);
     if (!this.session.connected) this.finish();
     else if (now || this.clearing.size === 0) this.disconnect();
   }
@@ -337,6 +339,9 @@ export class Subscriber {
     clearTimeout(this.retryTimer);
     clearInterval(this.rateTimer);
     if (!wasDisconnecting) this.session.close();
+    // --message-rate: the part of a second since the last line, after DISCONNECT (as
+    // mosquitto_sub 2.1.2 prints it on a signal or at -W).
+    if (this.rateTimer !== undefined && this.everAccepted && err === undefined) this.out.write(`${this.rate} msgs/s\n`);
     if (err !== undefined) this.reject(err);
     else this.resolve(this.status);
   }

@@ -120,6 +120,7 @@ test('tssub --message-rate (mosquitto 2.1): "N msgs/s" each second instead of th
   assert.equal(await done, 27);
   const counts = out.split('\n').filter((l) => l !== '' && !l.startsWith('Client ') && !l.startsWith('Subscribed '));
   assert.ok(counts.every((l) => /^\d+ msgs\/s$/.test(l)), out);
-  assert.ok(counts.length >= 2 && counts.length <= 3, out);
+  // Up to three whole seconds before -W 3 ends it, and the last part of one after DISCONNECT.
+  assert.ok(counts.length >= 2 && counts.length <= 4, out);
   assert.equal(counts.reduce((n, l) => n + parseInt(l, 10), 0), 30, out);
 });
