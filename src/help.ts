@@ -21,7 +21,7 @@ Usage: tspub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t t
              [-c] [-k keepalive] [-q qos] [-r] [--repeat N] [--repeat-delay time] [-x session-expiry]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-             [-V protocol-version] [-D command identifier value]
+             [-V protocol-version] [-D command identifier value] [--reconnect-for seconds]
 ${transport(13)}       tspub --help | --version
 `,
   sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.

@@ -28,7 +28,8 @@ async function main(): Promise<number> {
   // never pay for them.
   const { Publisher } = await import('./publish.ts');
   // A stream of messages gets a heap sized for it (heap.ts); one message does not load v8.
-  if (cfg.mode === 'stdin-line' || cfg.repeat > 1) (await import('./heap.ts')).sizeHeapForStreaming();
+  const heap = cfg.mode === 'stdin-line' || cfg.repeat > 1 ? await import('./heap.ts') : undefined;
+  heap?.sizeHeapForStreaming();
   let lost: Publisher | undefined;
   const session = await connectOrExplain(cfg, (code) => lost?.lost(code));
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
@@ -40,10 +41,13 @@ async function main(): Promise<number> {
     // Waiting for a line does not hide a failed connection (a silent broker, a lost one).
     const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const lines = new LineSplitter();
+    // Lines wait for their acknowledgement in the buffers they were read into (heap.ts).
+    const reclaim = cfg.qos > 0 ? heap!.reclaimInput() : undefined;
     const sendLine = (line: Buffer) => (line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line));
     for (;;) {
       const next = await publisher.waitFor(chunks.next());
       if (next.done) break;
+      reclaim?.(next.value.length);
       lines.feed(next.value);
       for (let line = lines.next(); line !== undefined; line = lines.next()) {
         const wait = sendLine(line);
