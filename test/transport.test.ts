@@ -10,6 +10,7 @@
 // mosquitto gives the first, the comparison maps it to the second.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +203,21 @@ const CASES: Record<string, Case> = {
   'TLS --cafile that is not PEM -d': { args: () => [...at('good'), '--cafile', certs.notPem, '-t', 't', '-m', 'x', '-d'] },
   'TLS --ciphers NOPE -d': { args: () => [...at('good'), ...ca(), '--ciphers', 'NOPE', '-t', 't', '-m', 'x', '-d'] },
   'TLS --tls-version bogus': { args: () => [...at('good'), ...ca(), '--tls-version', 'tlsv9', '-t', 't', '-m', 'x', '-d'] },
+  // A key that is not the certificate's: "Unable to load client key file", as OpenSSL 3 fails it.
+  'TLS --key that does not match --cert': { args: () => [...at('good'), ...ca(), '--cert', certs.clientCert, '--key', certs.otherClientKey, '-t', 't', '-m', 'x'] },
+  'TLS --key that does not match --cert -d': { args: () => [...at('good'), ...ca(), '--cert', certs.clientCert, '--key', certs.otherClientKey, '-t', 't', '-m', 'x', '-d'] },
+  'tssub TLS --key that does not match --cert -d': { tool: 'sub', args: () => [...at('good'), ...ca(), '--cert', certs.clientCert, '--key', certs.otherClientKey, '-t', 't', '-d'] },
+  // Every line of OpenSSL's error queue, "PEM lib" last.
+  'TLS --cert that is not PEM -d': { args: () => [...at('good'), ...ca(), '--cert', certs.notPem, '--key', certs.clientKey, '-t', 't', '-m', 'x', '-d'] },
+  'TLS --key that is not PEM -d': { args: () => [...at('good'), ...ca(), '--cert', certs.clientCert, '--key', certs.notPem, '-t', 't', '-m', 'x', '-d'] },
+  'TLS --key that is a certificate -d': { args: () => [...at('good'), ...ca(), '--cert', certs.clientCert, '--key', certs.clientCert, '-t', 't', '-m', 'x', '-d'] },
+  // Taken in any case when given, refused in any but lower case once connected.
+  'TLS --tls-version TLSv1.2 (capital letters)': { args: () => [...at('good'), ...ca(), '--tls-version', 'TLSv1.2', '-t', 't', '-m', 'x'] },
+  'TLS --tls-version TLSv1.2 (capital letters) -d': { args: () => [...at('good'), ...ca(), '--tls-version', 'TLSv1.2', '-t', 't', '-m', 'x', '-d'] },
+  'tssub TLS --tls-version TLSV1.3 -d': { tool: 'sub', args: () => [...at('good'), ...ca(), '--tls-version', 'TLSV1.3', '-t', 't', '-d'] },
+  'tsrr TLS --tls-version Tlsv1.2 -d': { tool: 'rr', args: () => [...at('good'), ...ca(), '--tls-version', 'Tlsv1.2', '-t', 'rr/req', '-e', 'rr/resp', '-m', 'x', '-d'] },
+  'TLS --tls-version TLSv1.2 is checked before the files': { args: () => [...at('good'), '--cafile', certs.notPem, '--tls-version', 'TLSv1.2', '-t', 't', '-m', 'x', '-d'] },
+  'TLS --ciphers NOPE is checked before the CA file -d': { args: () => [...at('good'), '--cafile', certs.notPem, '--ciphers', 'NOPE', '-t', 't', '-m', 'x', '-d'] },
   'TLS --keyform bogus': { args: () => [...at('good'), ...ca(), ...client(), '--keyform', 'der', '-t', 't', '-m', 'x'] },
   'TLS --keyform without --key': { args: () => [...at('good'), ...ca(), '--keyform', 'pem', '-t', 't', '-m', 'x'] },
   'TLS --cafile, no broker on the default port 8883': { args: () => ['-h', '127.0.0.1', ...ca(), '-t', 't', '-m', 'x', '-d'] },
@@ -209,6 +225,10 @@ const CASES: Record<string, Case> = {
   'TLS a missing argument': { args: () => ['-t', 't', '-m', 'x', '--cafile'] },
   'TLS to a plain MQTT listener -d': { args: () => ['-h', '127.0.0.1', '-p', String(plain.good), ...ca(), '-t', 't', '-m', 'x', '-d'] },
   'tssub TLS to a plain MQTT listener -d': { tool: 'sub', args: () => ['-h', '127.0.0.1', '-p', String(plain.good), ...ca(), '-t', 't', '-C', '1', '-d'] },
+  // The broker refuses the TLS session after the handshake (TLS 1.3): mosquitto_sub gives up, status 7.
+  'tssub TLS client certificate required, none given -d': { tool: 'sub', args: () => [...at('require'), ...ca(), '-t', 't', '-d'] },
+  'tssub TLS client certificate required, none given': { tool: 'sub', args: () => [...at('require'), ...ca(), '-t', 't'] },
+  'tsrr TLS client certificate required, none given -d': { tool: 'rr', args: () => [...at('require'), ...ca(), '-t', 'rr/req', '-e', 'rr/resp', '-m', 'x', '-d'] },
   // TLS-PSK.
   'PSK QoS 1 -d': { args: () => ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'deadbeef', '--psk-identity', 'test-id', '-t', 'psk/q1', '-m', 'x', '-q', '1', '-d'], received: 'psk' },
   'PSK upper-case hex QoS 2': { args: () => ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'DEADBEEF', '--psk-identity', 'test-id', '-t', 'psk/q2', '-m', 'x', '-q', '2', '-d'], received: 'psk' },
@@ -262,6 +282,59 @@ const CASES: Record<string, Case> = {
 
 for (const [name, c] of Object.entries(CASES)) {
   test(`transports = mosquitto: ${name}`, { skip, timeout: 60000 }, () => differential(c));
+}
+
+/** A tool left running, and a promise of its end (killed after 30 s: its status shows it). */
+function startTool(cmd: string, args: string[]): Promise<RunResult> {
+  const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  p.stdout.on('data', (d: Buffer) => out.push(d));
+  p.stderr.on('data', (d: Buffer) => err.push(d));
+  const limit = setTimeout(() => p.kill('SIGKILL'), 30000);
+  return new Promise<RunResult>((resolve) => p.once('close', (code, signal) => {
+    clearTimeout(limit);
+    resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal });
+  }));
+}
+
+/** Until the broker has logged `count` subscriptions to `topic` (log_type subscribe). */
+async function subscriptions(b: Broker, topic: string, count: number): Promise<void> {
+  const logged = () => b.log().split('\n').filter((l) => l.endsWith(` ${topic}`)).length;
+  for (let i = 0; i < 1000 && logged() < count; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(logged(), count, 'both subscribed');
+}
+
+for (const [name, refusal, status] of [
+  ['refuses the client certificate after the handshake (TLS 1.3)', { requireCertificate: true, tlsVersion: 'tlsv1.3' }, 7],
+  ['presents a certificate of another CA', { serverCert: 'otherCa' as const }, 8],
+] as const) {
+  test(`tssub = mosquitto_sub: a reconnection to a broker that ${name} ends it (status ${status})`, { skip, timeout: 60000 }, async () => {
+    // Both subscribed to the same TLS broker; it is replaced on the same port by one that
+    // refuses the TLS session. libmosquitto's loop gives up on a TLS failure: no retry loop.
+    const first = await startTlsBroker(certs, { extra: ['log_dest stderr', 'log_type subscribe'] });
+    const port = first.port;
+    const args = ['-h', '127.0.0.1', '-p', String(port), ...ca(), '-t', 'reconnect/tls', '-d'];
+    const ref = startTool(MOSQUITTO_SUB!, args);
+    const ours = startTool(bin('tssub'), args);
+    let second: Broker | undefined;
+    try {
+      await subscriptions(first, 'reconnect/tls', 2);
+      await first.stop();
+      second = await startTlsBroker(certs, { port, ...refusal });
+      const [r, o] = await Promise.all([ref, ours]);
+      const a = settleRace({ code: r.code, stdout: tidy(r.stdout), stderr: tidy(r.stderr) });
+      const b = { code: o.code, stdout: tidy(o.stdout), stderr: tidy(o.stderr) };
+      if (a.noOpenssl) b.stdout = b.stdout.replace(/^OpenSSL Error.*\n/gm, '');
+      assert.equal(b.code, status, `tssub's status; stderr: ${b.stderr}`);
+      assert.equal(b.stderr, a.stderr, 'stderr');
+      assert.equal(b.stdout, a.stdout, 'stdout');
+      assert.equal(b.code, a.code, 'exit status');
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
+  });
 }
 
 // Beyond mosquitto 2.0.11: what it gets wrong, and what it cannot do at all.
