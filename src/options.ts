@@ -140,10 +140,13 @@ export function tlsWanted(cfg: ClientConfig): boolean {
 /** A CA file or directory, or a PSK: what makes 8883 the default port. */
 const caOrPsk = (t: TlsConfig) => t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined;
 
-/** The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule). */
+/**
+ * The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule).
+ * --no-tls leaves the rule as it is (plain MQTT on 8883), as mosquitto 2.1.2 does.
+ */
 export function brokerPort(cfg: ClientConfig): number {
   if (cfg.port !== undefined) return cfg.port;
-  return !cfg.tls.off && caOrPsk(cfg.tls) ? 8883 : 1883;
+  return caOrPsk(cfg.tls) ? 8883 : 1883;
 }
 
 function defaults(tool: Tool): ClientConfig {
