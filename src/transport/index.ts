@@ -97,8 +97,10 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   const base = prepared.tunnel ?? baseSocket(cfg, port);
   let up = false;
   let failed = false;
+  /** DISCONNECT has gone out: whatever the layers below say now is no failure. */
+  let disconnected = false;
   const fail = (err: ConnectError) => {
-    if (failed) return;
+    if (failed || disconnected) return;
     failed = true;
     hooks.failed(err);
   };
@@ -163,7 +165,63 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     base.once('connect', transportUp);
   }
   quietPipe(stream);
+  onDisconnect(stream, () => { disconnected = true; });
   return stream;
+}
+
+/** MQTT's packet type of DISCONNECT (the high nibble of the fixed header's first byte). */
+const DISCONNECT = 14;
+
+/**
+ * Calls `sent` when the session writes a DISCONNECT. After it, whatever the layers below say
+ * is no failure of the session: mosquitto 2.1.2's WebSocket listener, say, answers DISCONNECT
+ * on a wss:// connection with a close frame outside TLS ("wrong version number"), and
+ * mosquitto's clients print nothing after DISCONNECT. Packets are found by their fixed
+ * headers only (a type, then the remaining length as a variable byte integer, MQTT 2.1-2.2):
+ * the bytes are counted, never decoded.
+ */
+function onDisconnect(stream: Duplex, sent: () => void): void {
+  const write = stream.write;
+  /** Bytes of the current packet still to come after its fixed header. */
+  let body = 0;
+  /** The packet type whose remaining length is being read, or -1 between packets. */
+  let type = -1;
+  let length = 0;
+  let scale = 1;
+  const scan = (bytes: Buffer): boolean => {
+    let i = 0;
+    while (i < bytes.length) {
+      if (body > 0) {
+        const n = Math.min(body, bytes.length - i);
+        body -= n;
+        i += n;
+      } else if (type < 0) {
+        type = bytes[i++]! >> 4;
+        length = 0;
+        scale = 1;
+      } else {
+        const digit = bytes[i++]!;
+        length += (digit & 0x7f) * scale;
+        scale *= 128;
+        if (digit & 0x80) continue;
+        if (type === DISCONNECT) return true;
+        body = length;
+        type = -1;
+      }
+    }
+    return false;
+  };
+  let seen = false;
+  stream.write = function watched(this: Duplex, chunk: unknown, ...rest: unknown[]) {
+    if (!seen) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof rest[0] === 'string' ? rest[0] as BufferEncoding : 'utf8') : chunk as Buffer;
+      if (scan(bytes)) {
+        seen = true;
+        sent();
+      }
+    }
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as Duplex['write'];
 }
 
 /** MQTT over WebSocket on top of `inner` (TCP, unix, tunnel, TLS): path /mqtt, subprotocol mqtt. */
