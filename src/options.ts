@@ -142,10 +142,13 @@ export function tlsWanted(cfg: ClientConfig): boolean {
 /** A CA file or directory, or a PSK: what makes 8883 the default port. */
 const caOrPsk = (t: TlsConfig) => t.cafile !== undefined || t.capath !== undefined || t.psk !== undefined;
 
-/** The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule). */
+/**
+ * The port to connect to: as given, else 8883 with a CA or PSK, else 1883 (mosquitto's rule).
+ * --no-tls leaves the rule as it is (plain MQTT on 8883), as mosquitto 2.1.2 does.
+ */
 export function brokerPort(cfg: ClientConfig): number {
   if (cfg.port !== undefined) return cfg.port;
-  return !cfg.tls.off && caOrPsk(cfg.tls) ? 8883 : 1883;
+  return caOrPsk(cfg.tls) ? 8883 : 1883;
 }
 
 function defaults(tool: Tool): ClientConfig {
@@ -735,7 +738,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['-o'], tools: CLIENTS, takes: 'word', missing: 'Error: -o argument given but no options file specified.\n\n',
     complete: 'file',
     help: ['file', 'read options from this file instead of the defaults file (mosquitto 2.1)'],
-    // Read before everything else (fileArgs); in the file itself it does nothing.
+    // Read before everything else (fileLines); in the file itself it is passed over.
     apply: () => {},
   },
 
@@ -841,34 +844,59 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
 ];
 
 /** The defaults file mosquitto's tool reads: one option (and its value) per line. */
-export function defaultsFileArgs(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function defaultsFileLines(name: string, env: NodeJS.ProcessEnv = process.env): string[][] {
   // HOME as mosquitto reads it; the os module (a start-up cost) only when HOME is unset.
   const dir = env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config');
   try {
-    return optionsFileArgs(readFileSync(join(dir, name)));
+    return optionsFileLines(readFileSync(join(dir, name)));
   } catch {
     return [];
   }
 }
 
-/** The words of an options file: one option (and its value) per line, # for comments. */
-function optionsFileArgs(bytes: Buffer): string[] {
-  const args: string[] = [];
-  for (const raw of decodeBytes(bytes).split('\n')) {
-    const line = raw.replace(/\r$/, '').replace(/^[ \t]+/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.indexOf(' ');
-    if (space < 0) args.push(line);
-    else args.push(line.slice(0, space), line.slice(space + 1));
+/** mosquitto reads an options file in pieces of at most this many bytes (a line or less). */
+const LINE_BYTES = 1023;
+
+/**
+ * The lines of an options file as mosquitto's tools read them, each its own command line of
+ * one or two words: the option, then the rest of the line after the space that ends it.
+ * A line longer than LINE_BYTES is read as several lines. Only a '#' in the first column
+ * makes a comment; spaces before the option are skipped, tabs are not; a line ends at a
+ * NUL byte and loses its trailing CRs and LFs.
+ */
+export function optionsFileLines(bytes: Buffer): string[][] {
+  const lines: string[][] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = Math.min(newline < 0 ? bytes.length : newline + 1, start + LINE_BYTES);
+    let piece = bytes.subarray(start, end);
+    start = end;
+    if (piece[0] === 0x23) continue;
+    const nul = piece.indexOf(0);
+    if (nul >= 0) piece = piece.subarray(0, nul);
+    let n = piece.length;
+    while (n > 0 && (piece[n - 1] === 0x0a || piece[n - 1] === 0x0d)) n--;
+    let from = 0;
+    while (from < n && piece[from] === 0x20) from++;
+    if (from === n) continue;
+    const space = piece.indexOf(0x20, from);
+    if (space < 0 || space >= n) {
+      lines.push([decodeBytes(piece.subarray(from, n))]);
+    } else {
+      const option = decodeBytes(piece.subarray(from, space));
+      // The rest of the line as it is, leading spaces and all; nothing after the space is no value.
+      lines.push(space + 1 < n ? [option, decodeBytes(piece.subarray(space + 1, n))] : [option]);
+    }
   }
-  return args;
+  return lines;
 }
 
 /**
- * The options from a file: -o's (mosquitto 2.1), which replaces the defaults file, or the
+ * The lines from a file: -o's (mosquitto 2.1), which replaces the defaults file, or the
  * defaults file. -o is found before anything else is read, as mosquitto 2.1 finds it.
  */
-function fileArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+function fileLines(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv): string[][] {
   let optionsFile: string | undefined;
   let duplicate = false;
   eachOption(CLIENT_OPTIONS, tool, argv, (flag, value) => {
@@ -878,9 +906,9 @@ function fileArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv): 
     if (duplicate) fail('Error: Duplicate -o argument given.');
     optionsFile = value;
   });
-  if (optionsFile === undefined) return defaultsFileArgs(MOSQUITTO_NAME[tool], env);
+  if (optionsFile === undefined) return defaultsFileLines(MOSQUITTO_NAME[tool], env);
   try {
-    return optionsFileArgs(readFileSync(bytesOf(optionsFile)));
+    return optionsFileLines(readFileSync(bytesOf(optionsFile)));
   } catch (e) {
     // mosquitto 2.1 goes on without the file; the options it holds (a login, TLS) matter.
     throw new UsageError(`Error: Unable to read options file "${optionsFile}": ${strerror(e)}.\n`, false);
@@ -893,20 +921,35 @@ function strerror(e: unknown): string {
 }
 
 /**
- * The command line of a client tool, checked the way mosquitto checks it: first the
- * defaults file, then argv; each option in order; then the checks across options.
+ * The command line of a client tool, checked the way mosquitto checks it: first each line
+ * of the defaults file (or -o's file) on its own, then argv; each option in order; then the
+ * checks across options.
  */
 export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const cfg = defaults(tool);
-  const args = [...fileArgs(tool, argv, env), ...argv];
+  for (const line of fileLines(tool, argv, env)) {
+    if (applyArgs(cfg, line, true)) return cfg;
+  }
+  if (applyArgs(cfg, argv, false)) return cfg;
+  checkClientConfig(cfg);
+  return cfg;
+}
+
+/**
+ * Applies one command line (argv, or one line of an options file) to `cfg` in order, with
+ * mosquitto's message for the first bad word. True when --help or --version ends the reading.
+ * In a file, -o is passed over with its value, as mosquitto 2.1 passes over it there.
+ */
+function applyArgs(cfg: ClientConfig, args: readonly string[], inFile: boolean): boolean {
   let parsed: ParsedArgs<ClientConfig>;
   let missing: MissingArgument<ClientConfig> | undefined;
   try {
-    parsed = parseWithTable(CLIENT_OPTIONS, tool, args);
+    parsed = parseWithTable(CLIENT_OPTIONS, cfg.tool, args);
   } catch (e) {
     if (!(e instanceof MissingArgument)) throw e;
     missing = e as MissingArgument<ClientConfig>;
     parsed = missing.parsed;
+    if (inFile && missing.spec?.flags[0] === '-o') missing = undefined;
   }
   const { given, unknown, unknownAt } = parsed;
   // An unknown word is reported where it stands: after the options before it.
@@ -921,7 +964,7 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
         spec.precheck?.(cfg);
         spec.apply(cfg, words[0] ?? '');
       }
-      if (cfg.help || cfg.version) return cfg;
+      if (cfg.help || cfg.version) return true;
     }
   }
   if (unknown !== undefined) throw new UsageError(`Error: Unknown option '${unknown}'.\n`);
@@ -929,8 +972,7 @@ export function parseClientArgs(tool: Tool, argv: readonly string[], env: NodeJS
     missing.spec?.precheck?.(cfg);
     throw missing;
   }
-  checkClientConfig(cfg);
-  return cfg;
+  return false;
 }
 
 /**

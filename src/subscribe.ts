@@ -177,7 +177,7 @@ export class Subscriber {
         this.finish(err);
         return;
       }
-      if (err instanceof ConnectError && !err.refused && (err.lost || !first)) {
+      if (err instanceof ConnectError && !err.refused && !err.final && (err.lost || !first)) {
         // An established connection that went before CONNACK, or a failed reconnection:
         // libmosquitto tries again, quietly. (After CONNACK, closed() sees to it.)
         this.retry();

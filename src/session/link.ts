@@ -44,6 +44,8 @@ export class Link {
   /** CONNECT, written before the connection is up: libmosquitto traces it once it is. */
   private connectTrace: Packet | undefined;
   private end: LinkEnd = {};
+  /** DISCONNECT has been written. */
+  private disconnectSent = false;
   private isClosed = false;
   private closeWaiters: Array<() => void> = [];
 
@@ -77,7 +79,11 @@ export class Link {
       connected: hooks.connected,
       up: () => this.transportUp(),
       failed: (err) => {
-        if (this.end.transport || this.end.code !== undefined) return;
+        // After DISCONNECT, whatever the layers below say is no failure of the session:
+        // mosquitto 2.1.2's WebSocket listener, say, answers DISCONNECT on a wss:// connection
+        // with a close frame outside TLS ("wrong version number"), and mosquitto's clients
+        // print nothing after DISCONNECT.
+        if (this.end.transport || this.end.code !== undefined || this.disconnectSent) return;
         this.end.transport = err;
         // Lost before Node said it was connected (a reset at once): libmosquitto had sent CONNECT.
         if (err.lost && !this.up && this.connectTrace && !needsPreparing(cfg)) this.tracer?.sent(this.connectTrace);
@@ -109,6 +115,7 @@ export class Link {
     if (packet.cmd === 'connect' && !this.up) this.connectTrace = packet;
     else this.tracer?.sent(packet);
     if (packet.cmd === 'disconnect') {
+      this.disconnectSent = true;
       // libmosquitto reads nothing after its DISCONNECT.
       this.receiver.stop();
       this.keepalive.stop();

@@ -33,6 +33,12 @@ export class ConnectError extends ToolError {
     readonly lost: boolean = false,
     /** Lines libmosquitto logs about the failure (OpenSSL's reasons): shown with -d. */
     readonly traceLines: readonly string[] = [],
+    /**
+     * The broker refused the TLS session (OpenSSL failed on an open connection: a handshake
+     * alert, a TLS 1.3 broker refusing the client certificate). libmosquitto's loop gives up
+     * after it, on a reconnection too: no retry.
+     */
+    readonly final: boolean = false,
   ) {
     super(text, status);
   }
@@ -52,4 +58,12 @@ export function socketError(err: NodeJS.ErrnoException): ConnectError {
 export function lostError(traceLines: readonly string[] = []): ConnectError {
   // MOSQ_ERR_CONN_LOST, the status mosquitto_pub leaves with when the broker hangs up before CONNACK.
   return new ConnectError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST, false, true, traceLines);
+}
+
+/**
+ * OpenSSL failed on the open connection (MOSQ_ERR_TLS, or errno EPROTO with "The connection
+ * was lost."): mosquitto_sub ends there, first connection or reconnection.
+ */
+export function tlsSessionFailed(status: number, traceLines: readonly string[]): ConnectError {
+  return new ConnectError(mosquittoError(status), status, false, false, traceLines, true);
 }

@@ -29,6 +29,14 @@ export interface Prepared {
   ws?: typeof import('ws');
 }
 
+/**
+ * --tls-keylog on a connection without TLS: mosquitto 2.1.2 refuses it once connected, in
+ * these words (its -d line names the libmosquitto options its --tls-keylog uses).
+ */
+const KEYLOG_WITHOUT_TLS = new ConnectError('Unable to connect (Invalid input).\n', 1, false, false, [
+  'Error: If you use MOSQ_OPT_SSL_CTX then MOSQ_OPT_SSL_CTX_WITH_DEFAULTS must be true, or at least one of cafile, capath or psk must be specified.',
+]);
+
 /** Whether the connection needs prepareTransport() (anything but plain TCP or unix). */
 export function needsPreparing(cfg: ClientConfig): boolean {
   return cfg.proxy !== undefined || cfg.websocket || tlsWanted(cfg);
@@ -121,6 +129,7 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     if (!(e instanceof ConnectError)) throw e;
     setupError = e;
   }
+  if (cfg.tls.keylog !== undefined && !cfg.tls.off && !setup && !setupError) setupError = KEYLOG_WITHOUT_TLS;
   let stream: Duplex = base;
   if (setupError) {
     const refuse = () => { fail(setupError!); base.destroy(); };

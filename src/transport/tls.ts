@@ -15,9 +15,9 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { MOSQ_ERR, mosquittoError, strerror } from '../errors.ts';
+import { MOSQ_ERR, strerror } from '../errors.ts';
 import { VERSIONS } from './tls-options.ts';
-import { ConnectError, lostError } from './errors.ts';
+import { ConnectError, tlsSessionFailed } from './errors.ts';
 import { brokerPort, tlsWanted, type ClientConfig } from '../options.ts';
 import { bytesOf } from '../words.ts';
 
@@ -95,9 +95,9 @@ export function keyIsEncrypted(cfg: ClientConfig): boolean {
   }
 }
 
-/** OpenSSL's own error line, as ERR_error_string() prints it under OpenSSL 3. */
-export function opensslLine(err: Error & { code?: string }, index = 0): string | undefined {
-  const m = /error:([0-9A-Fa-f]{8}):([^:]*):[^:]*:([^:\n]*)/.exec(err.message);
+/** OpenSSL's own error line for an error's text, as ERR_error_string() prints it under OpenSSL 3. */
+function opensslLine(text: string, index: number): string | undefined {
+  const m = /error:([0-9A-Fa-f]{8}):([^:]*):[^:]*:([^:\n]*)/.exec(text);
   if (!m) return undefined;
   return `OpenSSL Error[${index}]: error:${m[1]!.toUpperCase()}:${m[2]}::${m[3]}`;
 }
@@ -170,11 +170,32 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   if (!tlsWanted(cfg)) return undefined;
   const t = cfg.tls;
   const options: tls.ConnectionOptions = { rejectUnauthorized: true };
-  const version = VERSIONS[(t.version ?? 'tlsv1.2').toLowerCase()]!;
+  // The option check takes the name in any case; the set-up only as written here, so
+  // "TLSv1.2" is refused now, as libmosquitto refuses it.
+  const version = VERSIONS[t.version ?? 'tlsv1.2'];
+  if (version === undefined) {
+    throw new ConnectError(`Unable to connect (${strerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [`Error: Protocol ${t.version} not supported.`]);
+  }
   options.minVersion = version;
+  // Ciphers: --ciphers is OpenSSL's list for TLS 1.2 and below; TLS 1.3 keeps its suites.
+  const psk = t.psk !== undefined && t.cafile === undefined && t.capath === undefined;
+  let ciphers: string | undefined;
+  if (t.ciphers !== undefined) {
+    ciphers = /(^|:)TLS_/.test(t.ciphers) ? t.ciphers : `${TLS13_SUITES}:${t.ciphers}`;
+  } else if (psk) {
+    ciphers = `${TLS13_SUITES}:PSK:${tls.DEFAULT_CIPHERS.split(':').filter((c) => c !== '!PSK' && !c.startsWith('TLS_')).join(':')}`;
+  }
+  if (version === 'TLSv1.1') ciphers = `${ciphers ?? tls.DEFAULT_CIPHERS}:@SECLEVEL=0`;
+  if (ciphers !== undefined) {
+    try {
+      tls.createSecureContext({ ciphers, minVersion: version });
+    } catch (e) {
+      throw setupFailure([`Error: Unable to set TLS ciphers. Check cipher list "${t.ciphers ?? ''}".`, ...reasons(e)]);
+    }
+    options.ciphers = ciphers;
+  }
   // Trusted CAs: the OS's (asked for, or by mqtts:// wss:// -p 8883), then --cafile, --capath.
   const ca: string[] = [];
-  const psk = t.psk !== undefined && t.cafile === undefined && t.capath === undefined;
   if (t.useOsCerts || (cfg.port === 8883 && t.cafile === undefined && t.capath === undefined && !psk)) ca.push(...osCertificates());
   if (t.cafile !== undefined) {
     const certs = pemCertificates(t.cafile);
@@ -194,39 +215,23 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
       cert = readFileSync(bytesOf(t.cert));
       tls.createSecureContext({ cert });
     } catch (e) {
-      throw setupFailure([`Error: Unable to load client certificate "${t.cert}".`, ...reasons(e)]);
+      throw setupFailure([`Error: Unable to load client certificate "${t.cert}".`, ...reasons(e, true)]);
     }
     const pass = passphrase?.toString('utf8');
+    // A key that does not match the certificate fails as it is loaded, as OpenSSL 3 fails
+    // libmosquitto's key loading (its later consistency check is never reached).
+    let readable = false;
     try {
       key = readFileSync(bytesOf(t.key));
       tls.createSecureContext({ key, passphrase: pass });
-    } catch (e) {
-      throw setupFailure([`Error: Unable to load client key file "${t.key}".`, ...reasons(e)]);
-    }
-    try {
+      readable = true;
       tls.createSecureContext({ cert, key, passphrase: pass });
     } catch (e) {
-      throw setupFailure(['Error: Client certificate/key are inconsistent.', ...reasons(e)]);
+      throw setupFailure([`Error: Unable to load client key file "${t.key}".`, ...reasons(e, !readable)]);
     }
     options.cert = cert;
     options.key = key;
     if (pass !== undefined) options.passphrase = pass;
-  }
-  // Ciphers: --ciphers is OpenSSL's list for TLS 1.2 and below; TLS 1.3 keeps its suites.
-  let ciphers: string | undefined;
-  if (t.ciphers !== undefined) {
-    ciphers = /(^|:)TLS_/.test(t.ciphers) ? t.ciphers : `${TLS13_SUITES}:${t.ciphers}`;
-  } else if (psk) {
-    ciphers = `${TLS13_SUITES}:PSK:${tls.DEFAULT_CIPHERS.split(':').filter((c) => c !== '!PSK' && !c.startsWith('TLS_')).join(':')}`;
-  }
-  if (version === 'TLSv1.1') ciphers = `${ciphers ?? tls.DEFAULT_CIPHERS}:@SECLEVEL=0`;
-  if (ciphers !== undefined) {
-    try {
-      tls.createSecureContext({ ciphers, minVersion: version });
-    } catch (e) {
-      throw setupFailure([`Error: Unable to set TLS ciphers. Check cipher list "${t.ciphers ?? ''}".`, ...reasons(e)]);
-    }
-    options.ciphers = ciphers;
   }
   if (t.alpn !== undefined) options.ALPNProtocols = [t.alpn];
   if (psk) {
@@ -247,10 +252,25 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   return { options, hostFailed: () => hostFailed };
 }
 
-/** OpenSSL's reasons for an error thrown by Node's TLS layer, as -d lines. */
-function reasons(e: unknown): string[] {
-  const line = e instanceof Error ? opensslLine(e) : undefined;
-  return line ? [line] : [];
+/** OpenSSL's "PEM lib" error, which its file-loading calls add when the PEM cannot be read. */
+const PEM_LIB = 'error:0A080009:SSL routines::PEM lib';
+
+/**
+ * OpenSSL's error queue for an error thrown by Node's TLS layer, oldest first, as -d lines:
+ * the error itself, then the rest of the queue (Node's opensslErrorStack, newest first),
+ * then, for a file whose PEM could not be read (`pemLib`), the "PEM lib" error that
+ * libmosquitto's file-loading call (SSL_CTX_use_certificate_chain_file and the like) adds.
+ */
+function reasons(e: unknown, pemLib = false): string[] {
+  if (!(e instanceof Error)) return [];
+  const stack = (e as Error & { opensslErrorStack?: string[] }).opensslErrorStack ?? [];
+  const lines: string[] = [];
+  for (const text of [e.message, ...[...stack].reverse()]) {
+    const line = opensslLine(text, lines.length);
+    if (line) lines.push(line);
+  }
+  if (pemLib && lines.length > 0) lines.push(opensslLine(PEM_LIB, lines.length)!);
+  return lines;
 }
 
 /** Node's words for a certificate that failed verification (its X509 error codes). */
@@ -265,16 +285,12 @@ const VERIFY_CODES = new Set([
 ]);
 
 /**
- * A failed TLS handshake as libmosquitto reports it: -d lines with OpenSSL's reasons, then
- * "Error: A TLS error occurred." (status 8).
- */
-/**
  * A TLS error after the handshake (a TLS 1.3 broker refuses a client certificate only then):
- * the connection was lost, as libmosquitto sees it, with OpenSSL's reason on the -d trace.
+ * the connection was lost, as libmosquitto sees it (errno EPROTO), with OpenSSL's reason on
+ * the -d trace; mosquitto_sub does not reconnect after it.
  */
 export function lostAfterHandshake(err: Error & { code?: string }): ConnectError {
-  const line = opensslLine(err);
-  return lostError(line ? [line] : []);
+  return tlsSessionFailed(MOSQ_ERR.CONN_LOST, reasons(err));
 }
 
 /**
@@ -296,6 +312,10 @@ export function logKeys(socket: tls.TLSSocket, file: string): void {
 /** tls.connect, for the transport (which does not load node:tls itself). */
 export const connect = tls.connect;
 
+/**
+ * A failed TLS handshake as libmosquitto reports it: -d lines with OpenSSL's reasons, then
+ * "Error: A TLS error occurred." (status 8); mosquitto_sub does not reconnect after it.
+ */
 export function handshakeFailure(err: Error & { code?: string }, hostFailed: boolean): ConnectError {
   const lines: string[] = [];
   if (hostFailed) lines.push('Error: host name verification failed.');
@@ -304,8 +324,7 @@ export function handshakeFailure(err: Error & { code?: string }, hostFailed: boo
     // The broker hung up mid-handshake (not a TLS listener, say): OpenSSL reads the end first.
     lines.push('OpenSSL Error[0]: error:0A000126:SSL routines::unexpected eof while reading');
   } else {
-    const line = opensslLine(err);
-    if (line) lines.push(line);
+    lines.push(...reasons(err));
   }
-  return new ConnectError(mosquittoError(MOSQ_ERR.TLS), MOSQ_ERR.TLS, false, false, lines);
+  return tlsSessionFailed(MOSQ_ERR.TLS, lines);
 }
