@@ -7,7 +7,9 @@
 //     here), so the section runs both with it and without it;
 //  2. a 200k-line `-l` stream at QoS 0 and 1, timed until `mosquitto_sub -C` has received
 //     every line (messages a tool loses count against it: the run is marked incomplete).
-// Usage: node bench/pub.mjs [--runs N] [--lines N] [--qos 0|1] [--no-one-shot] [--no-stream]
+// --before DIR: the one-shot section also runs DIR/bin/tspub (a built checkout of an earlier
+// version) in the same rounds, and prints the ratio of this one to it.
+// Usage: node bench/pub.mjs [--runs N] [--lines N] [--qos 0|1] [--no-one-shot] [--no-stream] [--before DIR]
 import { spawn } from 'node:child_process';
 import { openSync, writeFileSync, rmSync, mkdtempSync, readFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -25,6 +27,7 @@ const STREAM = !process.argv.includes('--no-stream');
 need(['mosquitto', 'mosquitto_pub', 'mosquitto_sub']);
 
 const TOOLS = { tspub: bin('tspub'), mosquitto_pub: 'mosquitto_pub' };
+const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1] : undefined;
 const broker = await startBroker();
 const common = ['-h', '127.0.0.1', '-p', String(broker.port)];
 
@@ -97,6 +100,7 @@ async function oneShot() {
     ['node TCP connect', process.execPath, ['-e', `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end()})`]],
     ['MQTT.js publish', process.execPath, [join(floorDir, 'bin', 'mqttjs-publish'), port]],
     ['tspub', TOOLS.tspub, [...common, '-t', 'bench/one', '-m', 'hello', '-q', '1']],
+    ...(BEFORE ? [['tspub(before)', join(BEFORE, 'bin', 'tspub'), [...common, '-t', 'bench/one', '-m', 'hello', '-q', '1']]] : []),
     ['mosquitto_pub', TOOLS.mosquitto_pub, [...common, '-t', 'bench/one', '-m', 'hello', '-q', '1']],
   ];
   const envs = [['as this shell has it', process.env]];
@@ -120,6 +124,7 @@ async function oneShot() {
     console.log(`  ratio tspub / node -e 0:          ${fmt(m.tspub / m['node -e 0'], 2)}x  (target <= 1.25)`);
     console.log(`  ratio tspub / MQTT.js publish:    ${fmt(m.tspub / m['MQTT.js publish'], 2)}x`);
     console.log(`  ratio tspub / mosquitto_pub:      ${fmt(m.tspub / m.mosquitto_pub, 2)}x`);
+    if (BEFORE) console.log(`  ratio tspub / tspub(before):      ${fmt(m.tspub / m['tspub(before)'], 2)}x`);
   }
   rmSync(floorDir, { recursive: true, force: true });
 }
