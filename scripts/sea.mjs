@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleOptions, root } from './bundle-options.mjs';
 
 export const TOOLS = ['tspub', 'tssub', 'tsrr', 'tspasswd'];
+export const DEFAULT_START = 'snapshot';
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
@@ -43,7 +44,7 @@ export function makeExecutable(main, exe, start) {
 }
 
 /** Builds the multi-call executable `tsmqtt` and its links into `out`. */
-export async function buildSea(out, start) {
+export async function buildSea(out, start = DEFAULT_START) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'tsmqtt-sea-bundle-'));
