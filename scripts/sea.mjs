@@ -43,6 +43,7 @@ function blobMaker(target) {
  * single-executable application; `start`: 'codecache' or 'plain'.
  */
 export function makeExecutable(main, exe, start, target = HOST_TARGET) {
+  if (!['codecache', 'plain'].includes(start)) throw new Error(`start-up ${start}: codecache or plain`);
   const work = mkdtempSync(join(tmpdir(), 'tsmqtt-sea-'));
   try {
     const config = join(work, 'sea-config.json');
