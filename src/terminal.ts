@@ -40,20 +40,24 @@ export async function terminalLine(next: () => Promise<Buffer | null>, interrupt
 }
 
 /**
- * Asks on the controlling terminal (/dev/tty, whatever stdin and stdout are), with echo off.
- * Resolves with null when there is no terminal to ask on.
+ * Asks on the controlling terminal (/dev/tty; on Windows the console, CONIN$ and CONOUT$),
+ * whatever stdin and stdout are, with echo off. Resolves with null when there is no terminal
+ * to ask on.
  */
 export async function askTerminal(prompt: string): Promise<Buffer | null> {
+  const windows = process.platform === 'win32';
   let fd: number;
+  let out: number;
   try {
-    fd = openSync('/dev/tty', 'r+');
+    fd = openSync(windows ? 'CONIN$' : '/dev/tty', 'r+');
+    out = windows ? openSync('CONOUT$', 'w') : fd;
   } catch {
     return null;
   }
   const { ReadStream } = await import('node:tty');
   const input = new ReadStream(fd);
   input.setRawMode(true);
-  writeSync(fd, prompt);
+  writeSync(out, prompt);
   const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const next = async () => {
     const r = await chunks.next();
@@ -61,7 +65,7 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
   };
   const restore = () => {
     input.setRawMode(false);
-    writeSync(fd, '\n');
+    writeSync(out, '\n');
   };
   try {
     const line = await terminalLine(next, restore);
@@ -70,5 +74,6 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
   } finally {
     input.destroy();
     try { closeSync(fd); } catch { /* closed with the stream */ }
+    if (out !== fd) closeSync(out);
   }
 }
