@@ -86,7 +86,7 @@ function readme(target) {
 No Node.js needed: each tool is a single executable made from ${node}.
 
 Install: unpack the folder anywhere and put it on PATH (System Properties, Environment
-Variables), or call the tools by their path. Windows 8.1 or later.
+Variables), or call the tools by their path. Windows 10 or later.
 Defaults file: %USERPROFILE%\\mosquitto_pub.conf (mosquitto_sub.conf, mosquitto_rr.conf),
 one option per line, where mosquitto's Windows tools read it.
 Standard input and output are binary-safe: tssub writes LF line ends and the payload bytes
