@@ -49,8 +49,9 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
   let fd: number;
   let out: number;
   try {
-    fd = openSync(windows ? 'CONIN$' : '/dev/tty', 'r+');
-    out = windows ? openSync('CONOUT$', 'w') : fd;
+    // The console's device names: a bare CONIN$ is taken for a file in the current folder.
+    fd = openSync(windows ? '\\\\.\\CONIN$' : '/dev/tty', 'r+');
+    out = windows ? openSync('\\\\.\\CONOUT$', 'r+') : fd;
   } catch {
     return null;
   }

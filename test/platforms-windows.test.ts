@@ -3,7 +3,8 @@
 // -s with binary data sent byte for byte; -l with CRLF lines (lines as mosquitto_pub.exe reads
 // them); tssub -C output byte for byte the Linux build's; the defaults file where mosquitto
 // looks on Windows (%USERPROFILE%\mosquitto_pub.conf); TZ by IANA name; password files
-// mosquitto accepts; Ctrl-C ending tssub with a DISCONNECT.
+// mosquitto accepts; Ctrl-C ending tssub with a DISCONNECT; on the console (wine's, in tmux),
+// tspasswd's password and an encrypted --key's pass phrase asked with echo off, and TLS.
 // The tools are run by a driver script in the Windows node.exe the release is made from, so
 // their standard input and output are Windows pipes (wine cannot hand a Windows program a
 // Linux pipe: Node fails on it with EBADF); all cases run in one wine process.
@@ -19,6 +20,7 @@ import { needMosquitto, startBroker, type Broker } from './helpers/broker.ts';
 import { collect, retainedOn } from './helpers/collector.ts';
 import { buildRelease, cannotRun, type Release } from './helpers/release.ts';
 import { bin, run } from './helpers/run.ts';
+import { makeCerts, needOpenssl, startTlsBroker } from './helpers/tls.ts';
 // @ts-expect-error: plain JavaScript build scripts, no types
 import { nodeBinary, runner } from '../scripts/targets.mjs';
 
@@ -210,4 +212,52 @@ test('win-x64 under wine: Ctrl-C ends tssub with a DISCONNECT and status 0, as o
   }
   assert.equal(readFileSync(out, 'utf8'), ['sending CONNECT', 'received CONNACK (0)', 'sending SUBSCRIBE (Mid: 1, Topic: win/ctrl-c, QoS: 0, Options: 0x00)', 'received SUBACK']
     .map((l) => `Client ctrlc ${l}\n`).join('') + 'Subscribed (mid: 1): 0\nClient ctrlc sending DISCONNECT\n');
+});
+
+test('win-x64 under wine, on the console (tmux): tspasswd asks the password with echo off; an encrypted --key\'s pass phrase is asked on the console, then TLS with a client certificate', { skip: skip || needOpenssl || (spawnSync('sh', ['-c', 'command -v tmux']).status !== 0 && 'tmux is not installed'), timeout: 600000 }, async () => {
+  const certs = makeCerts(join(dir, 'certs'));
+  const tlsBroker = await startTlsBroker(certs, { requireCertificate: true });
+  const sock = join(dir, 'tmux.sock');
+  const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
+  const screen = async () => (await tmux('capture-pane', '-p')).stdout.toString();
+  const until = async (text: string) => {
+    const deadline = Date.now() + 120000;
+    for (;;) {
+      const s = await screen();
+      if (s.includes(text)) return s;
+      assert.ok(Date.now() < deadline, `waiting for ${text}; the screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  /** Runs a Windows command line in a fresh tmux pane (wine's console), then its exit status. */
+  const onConsole = async (exe: string, args: string[]) => {
+    const env = Object.entries(wineEnv).filter(([k]) => k.startsWith('WINE')).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const line = [runner('win-x64')[0], join(release.unpacked, exe), ...args].map((a) => `'${a}'`).join(' ');
+    await tmux('new-session', '-d', '-x', '160', '-y', '30', `env ${env} ${line}; echo "EXIT=$?"; sleep 60`);
+  };
+  try {
+    const file = join(dir, 'console.passwd');
+    await onConsole('tspasswd.exe', ['-c', win(file), 'carol']);
+    await until('Password:');
+    await tmux('send-keys', 'c0nsole secret', 'Enter');
+    await until('Reenter password:');
+    await tmux('send-keys', 'c0nsole secret', 'Enter');
+    const passwd = await until('EXIT=');
+    assert.match(passwd, /EXIT=0/);
+    assert.ok(!passwd.includes('c0nsole'), `the password was echoed:\n${passwd}`);
+    assert.equal((await run(bin('tspasswd'), ['--verify', '-b', file, 'carol', 'c0nsole secret'])).code, 0);
+    await tmux('kill-server');
+
+    await onConsole('tspub.exe', ['--cafile', win(certs.caFile), '--cert', win(certs.clientCert), '--key', win(certs.clientKeyEncrypted),
+      '-h', '127.0.0.1', '-p', String(tlsBroker.port), '-t', 'win/tls', '-m', 'x', '-q', '1', '-d', '-i', 'wintls']);
+    await until('Enter PEM pass phrase:');
+    await tmux('send-keys', certs.clientKeyPassphrase, 'Enter');
+    const tls = await until('EXIT=');
+    assert.match(tls, /EXIT=0/, tls);
+    assert.match(tls, /Client wintls received PUBACK \(Mid: 1, RC:0\)/);
+    assert.ok(!tls.includes(certs.clientKeyPassphrase), `the pass phrase was echoed:\n${tls}`);
+  } finally {
+    await tmux('kill-server');
+    await tlsBroker.stop();
+  }
 });
