@@ -78,8 +78,10 @@ export function zshCompletion(): string {
       }
       return r.flags.map((f) => `    '*${f}[${esc(r.text)}]${quote(arg)}'`);
     });
-    const rest = filesAfterFlags(tool) ? `    '*:file:_files'` : `    '*:word: '`;
-    return `_${tool}() {\n  _arguments -s \\\n${[...specs, rest].join(' \\\n')}\n}`;
+    // tspasswd's other words are files; the clients' are nothing to complete (a spec for
+    // them, even one offering nothing, would stop zsh inserting a flag's only match).
+    const rest = filesAfterFlags(tool) ? [`    '*:file:_files'`] : [];
+    return `_${tool}() {\n  _arguments -s \\\n${[...specs, ...rest].join(' \\\n')}\n}`;
   });
   return `#compdef ${COMPLETED_TOOLS.join(' ')}
 # zsh completion for ${COMPLETED_TOOLS.join(', ')}; generated from their option tables, do not edit.

@@ -25,10 +25,10 @@ export const MAX_MESSAGE_BYTES = 268435455;
 /**
  * Standard input cut into lines as it arrives, split at '\n' only: a '\r' before it stays
  * part of the line, an empty line is an empty message, and a last line without '\n' still
- * counts (all as mosquitto_pub -l does). A line is a view into the chunk read, never a copy,
- * unless it spans reads. Lines are cut one at a time as they are taken, so none waits, made,
- * while the ones before it go out: a view that lives long would be moved out of V8's young
- * generation for nothing.
+ * counts (all as mosquitto_pub -l does; on Windows the '\r' goes, see lineEnd). A line is a
+ * view into the chunk read, never a copy, unless it spans reads. Lines are cut one at a time
+ * as they are taken, so none waits, made, while the ones before it go out: a view that lives
+ * long would be moved out of V8's young generation for nothing.
  *
  * A line that spans reads is gathered in pieces and joined once, when its end comes; a long
  * one (over LONG_LINE bytes) is gathered instead in an ArrayBuffer that grows in place (a
@@ -46,6 +46,7 @@ export class LineSplitter {
   private partsLength = 0;
   private long: Growable | undefined;
   private tooLong = false;
+  private readonly crlf = process.platform === 'win32';
 
   /** Takes the next chunk read (after next() has returned undefined for the one before). */
   feed(chunk: Buffer): void {
@@ -64,9 +65,17 @@ export class LineSplitter {
       return undefined;
     }
     this.pos = nl + 1;
-    if (this.partsLength === 0) return chunk.subarray(pos, nl);
+    if (this.partsLength === 0) return this.lineEnd(chunk.subarray(pos, nl));
     this.keep(chunk.subarray(pos, nl));
-    return this.take();
+    return this.lineEnd(this.take());
+  }
+
+  /**
+   * On Windows a '\r' before the '\n' ends the line too, as mosquitto_pub reads standard
+   * input there (text mode: CRLF read as LF); elsewhere it stays part of the message.
+   */
+  private lineEnd(line: Buffer): Buffer {
+    return this.crlf && line[line.length - 1] === 13 ? line.subarray(0, -1) : line;
   }
 
   /** At the end of the input: its last line, if it did not end with '\n'. */

@@ -843,12 +843,18 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
   },
 ];
 
-/** The defaults file mosquitto's tool reads: one option (and its value) per line. */
+/**
+ * The defaults file mosquitto's tool reads: one option (and its value) per line. On Windows,
+ * as mosquitto's Windows build reads it: %USERPROFILE%\<name>.conf, none without USERPROFILE.
+ */
 export function defaultsFileLines(name: string, env: NodeJS.ProcessEnv = process.env): string[][] {
+  const windows = process.platform === 'win32';
+  if (windows && !env.USERPROFILE) return [];
   // HOME as mosquitto reads it; the os module (a start-up cost) only when HOME is unset.
-  const dir = env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config');
+  const file = windows ? `${env.USERPROFILE}\\${name}.conf`
+    : join(env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config'), name);
   try {
-    return optionsFileLines(readFileSync(join(dir, name)));
+    return optionsFileLines(readFileSync(file));
   } catch {
     return [];
   }

@@ -40,20 +40,25 @@ export async function terminalLine(next: () => Promise<Buffer | null>, interrupt
 }
 
 /**
- * Asks on the controlling terminal (/dev/tty, whatever stdin and stdout are), with echo off.
- * Resolves with null when there is no terminal to ask on.
+ * Asks on the controlling terminal (/dev/tty; on Windows the console, CONIN$ and CONOUT$),
+ * whatever stdin and stdout are, with echo off. Resolves with null when there is no terminal
+ * to ask on.
  */
 export async function askTerminal(prompt: string): Promise<Buffer | null> {
+  const windows = process.platform === 'win32';
   let fd: number;
+  let out: number;
   try {
-    fd = openSync('/dev/tty', 'r+');
+    // The console's device names: a bare CONIN$ is taken for a file in the current folder.
+    fd = openSync(windows ? '\\\\.\\CONIN$' : '/dev/tty', 'r+');
+    out = windows ? openSync('\\\\.\\CONOUT$', 'r+') : fd;
   } catch {
     return null;
   }
   const { ReadStream } = await import('node:tty');
   const input = new ReadStream(fd);
   input.setRawMode(true);
-  writeSync(fd, prompt);
+  writeSync(out, prompt);
   const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const next = async () => {
     const r = await chunks.next();
@@ -61,7 +66,7 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
   };
   const restore = () => {
     input.setRawMode(false);
-    writeSync(fd, '\n');
+    writeSync(out, '\n');
   };
   try {
     const line = await terminalLine(next, restore);
@@ -70,5 +75,6 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
   } finally {
     input.destroy();
     try { closeSync(fd); } catch { /* closed with the stream */ }
+    if (out !== fd) closeSync(out);
   }
 }

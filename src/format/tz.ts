@@ -304,6 +304,38 @@ function readZoneFile(path: string): Zone | null {
   }
 }
 
+/**
+ * Windows has no zoneinfo files: a zone by its IANA name (TZ=Europe/Berlin), or the system's
+ * (undefined), from the time zone data built into Node (ICU). Null for a name ICU does not know
+ * (TZ is then read as a POSIX TZ string, as the C library reads it).
+ */
+function intlZone(name: string | undefined): Zone | null {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: name, timeZoneName: 'short', hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+  } catch {
+    return null;
+  }
+  const at = (t: number) => {
+    const p: Record<string, string> = {};
+    for (const { type, value } of format.formatToParts(t * 1000)) p[type] = value;
+    const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) / 1000;
+    return { off: local - Math.floor(t), abbr: p.timeZoneName ?? 'UTC' };
+  };
+  return {
+    info(t: number): TzType {
+      const { off, abbr } = at(t);
+      // Daylight saving time: ahead of the year's standard (smaller) offset.
+      const year = new Date(t * 1000).getUTCFullYear();
+      const standard = Math.min(at(Date.UTC(year, 0, 1) / 1000).off, at(Date.UTC(year, 6, 1) / 1000).off);
+      return { off, isdst: off > standard, abbr };
+    },
+  };
+}
+
 const zoneCache = new Map<string | undefined, Zone>();
 
 /** The local time zone as glibc's tzset() would determine it from TZ. */
@@ -311,15 +343,17 @@ export function localZone(): Zone {
   const tzEnv = process.env.TZ;
   let z = zoneCache.get(tzEnv);
   if (z) return z;
+  const windows = process.platform === 'win32';
   if (tzEnv === undefined) {
-    z = readZoneFile('/etc/localtime') ?? UTC_ZONE;
+    z = (windows ? intlZone(undefined) : readZoneFile('/etc/localtime')) ?? UTC_ZONE;
   } else if (tzEnv === '') {
     z = UTC_ZONE;
   } else {
     const spec = tzEnv.startsWith(':') ? tzEnv.slice(1) : tzEnv;
     const dir = process.env.TZDIR || '/usr/share/zoneinfo';
     const path = spec.startsWith('/') ? spec : `${dir}/${spec}`;
-    z = (spec !== '' ? readZoneFile(path) : null) ?? (spec === '' ? UTC_ZONE : parsePosixTz(spec));
+    const named = spec === '' ? null : windows && !process.env.TZDIR ? intlZone(spec) : readZoneFile(path);
+    z = named ?? (spec === '' ? UTC_ZONE : parsePosixTz(spec));
   }
   zoneCache.set(tzEnv, z);
   return z;

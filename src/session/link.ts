@@ -56,8 +56,6 @@ export class Link {
     private readonly hooks: LinkHooks,
     /** Whether CONNECT names a client id (then CONNACK must assign none). */
     hasId: boolean,
-    /** A stream in place of the network (the single executable's warm-up). */
-    stream?: Duplex,
   ) {
     this.opts = { protocolVersion: cfg.protocolVersion };
     this.keepalive = new KeepAlive(cfg.keepalive, () => this.send({ cmd: 'pingreq' }), (code) => this.fail(code));
@@ -75,7 +73,7 @@ export class Link {
       send: (p) => this.send(p),
       outgoingQos: (mid) => this.hooks.outgoingQos(mid),
     });
-    this.stream = stream ?? openTransport(cfg, prepared, {
+    this.stream = openTransport(cfg, prepared, {
       connected: hooks.connected,
       up: () => this.transportUp(),
       failed: (err) => {
@@ -90,7 +88,6 @@ export class Link {
         if (this.tracer) for (const line of err.traceLines) this.tracer.note(line.replace(/\n$/, ''));
       },
     });
-    if (stream) process.nextTick(() => this.transportUp());
     this.writer = new PacketWriter(this.stream);
     // Errors reach the transport's hooks (above); the stream's own are its layers' echoes.
     this.stream.on('error', () => {});

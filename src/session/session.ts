@@ -10,7 +10,6 @@
 // when it did not (the new session knows nothing of it). A QoS 2 message we received is
 // handed to the tool once, when its PUBREL comes, whichever connection that comes on; when
 // the broker kept no session, no PUBREL will come, and what we hold is handed over then.
-import type { Duplex } from 'node:stream';
 import type { IConnackPacket, IPublishPacket, ISubscription, Packet } from 'mqtt-packet';
 import { stdout } from '../cli.ts';
 import { paintFor } from '../colour.ts';
@@ -70,8 +69,6 @@ export interface SessionOptions {
   onDisconnect?: (packet: Packet) => void;
   /** The connection CONNACK had accepted is gone, with libmosquitto's error code. */
   onLost?: (code: number) => void;
-  /** A stream in place of the network (the single executable's warm-up). */
-  stream?: () => Duplex;
 }
 
 export class Session {
@@ -134,7 +131,7 @@ export class Session {
     }
     const cfg = this.cfg;
     let prepared: Prepared = {};
-    if (needsPreparing(cfg) && !this.options.stream) {
+    if (needsPreparing(cfg)) {
       // TLS and WebSocket are loaded now; a SOCKS tunnel comes first: CONNECT goes out once
       // the proxy has made it.
       try {
@@ -174,7 +171,7 @@ export class Session {
             this.options.onLost?.(lostCode(end));
           }
         },
-      }, clientId !== '', this.options.stream?.());
+      }, clientId !== '');
       this.link = link;
       this.qos0Written = 0;
       this.disconnectReason = undefined;

@@ -36,10 +36,16 @@ export function pskBytes(hex: string): Buffer {
   return Buffer.concat([Buffer.alloc(zeros), number]);
 }
 
+/**
+ * OpenSSL's default directory where the tools run: Debian's, or on Windows the one OpenSSL is
+ * built with there (%CommonProgramFiles%\SSL, as for mosquitto's Windows build).
+ */
+const OPENSSL_DIR = process.platform === 'win32' ? `${process.env.CommonProgramFiles || 'C:\\Program Files\\Common Files'}\\SSL` : '/usr/lib/ssl';
+
 /** Where OpenSSL looks for the operating system's CA certificates, as libmosquitto asks it to. */
 function osCertificates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const file = env.SSL_CERT_FILE || '/usr/lib/ssl/cert.pem';
-  const fallbacks = [file, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
+  const file = env.SSL_CERT_FILE || join(OPENSSL_DIR, 'cert.pem');
+  const fallbacks = process.platform === 'win32' ? [file] : [file, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
   for (const f of fallbacks) {
     if (existsSync(f)) {
       try {
@@ -49,7 +55,7 @@ function osCertificates(env: NodeJS.ProcessEnv = process.env): string[] {
       }
     }
   }
-  return hashedDirectory(env.SSL_CERT_DIR || '/usr/lib/ssl/certs');
+  return hashedDirectory(env.SSL_CERT_DIR || join(OPENSSL_DIR, 'certs'));
 }
 
 /** The certificates of an OpenSSL hashed directory (c_rehash / openssl rehash): files HHHHHHHH.N. */
