@@ -358,7 +358,7 @@ export class Receiver {
           try {
             props = r.properties(CONNACK);
           } catch (e) {
-            // A v3 broker refusing a v5 CONNECT: the refusal is reported (connection.ts).
+            // A v3 broker refusing a v5 CONNECT: the refusal is reported (session.ts).
             if (!(e instanceof Bad && e.code === MOSQ_ERR.PROTOCOL && code === 1)) throw e;
           }
           if (props?.has(0x12) && this.hasId) throw new Bad(MOSQ_ERR.PROTOCOL);

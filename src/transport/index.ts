@@ -1,4 +1,4 @@
-// The transports mosquitto's clients speak, as one stream for MQTT.js: TCP, a unix socket
+// The transports mosquitto's clients speak, as one stream for the session: TCP, a unix socket
 // (port 0), a SOCKS5 tunnel, each optionally under TLS or TLS-PSK, and WebSocket over any of
 // them (mosquitto 2.1). The caller learns when the connection is up (CONNECT goes out then)
 // and, if it fails, gets libmosquitto's message and status for the layer that failed.
@@ -19,7 +19,7 @@ export interface TransportHooks {
   failed(err: ConnectError): void;
 }
 
-/** What the transport needs before MQTT.js starts: the SOCKS tunnel, and the modules of the
+/** What the transport needs before the session connects: the SOCKS tunnel, and the modules of the
  * layers above TCP (loaded only when used: start-up). */
 export interface Prepared {
   tunnel?: net.Socket;
@@ -52,7 +52,7 @@ function baseSocket(cfg: ClientConfig, port: number): net.Socket {
 }
 
 /**
- * Opens the SOCKS5 tunnel when --proxy is given: it has to be in place before MQTT.js writes
+ * Opens the SOCKS5 tunnel when --proxy is given: it has to be in place before the session writes
  * its first byte. Rejects with libmosquitto's error for the proxy's answer.
  */
 export async function prepareTransport(cfg: ClientConfig, connected?: () => void): Promise<Prepared> {
@@ -79,16 +79,8 @@ export async function prepareTransport(cfg: ClientConfig, connected?: () => void
   return prepared;
 }
 
-/** MQTT.js's piping checks whether the destination is stdout or stderr unless told not to end it:
- * that check loads both streams (start-up time for nothing). The parser needs no end: MQTT.js
- * watches the stream's own 'close'. */
-function quietPipe(stream: Duplex): void {
-  const pipe = stream.pipe;
-  stream.pipe = <T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }) => pipe.call(stream, dest, { ...opts, end: false }) as T;
-}
-
 /**
- * Opens the connection to the broker for MQTT.js (synchronously: MQTT.js wants a stream at
+ * Opens the connection to the broker (synchronously: the session writes CONNECT to the stream at
  * once; what is written before the connection is up waits). `hooks` hear when it is up and
  * how it failed.
  */
@@ -135,7 +127,6 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     const refuse = () => { fail(setupError!); base.destroy(); };
     if (base.connecting) base.once('connect', refuse);
     else process.nextTick(refuse);
-    quietPipe(base);
     return base;
   }
   const transportUp = () => {
@@ -162,7 +153,6 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   } else {
     base.once('connect', transportUp);
   }
-  quietPipe(stream);
   return stream;
 }
 
