@@ -639,6 +639,16 @@ async function pubCase(t: TestContext, qos: 0 | 1 | 2, session: boolean, fault: 
   }
 }
 
+/**
+ * mosquitto_sub's figures at QoS 2 with -c, read with a packet trace (FAULT_TRACE) and its
+ * -d output: the duplicates are libmosquitto's (a PUBLISH the broker sends again with DUP
+ * after a cut, for an id still waiting for PUBREL, is stored a second time; a PUBREL sent
+ * again later prints that copy), and so is the rare loss (when writing PUBCOMP fails because
+ * the connection has just dropped, the message is discarded unprinted; the broker sends
+ * PUBREL again on the next connection and finds nothing). mosquitto 2.0.11 itself sends
+ * every PUBLISH and PUBREL again as it should, though after a session resumes it sends
+ * hundreds to thousands of QoS 1/2 PUBLISHes without waiting for acknowledgements.
+ */
 async function subCase(t: TestContext, qos: 1 | 2, session: boolean, fault: Fault, count = false): Promise<void> {
   const started = Date.now();
   const min = lengthOf(fault);
