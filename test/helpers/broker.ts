@@ -2,7 +2,7 @@
 // ephemeral port on 127.0.0.1. Tests that need it skip, with a visible reason, when
 // mosquitto is not installed (CI installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync, readFileSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,4 +149,112 @@ export async function startTestBrokers(prefix: string, extra: string[] = []): Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface PersistentBroker {
+  /** Fixed for the broker's life: each restart listens on it again. */
+  port: number;
+  /** Temp dir: mosquitto.conf, and mosquitto.db (persistence_location). */
+  dir: string;
+  /** The running process's pid (undefined while stopped). */
+  pid(): number | undefined;
+  running(): boolean;
+  /** Everything every run has logged (stderr), runs separated by "=== start N ===" lines. */
+  log(): string;
+  /** How many log lines (all runs) match `re`. */
+  count(re: RegExp): number;
+  /** Sends `signal` to the running broker by pid and resolves once it has exited. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts it again with the same config (port, persistence file) and waits until it listens. */
+  start(): Promise<void>;
+  /** SIGUSR1 (write the in-memory database now) and resolves once the new file has replaced
+   * the old (mosquitto writes mosquitto.db.new and renames it: a new inode). */
+  save(): Promise<void>;
+  /** Stops it (SIGTERM) if running and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+/**
+ * A mosquitto with persistence on, in its own temp dir, on a port kept across restarts. The
+ * database is written only when mosquitto exits (SIGTERM) or is sent SIGUSR1
+ * (`autosave_interval 0`): after SIGKILL it restarts from the last save() exactly, so a test
+ * decides what the broker could have lost.
+ */
+export async function startPersistentBroker(opts: { extra?: string[]; port?: number } = {}): Promise<PersistentBroker> {
+  if (!MOSQUITTO) throw new Error('mosquitto is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-pbroker-'));
+  const port = opts.port ?? (await freePort());
+  const conf = join(dir, 'mosquitto.conf');
+  const db = join(dir, 'mosquitto.db');
+  writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'persistence true',
+    `persistence_location ${dir}/`,
+    'autosave_interval 0',
+    'max_queued_messages 0',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    ...(opts.extra ?? []),
+  ].join('\n') + '\n');
+  let log = '';
+  let runs = 0;
+  let proc: ChildProcess | null = null;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+  const inode = () => { try { return statSync(db).ino; } catch { return -1; } };
+  const running = () => proc !== null && proc.exitCode === null && proc.signalCode === null;
+  const broker: PersistentBroker = {
+    port,
+    dir,
+    pid: () => (running() ? proc!.pid : undefined),
+    running,
+    log: () => log,
+    count: (re) => log.split('\n').filter((l) => re.test(l)).length,
+    async start() {
+      if (running()) throw new Error('mosquitto is already running');
+      log += `=== start ${++runs} ===\n`;
+      const p = spawn(MOSQUITTO!, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      proc = p;
+      p.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+      exited = new Promise((resolve) => p.once('exit', (code, signal) => resolve({ code, signal })));
+      try {
+        await waitForPort(port, 10000, 'mosquitto', () => p.exitCode !== null || p.signalCode !== null);
+      } catch (e) {
+        p.kill('SIGKILL');
+        await exited;
+        throw new Error(`${(e as Error).message}: ${log}`);
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!running()) throw new Error('mosquitto is not running');
+      proc!.kill(signal);
+      return exited;
+    },
+    async save() {
+      if (!running()) throw new Error('mosquitto is not running');
+      const before = inode();
+      proc!.kill('SIGUSR1');
+      const end = Date.now() + 30000;
+      while (inode() === before) {
+        if (!running()) throw new Error('mosquitto exited while saving');
+        if (Date.now() > end) throw new Error('mosquitto did not write its database within 30 s of SIGUSR1');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    async close() {
+      if (running()) {
+        proc!.kill('SIGTERM');
+        const t = setTimeout(() => proc?.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await broker.start();
+  return broker;
 }
