@@ -7,9 +7,8 @@ import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5 } from './session/connect.ts';
 import { ConnectError, ProtocolError, type Session } from './session/session.ts';
 import { fatal } from './session/receive.ts';
-import { stderr } from './cli.ts';
 import { MAX_MESSAGE_BYTES } from './input.ts';
-import type { ClientConfig } from './options.ts';
+import type { ClientConfig } from './config.ts';
 import type { TraceSink } from './trace.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
@@ -69,6 +68,8 @@ export class Publisher {
   constructor(
     private readonly session: Session,
     private readonly cfg: ClientConfig,
+    /** Tells the broker's refusal of a message (on the tool's stderr, made on first use). */
+    private readonly warn: (text: string) => void,
     /** How a lost connection is answered; none: the run fails at once. */
     private readonly reconnection?: Reconnection,
   ) {
@@ -325,7 +326,7 @@ export class Publisher {
     if (rc >= 0x80 && !this.cfg.quiet) {
       // mosquitto_pub prints the broker's reason string, if any, on the next line.
       const why = ack.properties?.reasonString;
-      stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+      this.warn(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
     }
     this.wakeSoon();
   };

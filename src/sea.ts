@@ -42,7 +42,8 @@ const NO_DEFAULTS = { XDG_CONFIG_HOME: '/dev/null/none' };
  * publish 35.8 ms without, 30.5 ms with (README "Start-up").
  */
 function warm(): void {
-  const { parseClientArgs, CLIENT_OPTIONS } = require('./options.ts') as typeof import('./options.ts');
+  const { parseClientArgs } = require('./options/parse.ts') as typeof import('./options/parse.ts');
+  const { CLIENT_OPTIONS } = require('./options/table.ts') as typeof import('./options/table.ts');
   const { starSecrets } = require('./secrets.ts') as typeof import('./secrets.ts');
   const { commandLine } = require('./words.ts') as typeof import('./words.ts');
   for (const tool of ['pub', 'sub', 'rr'] as const) {
@@ -77,7 +78,7 @@ function warmClient(): void {
   const { Duplex } = require('node:stream') as typeof import('node:stream');
   const mqttPacket = require('mqtt-packet') as typeof import('mqtt-packet');
   const { Session } = require('./session/session.ts') as typeof import('./session/session.ts');
-  const { parseClientArgs } = require('./options.ts') as typeof import('./options.ts');
+  const { parseClientArgs } = require('./options/parse.ts') as typeof import('./options/parse.ts');
   const cfg = parseClientArgs('pub', ['-t', 'warm/up', '-m', 'up', '-q', '1'], NO_DEFAULTS);
   const broker = mqttPacket.parser({ protocolVersion: 4 });
   const stream = new Duplex({ write(chunk, _encoding, done) { broker.parse(chunk); done(); }, read() {} });

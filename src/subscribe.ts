@@ -2,12 +2,12 @@
 // through mosquitto_sub's filters in its order, print it, and stop when one of the exit
 // conditions says so -- always with a DISCONNECT, and never reading faster than stdout
 // can take what is printed.
-import { stdout, stderr } from './cli.ts';
+import { stdout, stderr, traceColours } from './cli.ts';
 import type { IPublishPacket, ISubscription } from 'mqtt-packet';
 import { ConnectError, ProtocolError, Session } from './session/session.ts';
 import { fatal } from './session/receive.ts';
 import { mosquittoError, ToolError } from './errors.ts';
-import type { ClientConfig } from './options.ts';
+import type { ClientConfig } from './config.ts';
 import { topicMatches } from './topic.ts';
 
 /** libmosquitto's MOSQ_ERR_TIMEOUT: mosquitto_sub's status when -W runs out. */
@@ -125,6 +125,7 @@ export class Subscriber {
     this.filterOut = cfg.filterOut;
     this.session = new Session(cfg, {
       trace: cfg.debug ? this.trace : undefined,
+      tracePaint: cfg.debug ? traceColours() : undefined,
       disconnectOnRefusal: true,
       // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
       // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.

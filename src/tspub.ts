@@ -1,11 +1,14 @@
 // tspub {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} {-f file | -l | -n | -m message | -s} [...]
-import { runTool, stdout } from './cli.ts';
+import { runTool, stderr, stdout, traceColours } from './cli.ts';
 import type { Session } from './session/session.ts';
 import type { Publisher } from './publish.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { ConnectError } from './transport/errors.ts';
 import { clientHelp, versionLine } from './help.ts';
-import { checkTopicAndMessage, CLIENT_OPTIONS, parseClientArgs, type ClientConfig } from './options.ts';
+import type { ClientConfig } from './config.ts';
+import { checkTopicAndMessage } from './options/checks.ts';
+import { parseClientArgs } from './options/parse.ts';
+import { CLIENT_OPTIONS } from './options/table.ts';
 import { LineSplitter, loadPayload } from './input.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
@@ -34,7 +37,7 @@ async function main(): Promise<number> {
   const session = await connectOrExplain(cfg, (code) => lost?.lost(code));
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
   // with mosquitto_pub: status 7 and a count, at once, for a script to try again.
-  const publisher = lost = new Publisher(session, cfg, cfg.mode === 'stdin-line'
+  const publisher = lost = new Publisher(session, cfg, (text) => stderr().write(text), cfg.mode === 'stdin-line'
     ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace: cfg.debug ? stdout() : undefined, explain }
     : undefined);
   if (cfg.mode === 'stdin-line') {
@@ -72,7 +75,7 @@ async function main(): Promise<number> {
 
 async function connectOrExplain(cfg: ClientConfig, onLost: (code: number) => void): Promise<Session> {
   const { Session } = await import('./session/session.ts');
-  const session = new Session(cfg, { trace: cfg.debug ? stdout() : undefined, onLost });
+  const session = new Session(cfg, { trace: cfg.debug ? stdout() : undefined, tracePaint: cfg.debug ? traceColours() : undefined, onLost });
   try {
     await session.connect();
   } catch (e) {

@@ -1,10 +1,12 @@
 // tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
 import { paintFor } from './colour.ts';
-import { createFormatter } from './format/index.ts';
+import { checkFormat, createFormatter } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { loadPayload } from './input.ts';
-import { checkRequest, CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import { checkRequest } from './options/checks.ts';
+import { parseClientArgs } from './options/parse.ts';
+import { CLIENT_OPTIONS } from './options/table.ts';
 import type { Requester } from './request.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
@@ -16,7 +18,7 @@ async function main(): Promise<number> {
   const words = commandLine();
   // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
   hideSecrets(CLIENT_OPTIONS, 'rr', words);
-  const cfg = parseClientArgs('rr', words);
+  const cfg = parseClientArgs('rr', words, process.env, { '-F': checkFormat });
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('rr') : versionLine('rr'));
     return 1;

@@ -1,9 +1,10 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
 import { paintFor } from './colour.ts';
-import { createFormatter, watchFormatter, watchHeader } from './format/index.ts';
+import { checkFormat, createFormatter, watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
-import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import { parseClientArgs } from './options/parse.ts';
+import { CLIENT_OPTIONS } from './options/table.ts';
 import type { Subscriber } from './subscribe.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
@@ -15,7 +16,7 @@ async function main(): Promise<number> {
   const words = commandLine();
   // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
   hideSecrets(CLIENT_OPTIONS, 'sub', words);
-  const cfg = parseClientArgs('sub', words);
+  const cfg = parseClientArgs('sub', words, process.env, { '-F': checkFormat });
   if (cfg.help || cfg.version) {
     stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
     return 1;

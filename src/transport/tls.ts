@@ -16,9 +16,8 @@ import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { MOSQ_ERR, strerror } from '../errors.ts';
-import { VERSIONS } from './tls-options.ts';
 import { ConnectError, tlsSessionFailed } from './errors.ts';
-import { brokerPort, tlsWanted, type ClientConfig } from '../options.ts';
+import { brokerPort, TLS_VERSIONS, tlsWanted, type ClientConfig } from '../config.ts';
 import { bytesOf } from '../words.ts';
 
 /** The TLS 1.3 suites OpenSSL offers by default (--ciphers only sets those of TLS 1.2 and below). */
@@ -172,7 +171,7 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   const options: tls.ConnectionOptions = { rejectUnauthorized: true };
   // The option check takes the name in any case; the set-up only as written here, so
   // "TLSv1.2" is refused now, as libmosquitto refuses it.
-  const version = VERSIONS[t.version ?? 'tlsv1.2'];
+  const version = TLS_VERSIONS[t.version ?? 'tlsv1.2'];
   if (version === undefined) {
     throw new ConnectError(`Unable to connect (${strerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [`Error: Protocol ${t.version} not supported.`]);
   }
