@@ -10,7 +10,7 @@ import { REASON_V5 } from './session/connect.ts';
 import { ConnectError, Session } from './session/session.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import type { ClientConfig } from './config.ts';
-import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
+import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './receiving.ts';
 
 /** MQTT v5's "Disconnect with Will Message": mosquitto_rr's DISCONNECT when -W runs out. */
 const DISCONNECT_WITH_WILL = 4;

@@ -8,7 +8,7 @@ import { ToolError } from './errors.ts';
 import { terminalLine } from './terminal.ts';
 import {
   binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
-  resolvePasswordPath, strerror, type PasswordPath,
+  resolvePasswordPath, fileErrorWords, type PasswordPath,
 } from './passwd/file.ts';
 import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync, type HashType } from './passwd/hash.ts';
 import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
@@ -135,7 +135,7 @@ const notFound = (user: UserName) => new ToolError(`Warning: User ${user.text} n
 /** The messages mosquitto_passwd prints for each way a file operation can fail. */
 function failure(path: PasswordPath, e: unknown): unknown {
   if (!(e instanceof FileError)) return e;
-  const why = strerror(e.cause);
+  const why = fileErrorWords(e.cause);
   switch (e.stage) {
     case 'read':
       return new ToolError(`Error: Unable to open password file ${path.shown}. ${why}.\n`);
@@ -157,7 +157,7 @@ function locate(file: string): PasswordPath {
   try {
     return resolvePasswordPath(file);
   } catch (e) {
-    throw e instanceof FileError ? new ToolError(`Error reading password file: ${strerror(e.cause)}\n`) : e;
+    throw e instanceof FileError ? new ToolError(`Error reading password file: ${fileErrorWords(e.cause)}\n`) : e;
   }
 }
 

@@ -1,12 +1,12 @@
 // tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
 import { runTool, stdout, stderr } from './cli.ts';
-import { paintFor } from './colour.ts';
-import { checkFormat, createFormatter } from './format/index.ts';
+import { checkFormat } from './format/index.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { loadPayload } from './input.ts';
 import { checkRequest } from './options/checks.ts';
 import { parseClientArgs } from './options/parse.ts';
 import { CLIENT_OPTIONS } from './options/table.ts';
+import { messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Requester } from './request.ts';
 import { hideSecrets } from './secrets.ts';
 import { commandLine } from './words.ts';
@@ -28,13 +28,8 @@ async function main(): Promise<number> {
   // pay for them.
   checkRequest(cfg);
   const { Requester } = await import('./request.ts');
-  const { TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const payload = await loadPayload(cfg);
-  const format = createFormatter({
-    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
-    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
-    onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
-  });
+  const format = messageFormatter(cfg);
   requester = new Requester(cfg, payload!, format);
   // Interrupted: DISCONNECT, then the status a shell reports for a process the signal ended.
   process.on('SIGINT', () => requester!.interrupt(128 + 2));

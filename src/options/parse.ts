@@ -2,7 +2,7 @@
 // options file's lines, then argv, each option where it stands, then the checks across options.
 import { readFileSync } from 'node:fs';
 import { defaultConfig, type ClientConfig, type Tool } from '../config.ts';
-import { UsageError } from '../errors.ts';
+import { errnoWords, UsageError } from '../errors.ts';
 import { addProperty } from '../properties.ts';
 import { bytesOf } from '../words.ts';
 import { checkClientConfig, fail } from './checks.ts';
@@ -29,13 +29,8 @@ function fileLines(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv):
     return optionsFileLines(readFileSync(bytesOf(optionsFile)));
   } catch (e) {
     // mosquitto 2.1 goes on without the file; the options it holds (a login, TLS) matter.
-    throw new UsageError(`Error: Unable to read options file "${optionsFile}": ${strerror(e)}.\n`, false);
+    throw new UsageError(`Error: Unable to read options file "${optionsFile}": ${errnoWords(e) ?? (e as Error).message}.\n`, false);
   }
-}
-
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : (e as Error).message;
 }
 
 /**
