@@ -5,7 +5,11 @@ import type { IPublishPacket, ISubscription } from 'mqtt-packet';
 import { stderr, stdout } from './cli.ts';
 import { paintFor } from './colour.ts';
 import type { ClientConfig } from './config.ts';
-import { createFormatter } from './format/index.ts';
+import { checkFormat, createFormatter } from './format/index.ts';
+import type { ValueChecks } from './options/parse.ts';
+
+/** -F, checked where it stands among the options, as mosquitto_sub checks it. */
+export const FORMAT_CHECK: ValueChecks = { '-F': checkFormat };
 
 /** libmosquitto's MOSQ_ERR_TIMEOUT: mosquitto_sub's status when -W runs out. */
 export const TIMED_OUT_STATUS = 27;

@@ -1,26 +1,17 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
-import { runTool, stdout, stderr } from './cli.ts';
-import { checkFormat, watchFormatter, watchHeader } from './format/index.ts';
-import { clientHelp, versionLine } from './help.ts';
-import { parseClientArgs } from './options/parse.ts';
-import { CLIENT_OPTIONS } from './options/table.ts';
-import { messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
+import { runTool, stderr } from './cli.ts';
+import { clientCommandLine } from './client-main.ts';
+import { watchFormatter, watchHeader } from './format/index.ts';
+import { clientHelp } from './help.ts';
+import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
-import { hideSecrets } from './secrets.ts';
-import { commandLine } from './words.ts';
 
 let quiet = false;
 let subscriber: Subscriber | undefined;
 
 async function main(): Promise<number> {
-  const words = commandLine();
-  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
-  hideSecrets(CLIENT_OPTIONS, 'sub', words);
-  const cfg = parseClientArgs('sub', words, process.env, { '-F': checkFormat });
-  if (cfg.help || cfg.version) {
-    stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
-    return 1;
-  }
+  const cfg = clientCommandLine('sub', FORMAT_CHECK);
+  if (!cfg) return 1;
   quiet = cfg.quiet;
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
