@@ -6,7 +6,7 @@ import type { ClientConfig, Tool } from './config.ts';
 import { clientHelp, versionLine } from './help.ts';
 import { parseClientArgs, type ValueChecks } from './options/parse.ts';
 import { CLIENT_OPTIONS } from './options/table.ts';
-import { hideSecrets } from './secrets.ts';
+import { hideSecrets } from './options/secrets.ts';
 import { commandLine } from './words.ts';
 
 /**

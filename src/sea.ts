@@ -44,7 +44,7 @@ const NO_DEFAULTS = { XDG_CONFIG_HOME: '/dev/null/none' };
 function warm(): void {
   const { parseClientArgs } = require('./options/parse.ts') as typeof import('./options/parse.ts');
   const { CLIENT_OPTIONS } = require('./options/table.ts') as typeof import('./options/table.ts');
-  const { starSecrets } = require('./secrets.ts') as typeof import('./secrets.ts');
+  const { starSecrets } = require('./options/secrets.ts') as typeof import('./options/secrets.ts');
   const { commandLine } = require('./words.ts') as typeof import('./words.ts');
   for (const tool of ['pub', 'sub', 'rr'] as const) {
     const words = commandLine(['-h', 'localhost', '-p', '1883', '-t', 'warm/up', '-e', 'warm/up', '-m', 'up', '-q', '1', '-d', '-P', 'x']);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CLIENT_OPTIONS } from '../src/options/table.ts';
-import { starSecrets } from '../src/secrets.ts';
+import { starSecrets } from '../src/options/secrets.ts';
 import { needMosquitto, MOSQUITTO_PUB, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
 import { needOpenssl, startPskBroker, type PskBroker } from './helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from './helpers/socks.ts';

@@ -3,7 +3,7 @@
 import type { ClientConfig, ProxyConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { atol } from '../properties.ts';
-import { starUrl } from '../secrets.ts';
+import { starUrl } from './secrets.ts';
 import { bytesOf, decodeBytes } from '../words.ts';
 import { addTopic, fail, fail1 } from './checks.ts';
 
