@@ -1,7 +1,7 @@
 // What every tool's main shares: printing usage errors and failures the way mosquitto's
 // tools do, and leaving with the right status once stdout and stderr are flushed.
 import { ToolError, UsageError } from './errors.ts';
-import { paintFor } from './colour.ts';
+import { paintFor, type Paint } from './colour.ts';
 import { keepIgnoredSignals } from './signals.ts';
 import { bytesOf } from './words.ts';
 
@@ -36,6 +36,11 @@ export function stdout(): NodeJS.WriteStream {
     });
   }
   return out;
+}
+
+/** The -d trace's colours: it goes to stdout in every tool, coloured when that is a terminal. */
+export function traceColours(): Paint | undefined {
+  return paintFor(stdout());
 }
 
 /** The tool's stderr, made on first use like stdout(). */

@@ -1,8 +1,8 @@
 // Shell completion scripts, made from the option tables when the release archive is built
 // (scripts/release.mjs): every flag of each tool, the words a flag takes (a file, a directory,
 // one of a list), so they can never offer a flag a tool does not take.
-import type { OptionSpec } from './option-parser.ts';
-import { CLIENT_OPTIONS } from './options.ts';
+import type { OptionSpec } from './options/parser.ts';
+import { CLIENT_OPTIONS } from './options/table.ts';
 import { PASSWD_OPTIONS } from './passwd/options.ts';
 
 export const COMPLETED_TOOLS = ['tspub', 'tssub', 'tsrr', 'tspasswd'] as const;

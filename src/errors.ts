@@ -50,7 +50,40 @@ const MOSQ_STRERROR: Readonly<Record<number, string>> = {
 };
 
 /** mosquitto_strerror(code), as mosquitto's clients word a libmosquitto error. */
-export const strerror = (code: number): string => MOSQ_STRERROR[code] ?? 'Unknown error.';
+export const mosquittoStrerror = (code: number): string => MOSQ_STRERROR[code] ?? 'Unknown error.';
 
-/** The line a client prints for a libmosquitto error: "Error: <strerror>". */
-export const mosquittoError = (code: number): string => `Error: ${strerror(code)}\n`;
+/** The line a client prints for a libmosquitto error: "Error: <mosquitto_strerror>". */
+export const mosquittoError = (code: number): string => `Error: ${mosquittoStrerror(code)}\n`;
+
+/** C's strerror() words (glibc's) for the system errors a user can meet, by Node's code. */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  ENETUNREACH: 'Network is unreachable',
+  EHOSTUNREACH: 'No route to host',
+  ETIMEDOUT: 'Connection timed out',
+  EPIPE: 'Broken pipe',
+  EACCES: 'Permission denied',
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  ENOTSOCK: 'Socket operation on non-socket',
+  ENAMETOOLONG: 'File name too long',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  EDQUOT: 'Disk quota exceeded',
+  EIO: 'Input/output error',
+  EEXIST: 'File exists',
+  ETXTBSY: 'Text file busy',
+  EXDEV: 'Invalid cross-device link',
+};
+
+/** C's strerror() for a Node system error, or undefined for a code not in the table. */
+export const errnoWords = (err: unknown): string | undefined => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === undefined ? undefined : ERRNO_WORDS[code];
+};

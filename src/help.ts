@@ -1,6 +1,7 @@
 // --help texts, made from the option table so they can never list a flag that is not there.
-import type { OptionSpec } from './option-parser.ts';
-import { CLIENT_OPTIONS, type Tool } from './options.ts';
+import type { OptionSpec } from './options/parser.ts';
+import type { Tool } from './config.ts';
+import { CLIENT_OPTIONS } from './options/table.ts';
 
 /** The synopsis lines of the options every client tool takes (transport, TLS, files). */
 function transport(indent: number): string {

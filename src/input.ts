@@ -2,7 +2,7 @@
 // line by line as it arrives (-l).
 import { readFile, stat } from 'node:fs';
 import { ToolError } from './errors.ts';
-import type { ClientConfig } from './options.ts';
+import type { ClientConfig } from './config.ts';
 import { bytesOf } from './words.ts';
 
 /** All of a stream, binary-safe. */

@@ -7,14 +7,22 @@ import { bytesOf, isMqttUtf8, isWellFormed } from './words.ts';
 /** libmosquitto refused to add the property; the number is the property's type (4 varint, 6 string, 7 pair). */
 const notAdded = (name: string, type: number) => new UsageError(`Error adding property ${name} ${type}\n`);
 
-type ValueType = 'byte' | 'int16' | 'int32' | 'varint' | 'string' | 'binary' | 'pair';
+/** A property's value type, in mqtt-packet's words. */
+type ValueType = 'byte' | 'int16' | 'int32' | 'var' | 'string' | 'binary' | 'pair';
 
-interface PropertyInfo {
-  type: ValueType;
-  /** MQTT.js's name for it. */
+/** The packets a property may appear in ('will': the will's properties in CONNECT). */
+export type Packet = Command | 'suback' | 'unsuback';
+
+export interface PropertyInfo {
+  /** The property's identifier in a packet. */
+  id: number;
+  /** mosquitto's name for it (-D). */
+  name: string;
+  /** mqtt-packet's (and MQTT.js's) name for it. */
   key: string;
-  /** The commands mosquitto accepts it for. */
-  allowed: readonly Command[];
+  type: ValueType;
+  /** The packets it may appear in: mosquitto_property_check_command()'s rule. */
+  packets: readonly Packet[];
 }
 
 export type Command =
@@ -29,40 +37,47 @@ const COMMANDS: ReadonlySet<string> = new Set<Command>([
 /** Commands whose properties the clients really send; the others are refused as "not supported". */
 const SENDABLE: ReadonlySet<string> = new Set(['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will']);
 
-const P = (type: ValueType, key: string, ...allowed: Command[]): PropertyInfo => ({ type, key, allowed });
-const MESSAGE: Command[] = ['publish', 'will'];
+const P = (id: number, name: string, key: string, type: ValueType, ...packets: Packet[]): PropertyInfo => ({ id, name, key, type, packets });
+const MESSAGE: Packet[] = ['publish', 'will'];
 
-const PROPERTIES: Record<string, PropertyInfo> = {
-  'payload-format-indicator': P('byte', 'payloadFormatIndicator', ...MESSAGE),
-  'message-expiry-interval': P('int32', 'messageExpiryInterval', ...MESSAGE),
-  'content-type': P('string', 'contentType', ...MESSAGE),
-  'response-topic': P('string', 'responseTopic', ...MESSAGE),
-  'correlation-data': P('binary', 'correlationData', ...MESSAGE),
-  'subscription-identifier': P('varint', 'subscriptionIdentifier', 'publish', 'subscribe'),
-  'session-expiry-interval': P('int32', 'sessionExpiryInterval', 'connect', 'connack', 'disconnect'),
-  'assigned-client-identifier': P('string', 'assignedClientIdentifier', 'connack'),
-  'server-keep-alive': P('int16', 'serverKeepAlive', 'connack'),
-  'authentication-method': P('string', 'authenticationMethod', 'connect', 'connack', 'auth'),
-  'authentication-data': P('binary', 'authenticationData', 'connect', 'connack', 'auth'),
-  'request-problem-information': P('byte', 'requestProblemInformation', 'connect'),
-  'will-delay-interval': P('int32', 'willDelayInterval', 'will'),
-  'request-response-information': P('byte', 'requestResponseInformation', 'connect'),
-  'response-information': P('string', 'responseInformation', 'connack'),
-  'server-reference': P('string', 'serverReference', 'connack', 'disconnect'),
+/**
+ * MQTT v5's properties, each once: what -D accepts and what the session accepts from the
+ * broker. test/properties.test.ts holds the ids, keys and types to mqtt-packet's own tables.
+ */
+export const PROPERTY_TABLE: readonly PropertyInfo[] = [
+  P(0x01, 'payload-format-indicator', 'payloadFormatIndicator', 'byte', ...MESSAGE),
+  P(0x02, 'message-expiry-interval', 'messageExpiryInterval', 'int32', ...MESSAGE),
+  P(0x03, 'content-type', 'contentType', 'string', ...MESSAGE),
+  P(0x08, 'response-topic', 'responseTopic', 'string', ...MESSAGE),
+  P(0x09, 'correlation-data', 'correlationData', 'binary', ...MESSAGE),
+  P(0x0b, 'subscription-identifier', 'subscriptionIdentifier', 'var', 'publish', 'subscribe'),
+  P(0x11, 'session-expiry-interval', 'sessionExpiryInterval', 'int32', 'connect', 'connack', 'disconnect'),
+  P(0x12, 'assigned-client-identifier', 'assignedClientIdentifier', 'string', 'connack'),
+  P(0x13, 'server-keep-alive', 'serverKeepAlive', 'int16', 'connack'),
+  P(0x15, 'authentication-method', 'authenticationMethod', 'string', 'connect', 'connack', 'auth'),
+  P(0x16, 'authentication-data', 'authenticationData', 'binary', 'connect', 'connack', 'auth'),
+  P(0x17, 'request-problem-information', 'requestProblemInformation', 'byte', 'connect'),
+  P(0x18, 'will-delay-interval', 'willDelayInterval', 'int32', 'will'),
+  P(0x19, 'request-response-information', 'requestResponseInformation', 'byte', 'connect'),
+  P(0x1a, 'response-information', 'responseInformation', 'string', 'connack'),
+  P(0x1c, 'server-reference', 'serverReference', 'string', 'connack', 'disconnect'),
   // mosquitto 2.0.11 also lets reason-string through for a will; kept so the same
   // command lines are accepted.
-  'reason-string': P('string', 'reasonString', 'connack', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'disconnect', 'auth', 'will'),
-  'receive-maximum': P('int16', 'receiveMaximum', 'connect', 'connack'),
-  'topic-alias-maximum': P('int16', 'topicAliasMaximum', 'connect', 'connack'),
-  'topic-alias': P('int16', 'topicAlias', 'publish'),
-  'maximum-qos': P('byte', 'maximumQoS', 'connack'),
-  'retain-available': P('byte', 'retainAvailable', 'connack'),
-  'user-property': P('pair', 'userProperties', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'unsubscribe', 'disconnect', 'auth', 'will'),
-  'maximum-packet-size': P('int32', 'maximumPacketSize', 'connect', 'connack'),
-  'wildcard-subscription-available': P('byte', 'wildcardSubscriptionAvailable', 'connack'),
-  'subscription-identifier-available': P('byte', 'subscriptionIdentifiersAvailable', 'connack'),
-  'shared-subscription-available': P('byte', 'sharedSubscriptionAvailable', 'connack'),
-};
+  P(0x1f, 'reason-string', 'reasonString', 'string', 'connack', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'disconnect', 'auth', 'will'),
+  P(0x21, 'receive-maximum', 'receiveMaximum', 'int16', 'connect', 'connack'),
+  P(0x22, 'topic-alias-maximum', 'topicAliasMaximum', 'int16', 'connect', 'connack'),
+  P(0x23, 'topic-alias', 'topicAlias', 'int16', 'publish'),
+  P(0x24, 'maximum-qos', 'maximumQoS', 'byte', 'connack'),
+  P(0x25, 'retain-available', 'retainAvailable', 'byte', 'connack'),
+  P(0x26, 'user-property', 'userProperties', 'pair', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback',
+    'unsubscribe', 'unsuback', 'disconnect', 'auth', 'will'),
+  P(0x27, 'maximum-packet-size', 'maximumPacketSize', 'int32', 'connect', 'connack'),
+  P(0x28, 'wildcard-subscription-available', 'wildcardSubscriptionAvailable', 'byte', 'connack'),
+  P(0x29, 'subscription-identifier-available', 'subscriptionIdentifiersAvailable', 'byte', 'connack'),
+  P(0x2a, 'shared-subscription-available', 'sharedSubscriptionAvailable', 'byte', 'connack'),
+];
+
+const PROPERTIES: Record<string, PropertyInfo> = Object.fromEntries(PROPERTY_TABLE.map((p) => [p.name, p]));
 
 /** Properties per command, in MQTT.js's shape. */
 export type PropertySet = Record<string, unknown>;
@@ -74,7 +89,7 @@ export function atol(text: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-const MAX: Record<string, number> = { byte: 0xff, int16: 0xffff, int32: 0xffffffff, varint: 268435455 };
+const MAX: Record<string, number> = { byte: 0xff, int16: 0xffff, int32: 0xffffffff, var: 268435455 };
 
 const usage = (text: string) => new UsageError(text + '\n\n');
 
@@ -98,7 +113,7 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
   if (!info) throw usage('Error: Invalid property name given in --property argument.');
   if (words.length < 2 + valueCount(name)) throw notEnough();
   const cmd = command as Command;
-  if (!info.allowed.includes(cmd)) {
+  if (!info.packets.includes(cmd)) {
     throw usage(`Error: ${name} property not allowed for ${command} in --property argument.`);
   }
   // mosquitto 2.0.11 accepts "-D connack ..." and then exits 1 without a word.
@@ -112,13 +127,13 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
     case 'byte':
     case 'int16':
     case 'int32':
-    case 'varint': {
+    case 'var': {
       const n = atol(value);
-      if (n < 0 || (info.type !== 'varint' && n > MAX[info.type]!)) {
+      if (n < 0 || (info.type !== 'var' && n > MAX[info.type]!)) {
         throw usage(`Error: Property value (${n}) out of range for property ${name}.`);
       }
       // Too large for a variable byte integer: refused as the property is added.
-      if (info.type === 'varint' && n > MAX.varint!) throw notAdded(name, 4);
+      if (info.type === 'var' && n > MAX.var!) throw notAdded(name, 4);
       set[info.key] = info.key === 'payloadFormatIndicator' ? n !== 0 : n;
       break;
     }

@@ -5,11 +5,10 @@
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
 import { REASON_V5 } from './session/connect.ts';
-import { ConnectError, ProtocolError, type Session } from './session/session.ts';
+import { ConnectError, ProtocolError, Session, type SessionOptions } from './session/session.ts';
 import { fatal } from './session/receive.ts';
-import { stderr } from './cli.ts';
-import { MAX_MESSAGE_BYTES } from './input.ts';
-import type { ClientConfig } from './options.ts';
+import { LineSplitter, MAX_MESSAGE_BYTES } from './input.ts';
+import type { ClientConfig } from './config.ts';
 import type { TraceSink } from './trace.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
@@ -45,8 +44,6 @@ export interface Reconnection {
   limitMs: number;
   /** Where -d lines go. */
   trace?: TraceSink;
-  /** The tool's words for a refused connection. */
-  explain(err: ConnectError): ToolError;
 }
 
 export class Publisher {
@@ -69,6 +66,8 @@ export class Publisher {
   constructor(
     private readonly session: Session,
     private readonly cfg: ClientConfig,
+    /** Tells the broker's refusal of a message (on the tool's stderr, made on first use). */
+    private readonly warn: (text: string) => void,
     /** How a lost connection is answered; none: the run fails at once. */
     private readonly reconnection?: Reconnection,
   ) {
@@ -130,7 +129,7 @@ export class Publisher {
           return;
         } catch (e) {
           if (this.failure) return;
-          if (e instanceof ConnectError && e.refused && !PASSING_REFUSALS.has(e.status)) return this.failWith(r.explain(e));
+          if (e instanceof ConnectError && e.refused && !PASSING_REFUSALS.has(e.status)) return this.failWith(explain(e));
           if (e instanceof ToolError && !(e instanceof ConnectError)) return this.failWith(e);
           if (e instanceof ProtocolError && fatal(e.code)) return this.failWith(e);
           // Refused connections, lookups, TLS: the broker may be on its way back.
@@ -325,7 +324,7 @@ export class Publisher {
     if (rc >= 0x80 && !this.cfg.quiet) {
       // mosquitto_pub prints the broker's reason string, if any, on the next line.
       const why = ack.properties?.reasonString;
-      stderr().write(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+      this.warn(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
     }
     this.wakeSoon();
   };
@@ -367,4 +366,63 @@ export class Publisher {
     this.ending = true;
     await this.session.disconnect(undefined, this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined);
   }
+}
+
+/** Connects, with mosquitto_pub's words for a refused connection. */
+export async function connectSession(cfg: ClientConfig, options: SessionOptions): Promise<Session> {
+  const session = new Session(cfg, options);
+  try {
+    await session.connect();
+  } catch (e) {
+    throw explain(e);
+  }
+  return session;
+}
+
+/** mosquitto_pub adds the library's view of a refusal on a second line. */
+function explain<E>(e: E): E | ToolError {
+  if (!(e instanceof ConnectError) || !e.refused) return e;
+  // libmosquitto takes codes 1 to 5 as a refusal, and any other as a protocol error.
+  const why = mosquittoError(e.status >= 1 && e.status <= 5 ? MOSQ_ERR.CONN_REFUSED : MOSQ_ERR.PROTOCOL);
+  return new ToolError(e.text + why, e.status);
+}
+
+/**
+ * tspub -l: each line of standard input published as it arrives. Waiting for a line does not
+ * hide a failed connection (a silent broker, a lost one). Lines wait for their
+ * acknowledgement in the buffers they were read into: `reclaim` is told how much was read
+ * (heap.ts).
+ */
+export async function publishLines(publisher: Publisher, reclaim?: (bytes: number) => void): Promise<void> {
+  const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const lines = new LineSplitter();
+  const sendLine = (line: Buffer) => (line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line));
+  for (;;) {
+    const next = await publisher.waitFor(chunks.next());
+    if (next.done) break;
+    reclaim?.(next.value.length);
+    lines.feed(next.value);
+    for (let line = lines.next(); line !== undefined; line = lines.next()) {
+      const wait = sendLine(line);
+      if (wait) await wait;
+    }
+  }
+  const last = lines.rest();
+  if (last !== undefined) await sendLine(last);
+}
+
+/** One message, --repeat times, --repeat-delay apart. */
+export async function publishRepeated(publisher: Publisher, cfg: ClientConfig, payload: Buffer): Promise<void> {
+  for (let i = 0; i < cfg.repeat; i++) {
+    if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
+    // mosquitto_pub sends the next once the last is written (QoS 0) or acknowledged.
+    const sent = publisher.send(payload);
+    if (sent) await sent;
+    const acknowledged = publisher.drain();
+    if (acknowledged) await acknowledged;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

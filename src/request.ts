@@ -5,12 +5,12 @@
 // taken, as by mosquitto_rr (shell-loop responders send none). A stale retained message is not.
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt-packet';
-import { stderr, stdout } from './cli.ts';
+import { stderr, stdout, traceColours } from './cli.ts';
 import { REASON_V5 } from './session/connect.ts';
 import { ConnectError, Session } from './session/session.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from './errors.ts';
-import type { ClientConfig } from './options.ts';
-import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './subscribe.ts';
+import type { ClientConfig } from './config.ts';
+import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './receiving.ts';
 
 /** MQTT v5's "Disconnect with Will Message": mosquitto_rr's DISCONNECT when -W runs out. */
 const DISCONNECT_WITH_WILL = 4;
@@ -69,6 +69,7 @@ export class Requester {
     }
     this.session = new Session(cfg, {
       trace: cfg.debug ? this.trace : undefined,
+      tracePaint: cfg.debug ? traceColours() : undefined,
       disconnectOnRefusal: true,
       onAccepted: () => this.subscribe(),
       onMessage: (packet) => this.consider(packet),

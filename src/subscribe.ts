@@ -2,16 +2,14 @@
 // through mosquitto_sub's filters in its order, print it, and stop when one of the exit
 // conditions says so -- always with a DISCONNECT, and never reading faster than stdout
 // can take what is printed.
-import { stdout, stderr } from './cli.ts';
-import type { IPublishPacket, ISubscription } from 'mqtt-packet';
+import { stdout, stderr, traceColours } from './cli.ts';
+import type { IPublishPacket } from 'mqtt-packet';
 import { ConnectError, ProtocolError, Session } from './session/session.ts';
 import { fatal } from './session/receive.ts';
 import { mosquittoError, ToolError } from './errors.ts';
-import type { ClientConfig } from './options.ts';
+import type { ClientConfig } from './config.ts';
 import { topicMatches } from './topic.ts';
-
-/** libmosquitto's MOSQ_ERR_TIMEOUT: mosquitto_sub's status when -W runs out. */
-export const TIMED_OUT_STATUS = 27;
+import { subscriptions, TIMED_OUT_STATUS, type Formatter } from './receiving.ts';
 
 /** -W ran out while the broker had yet to answer CONNECT. */
 const CONNECT_PENDING_STATUS = 255;
@@ -19,18 +17,8 @@ const CONNECT_PENDING_STATUS = 255;
 /** libmosquitto's reconnect delay (its default: one second, no back-off). */
 const RECONNECT_DELAY_MS = 1000;
 
-/** The subscriptions of -t as mosquitto's clients ask for them (tssub, tsrr). */
-export function subscriptions(cfg: ClientConfig, topics: readonly string[]): ISubscription[] {
-  const v5 = cfg.protocolVersion === 5;
-  return topics.map((topic) => (v5
-    ? { topic, qos: cfg.qos, nl: false, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
-    : { topic, qos: cfg.qos }));
-}
-
 /** Output is handed to stdout at the end of each turn of the event loop, or at this size. */
 const FLUSH_BYTES = 256 * 1024;
-
-export type Formatter = (packet: IPublishPacket) => Buffer;
 
 /**
  * stdout for messages and -d lines, in the order they happen. Writes are gathered and
@@ -125,6 +113,7 @@ export class Subscriber {
     this.filterOut = cfg.filterOut;
     this.session = new Session(cfg, {
       trace: cfg.debug ? this.trace : undefined,
+      tracePaint: cfg.debug ? traceColours() : undefined,
       disconnectOnRefusal: true,
       // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
       // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.

@@ -2,14 +2,11 @@
 // tspasswd [-H ...] [-I iterations] [-c] -b passwordfile username password
 // tspasswd [-H ...] [-I iterations] -U passwordfile
 // tspasswd --verify [-b] passwordfile username [password]
-import { existsSync, readFileSync } from 'node:fs';
 import { runTool, stdout, stderr } from './cli.ts';
 import { ToolError } from './errors.ts';
-import { terminalLine } from './terminal.ts';
-import {
-  binary, checkReplaceable, editPasswordFile, FileError, PasswordFile, plainPassword, readForUpdate,
-  resolvePasswordPath, strerror, type PasswordPath,
-} from './passwd/file.ts';
+import { check, edit, locate, openForUpdate, read } from './passwd/edit.ts';
+import { binary, checkReplaceable, plainPassword } from './passwd/file.ts';
+import { promptPassword } from './passwd/prompt.ts';
 import { BCRYPT_MAX_BYTES, hashPasswordAsync, parseStored, verifyPasswordAsync, type HashType } from './passwd/hash.ts';
 import { parsePasswdArgs, passwdHelp, type PasswdCommand, type UserName } from './passwd/options.ts';
 import { bytesOf, commandLine } from './words.ts';
@@ -35,13 +32,13 @@ async function setPassword(cmd: PasswdCommand): Promise<number> {
   const fresh = cmd.mode === 'create';
   if (fresh && cmd.file === '-') {
     // -c - (mosquitto 2.1): the new file goes to standard output, nothing is written.
-    const password = cmd.password ?? (await promptPassword(true));
+    const password = cmd.password ?? (await promptPassword(true, stdout()));
     stdout().write(Buffer.concat([Buffer.from(binary(cmd.user!.bytes), 'latin1'), Buffer.from(`:${await hashFor(cmd, password)}\n`)]));
     return 0;
   }
   const path = locate(cmd.file);
   if (!fresh) openForUpdate(path);
-  const password = cmd.password ?? (await promptPassword(true));
+  const password = cmd.password ?? (await promptPassword(true, stdout()));
   if (fresh) check(path, () => checkReplaceable(path.target));
   const secret = await hashFor(cmd, password);
   await edit(path, fresh, (file) => {
@@ -97,7 +94,7 @@ async function verify(cmd: PasswdCommand): Promise<number> {
   const file = read(path);
   const entry = file.find(binary(cmd.user!.bytes));
   if (!entry) throw notFound(cmd.user!);
-  const password = cmd.password ?? (await promptPassword(false));
+  const password = cmd.password ?? (await promptPassword(false, stdout()));
   const ok = await verifyPasswordAsync(password, entry.secret);
   if (ok === undefined) {
     throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n`);
@@ -106,8 +103,6 @@ async function verify(cmd: PasswdCommand): Promise<number> {
   stdout().write(`Password for user ${cmd.user!.text} is correct.\n`);
   return 0;
 }
-
-// ---------------------------------------------------------------------------------------
 
 /** Said once a run when tspasswd writes a hash that mosquitto as shipped cannot read. */
 const UNREADABLE: Partial<Record<HashType, string>> = {
@@ -131,140 +126,5 @@ function hashFor(cmd: PasswdCommand, password: Buffer): Promise<string> {
 const text = (bin: string) => Buffer.from(bin, 'latin1').toString('utf8');
 
 const notFound = (user: UserName) => new ToolError(`Warning: User ${user.text} not found in password file.\n`);
-
-/** The messages mosquitto_passwd prints for each way a file operation can fail. */
-function failure(path: PasswordPath, e: unknown): unknown {
-  if (!(e instanceof FileError)) return e;
-  const why = strerror(e.cause);
-  switch (e.stage) {
-    case 'read':
-      return new ToolError(`Error: Unable to open password file ${path.shown}. ${why}.\n`);
-    case 'create':
-      return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
-    case 'beside':
-      if (!existsSync(path.target)) return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
-      return new ToolError(`Error: Unable to create a file in the directory of ${path.shown}: ${why}. tspasswd writes a new file beside the old one and renames it over; the file was not changed.\n`);
-    case 'write':
-      return new ToolError(`Error: Unable to write password file ${path.shown}: ${why}. The file was not changed.\n`);
-    case 'owner':
-      return new ToolError(`Error: Unable to keep the owner (${e.detail}) of password file ${path.shown}: ${why}. The file was not changed.\n`);
-    case 'locked':
-      return new ToolError(`Error: Password file ${path.shown} is being changed by another tspasswd (${e.detail}). Try again, or remove the lock file if no tspasswd is running.\n`);
-  }
-}
-
-function locate(file: string): PasswordPath {
-  try {
-    return resolvePasswordPath(file);
-  } catch (e) {
-    throw e instanceof FileError ? new ToolError(`Error reading password file: ${strerror(e.cause)}\n`) : e;
-  }
-}
-
-/** Runs a file check, turning its failure into mosquitto_passwd's message. */
-function check<T>(path: PasswordPath, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw failure(path, e instanceof FileError ? e : new FileError('read', e));
-  }
-}
-
-/** Fails early, before any prompt, when the file cannot be opened for changing. */
-function openForUpdate(path: PasswordPath): void {
-  check(path, () => readForUpdate(path.target));
-}
-
-function read(path: PasswordPath): PasswordFile {
-  return check(path, () => PasswordFile.parse(readFileSync(path.target)));
-}
-
-/**
- * Edits under the lock. A line that is no entry, comment or blank line means this is no
- * password file: nothing is changed, with mosquitto_passwd's message (and `more`, what -D
- * adds to it) and status 1.
- */
-async function edit<T>(
-  path: PasswordPath,
-  fresh: boolean,
-  change: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
-  more: (file: PasswordFile, line: number) => string = () => '',
-): Promise<T> {
-  try {
-    return await editPasswordFile(path, fresh, (file) => {
-      const bad = file.unknownLines()[0];
-      if (bad !== undefined) throw new ToolError(`Error: Corrupt password file at line ${bad}.\n${more(file, bad)}`);
-      return change(file);
-    });
-  } catch (e) {
-    throw failure(path, e);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Password prompt: "Password: " and "Reenter password: " on stdout; the answer is read with
-// echo off from a terminal, or as lines from whatever else stdin is.
-
-async function promptPassword(twice: boolean): Promise<Buffer> {
-  const first = await ask('Password: ');
-  if (!twice) return first;
-  const second = await ask('Reenter password: ');
-  if (!first.equals(second)) throw new ToolError('Error: Passwords do not match.\n', 2);
-  return first;
-}
-
-async function ask(prompt: string): Promise<Buffer> {
-  stdout().write(prompt);
-  const answer = await stdinLine();
-  if (!answer || answer.length === 0) throw new ToolError('Error: Empty password.\n');
-  stdout().write('\n');
-  return answer;
-}
-
-let chunks: AsyncIterator<Buffer> | undefined;
-let pending = Buffer.alloc(0);
-
-async function nextChunk(): Promise<Buffer | null> {
-  chunks ??= (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const r = await chunks.next();
-  return r.done ? null : Buffer.from(r.value);
-}
-
-/** One line from stdin without its line ending; null at end of input with nothing read. */
-async function stdinLine(): Promise<Buffer | null> {
-  const stdin = process.stdin;
-  if (stdin.isTTY) {
-    stdin.setRawMode(true);
-    try {
-      return await terminalLine(nextChunk, () => {
-        process.stdin.setRawMode(false);
-        stdout().write('\n');
-      });
-    } finally {
-      stdin.setRawMode(false);
-    }
-  }
-  for (;;) {
-    const nl = pending.indexOf(0x0a);
-    if (nl >= 0) {
-      const line = pending.subarray(0, nl);
-      pending = pending.subarray(nl + 1);
-      return stripEol(line);
-    }
-    const chunk = await nextChunk();
-    if (!chunk) {
-      const rest = pending;
-      pending = Buffer.alloc(0);
-      return rest.length ? stripEol(rest) : null;
-    }
-    pending = Buffer.concat([pending, chunk]);
-  }
-}
-
-function stripEol(line: Buffer): Buffer {
-  let end = line.length;
-  while (end > 0 && (line[end - 1] === 0x0a || line[end - 1] === 0x0d)) end--;
-  return line.subarray(0, end);
-}
 
 runTool({ name: 'tspasswd', help: passwdHelp }, main);

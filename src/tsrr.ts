@@ -1,38 +1,25 @@
 // tsrr {[-h host] [-p port] [-u user] [-P pw] -t topic | -L URL} -e response-topic {-f file | -n | -m message | -s} [-W secs] [-F format] [...]
-import { runTool, stdout, stderr } from './cli.ts';
-import { paintFor } from './colour.ts';
-import { createFormatter } from './format/index.ts';
-import { clientHelp, versionLine } from './help.ts';
+import { runTool, stderr } from './cli.ts';
+import { clientCommandLine } from './client-main.ts';
+import { clientHelp } from './help.ts';
 import { loadPayload } from './input.ts';
-import { checkRequest, CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import { checkRequest } from './options/checks.ts';
+import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Requester } from './request.ts';
-import { hideSecrets } from './secrets.ts';
-import { commandLine } from './words.ts';
 
 let quiet = false;
 let requester: Requester | undefined;
 
 async function main(): Promise<number> {
-  const words = commandLine();
-  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
-  hideSecrets(CLIENT_OPTIONS, 'rr', words);
-  const cfg = parseClientArgs('rr', words);
-  if (cfg.help || cfg.version) {
-    stdout().write(cfg.help ? clientHelp('rr') : versionLine('rr'));
-    return 1;
-  }
+  const cfg = clientCommandLine('rr', FORMAT_CHECK);
+  if (!cfg) return 1;
   quiet = cfg.quiet;
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
   checkRequest(cfg);
   const { Requester } = await import('./request.ts');
-  const { TIMED_OUT_STATUS } = await import('./subscribe.ts');
   const payload = await loadPayload(cfg);
-  const format = createFormatter({
-    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
-    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
-    onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
-  });
+  const format = messageFormatter(cfg);
   requester = new Requester(cfg, payload!, format);
   // Interrupted: DISCONNECT, then the status a shell reports for a process the signal ended.
   process.on('SIGINT', () => requester!.interrupt(128 + 2));

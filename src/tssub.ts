@@ -1,37 +1,25 @@
 // tssub {[-h host] [-p port] [-u user] [-P pw] -t topic ... | -L URL [-t topic ...]} [-C count] [-W secs] [-F format] [...]
-import { runTool, stdout, stderr } from './cli.ts';
-import { paintFor } from './colour.ts';
-import { createFormatter, watchFormatter, watchHeader } from './format/index.ts';
-import { clientHelp, versionLine } from './help.ts';
-import { CLIENT_OPTIONS, parseClientArgs } from './options.ts';
+import { runTool, stderr } from './cli.ts';
+import { clientCommandLine } from './client-main.ts';
+import { watchFormatter, watchHeader } from './format/index.ts';
+import { clientHelp } from './help.ts';
+import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
-import { hideSecrets } from './secrets.ts';
-import { commandLine } from './words.ts';
 
 let quiet = false;
 let subscriber: Subscriber | undefined;
 
 async function main(): Promise<number> {
-  const words = commandLine();
-  // -P, --psk and URL passwords leave the process list at once (ps shows them starred).
-  hideSecrets(CLIENT_OPTIONS, 'sub', words);
-  const cfg = parseClientArgs('sub', words);
-  if (cfg.help || cfg.version) {
-    stdout().write(cfg.help ? clientHelp('sub') : versionLine('sub'));
-    return 1;
-  }
+  const cfg = clientCommandLine('sub', FORMAT_CHECK);
+  if (!cfg) return 1;
   quiet = cfg.quiet;
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
-  const { Output, Subscriber, TIMED_OUT_STATUS } = await import('./subscribe.ts');
+  const { Output, Subscriber } = await import('./subscribe.ts');
   // A subscriber is a stream, and gets a heap sized for it (heap.ts); one waiting for a
   // handful of messages (-C 1 in a script) does not load v8 for that.
   if (cfg.count === undefined || cfg.count > 100) (await import('./heap.ts')).sizeHeapForStreaming();
-  const plain = createFormatter({
-    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
-    paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
-    onError: (line) => { if (!quiet) stderr().write(`${line}\n`); },
-  });
+  const plain = messageFormatter(cfg);
   const out = new Output();
   // --watch (mosquitto 2.1): a line of the terminal for each topic.
   const watch = cfg.watch && !cfg.messageRate;

@@ -105,19 +105,27 @@ export function isWellFormed(s: string): boolean {
 }
 
 /**
+ * Whether a character may stand in MQTT's UTF-8 by the rule libmosquitto applies
+ * (mosquitto_validate_utf8): no control characters (U+0000..U+001F, U+007F..U+009F), no
+ * surrogates and no non-characters (U+FDD0..U+FDEF, U+xFFFE and U+xFFFF in every plane).
+ * Checked on strings here and on the broker's bytes (session/receive.ts validUtf8).
+ */
+export function isMqttCodePoint(cp: number): boolean {
+  if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
+  if (cp >= 0xd800 && cp <= 0xdfff) return false;
+  if (cp >= 0xfdd0 && cp <= 0xfdef) return false;
+  return (cp & 0xfffe) !== 0xfffe;
+}
+
+/**
  * Whether a string is what MQTT accepts as UTF-8 in a topic, a client id, a user name or a
- * string property, by the rule libmosquitto applies (mosquitto_validate_utf8): well-formed,
- * and no control characters (U+0000..U+001F, U+007F..U+009F), no surrogates and no
- * non-characters (U+FDD0..U+FDEF, U+xFFFE and U+xFFFF in every plane).
+ * string property: well-formed, and every character allowed (isMqttCodePoint).
  */
 export function isMqttUtf8(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const cp = s.codePointAt(i)!;
     if (cp > 0xffff) i++;
-    if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;
-    if (cp >= 0xfdd0 && cp <= 0xfdef) return false;
-    if ((cp & 0xfffe) === 0xfffe) return false;
+    if (!isMqttCodePoint(cp)) return false;
   }
   return true;
 }

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB } from './helpers/broker.ts';
 import { run, bin, normalise } from './helpers/run.ts';
-import { eachOption } from '../src/option-parser.ts';
-import { CLIENT_OPTIONS } from '../src/options.ts';
+import { eachOption } from '../src/options/parser.ts';
+import { CLIENT_OPTIONS } from '../src/options/table.ts';
 
 const skip = needMosquitto;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword, isHashed, parseStored, verifyPassword } from '../src/passwd/hash.ts';
 import {
-  classify, editPasswordFile, FileError, PasswordFile, plainPassword, resolvePasswordPath, strerror, withLock,
+  classify, editPasswordFile, FileError, PasswordFile, plainPassword, resolvePasswordPath, fileErrorWords, withLock,
   writeFileAtomic, type WriteOps,
 } from '../src/passwd/file.ts';
 import { atoi, parsePasswdArgs } from '../src/passwd/options.ts';
@@ -260,10 +260,10 @@ test('command line: options only before the operands, in mosquitto_passwd\'s ord
 
 test('system error texts are C\'s strerror()', () => {
   const err = (code: string, message: string) => Object.assign(new Error(message), { code });
-  assert.equal(strerror(err('ENOENT', "ENOENT: no such file or directory, open 'x'")), 'No such file or directory');
-  assert.equal(strerror(err('EISDIR', 'EISDIR: illegal operation on a directory, read')), 'Is a directory');
-  assert.equal(strerror(err('ENOTDIR', "ENOTDIR: not a directory, realpath 'a/b'")), 'Not a directory');
-  assert.equal(strerror(err('EACCES', "EACCES: permission denied, open 'x'")), 'Permission denied');
+  assert.equal(fileErrorWords(err('ENOENT', "ENOENT: no such file or directory, open 'x'")), 'No such file or directory');
+  assert.equal(fileErrorWords(err('EISDIR', 'EISDIR: illegal operation on a directory, read')), 'Is a directory');
+  assert.equal(fileErrorWords(err('ENOTDIR', "ENOTDIR: not a directory, realpath 'a/b'")), 'Not a directory');
+  assert.equal(fileErrorWords(err('EACCES', "EACCES: permission denied, open 'x'")), 'Permission denied');
 });
 
 test('a flag missing its argument is reported after the options before it', () => {

@@ -471,8 +471,8 @@ test('--no-tls with --cafile, --capath or --psk and no -p: port 8883, plain (as 
   // mosquitto 2.1.2 (built from v2.1.2), with a plain broker on 127.0.0.1:8883:
   // "mosquitto_pub --no-tls --cafile ca.crt -h 127.0.0.1 -t t -m x" published there, and so
   // with --capath and --psk; its manual says 1883.
-  const { brokerPort } = await import('../src/options.ts');
-  const { parseClientArgs } = await import('../src/options.ts');
+  const { brokerPort } = await import('../src/config.ts');
+  const { parseClientArgs } = await import('../src/options/parse.ts');
   const noDefaults = { XDG_CONFIG_HOME: join(dir, 'xdg') };
   for (const tls of [['--cafile', certs.caFile], ['--capath', certs.capath], ['--psk', 'abcd', '--psk-identity', 'i']]) {
     assert.equal(brokerPort(parseClientArgs('pub', ['--no-tls', ...tls, '-t', 't', '-m', 'x'], noDefaults)), 8883, tls[0]);

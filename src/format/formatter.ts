@@ -2,7 +2,6 @@
  * tssub's formatter: the bytes mosquitto_sub writes for one message, payload only, -v, -N
  * or -F.
  */
-import { stderr } from '../cli.ts';
 import type { IPublishPacket } from 'mqtt-packet';
 import { now, type Timestamp } from './clock.ts';
 import { EMPTY, Out, SP } from './out.ts';
@@ -22,9 +21,8 @@ export interface FormatOptions {
    * Receives stderr lines (without the trailing newline) that mosquitto_sub
    * prints while formatting a message; today only
    * "Error: Message payload is not valid JSON on topic <topic>." for %J.
-   * Default: written to process.stderr followed by "\n".
    */
-  onError?: (line: string) => void;
+  onError: (line: string) => void;
   /** Colours --pretty JSON (%j, %J) for a terminal (colour.ts); none: mosquitto's bytes. */
   paintJson?: (json: Buffer) => Buffer;
 }
@@ -32,11 +30,7 @@ export interface FormatOptions {
 export function createFormatter(opts: FormatOptions): (msg: IPublishPacket, receivedAt?: Timestamp) => Buffer {
   const out = new Out();
   const eol = !opts.noEol;
-  const onError =
-    opts.onError ??
-    ((line: string) => {
-      stderr().write(line + '\n');
-    });
+  const onError = opts.onError;
   const toBuf = (p: IPublishPacket['payload']): Buffer =>
     typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.isBuffer(p) ? p : Buffer.from(p as Uint8Array);
 

@@ -14,7 +14,24 @@
  * append to a reusable output buffer; the per-message path does no parsing of
  * the format and copies binary payloads as Buffers.
  */
+import { UsageError } from '../errors.ts';
+import { createFormatter } from './formatter.ts';
+import { FormatError } from './printf.ts';
+
 export { createFormatter, type FormatOptions } from './formatter.ts';
 export { FormatError } from './printf.ts';
 export { now, type Timestamp } from './clock.ts';
 export { watchFormatter, watchHeader } from './watch.ts';
+
+/**
+ * -F checked as mosquitto_sub checks it, where -F stands among the options (tssub and tsrr
+ * hand it to parseClientArgs): the engine's message, then the usage hint.
+ */
+export function checkFormat(format: string): void {
+  try {
+    createFormatter({ format, verbose: false, noEol: false, pretty: false, onError: () => {} });
+  } catch (e) {
+    if (e instanceof FormatError) throw new UsageError(`${e.message}\n`);
+    throw e;
+  }
+}

@@ -5,6 +5,7 @@
 import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { errnoWords } from '../errors.ts';
 
 // ---------------------------------------------------------------------------------------
 // Lines
@@ -133,21 +134,11 @@ export class PasswordFile {
 // ---------------------------------------------------------------------------------------
 // Errors and paths
 
-/** C's strerror() text for an errno code, as mosquitto_passwd prints it. */
-export function strerror(err: unknown): string {
+/** C's strerror() text for a file error, as mosquitto_passwd prints it. */
+export function fileErrorWords(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  const known: Record<string, string> = {
-    EISDIR: 'Is a directory',
-    ELOOP: 'Too many levels of symbolic links',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    EDQUOT: 'Disk quota exceeded',
-    EIO: 'Input/output error',
-    EEXIST: 'File exists',
-    ETXTBSY: 'Text file busy',
-    EXDEV: 'Invalid cross-device link',
-  };
-  if (e?.code && known[e.code]) return known[e.code]!;
+  const known = errnoWords(e);
+  if (known !== undefined) return known;
   // libuv's texts are glibc's in lower case for the rest: "no such file or directory".
   const m = /^[A-Z0-9]+: ([^,]+)/.exec(e?.message ?? '');
   const text = m ? m[1]! : String(e?.message ?? err);
@@ -166,7 +157,7 @@ export class FileError extends Error {
     readonly cause: unknown,
     readonly detail = '',
   ) {
-    super(`${stage}: ${strerror(cause)}`);
+    super(`${stage}: ${fileErrorWords(cause)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // checks, plus -H bcrypt and --verify. Every flag is declared once, in PASSWD_OPTIONS.
 import { UsageError } from '../errors.ts';
 import { helpLines } from '../help.ts';
-import { parseWithTable, type OptionSpec } from '../option-parser.ts';
+import { parseWithTable, type OptionSpec } from '../options/parser.ts';
 import { BCRYPT_COST_RANGE, HASH_TYPES, defaultWork, type HashType } from './hash.ts';
 
 export const TOOL = 'passwd';

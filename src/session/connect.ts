@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { IConnectPacket } from 'mqtt-packet';
 import { ToolError } from '../errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from '../words.ts';
-import { brokerPort, type ClientConfig } from '../options.ts';
+import { brokerPort, type ClientConfig } from '../config.ts';
 import { ConnectError } from '../transport/errors.ts';
 import { checkTlsOptions } from '../transport/index.ts';
 

@@ -4,7 +4,7 @@
 // it tells the session what arrived and how the connection ended.
 import type { Duplex } from 'node:stream';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import type { ClientConfig } from '../options.ts';
+import type { ClientConfig } from '../config.ts';
 import type { Tracer } from '../trace.ts';
 import { needsPreparing, openTransport, type Prepared } from '../transport/index.ts';
 import type { ConnectError } from '../transport/errors.ts';

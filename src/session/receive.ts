@@ -6,6 +6,8 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import constants from 'mqtt-packet/constants';
 import { MOSQ_ERR } from '../errors.ts';
+import { PROPERTY_TABLE, type Packet as PropertyPacket } from '../properties.ts';
+import { isMqttCodePoint } from '../words.ts';
 import type { KeepAlive } from './keepalive.ts';
 
 /** The errors after which mosquitto_loop_forever() gives up rather than reconnecting. */
@@ -27,34 +29,28 @@ export interface ReceiveHooks {
   outgoingQos(mid: number): number | undefined;
 }
 
-/** Property types, as libmosquitto reads them, from mqtt-packet's table. */
-const PROP_TYPE: Record<number, string> = Object.fromEntries(
-  Object.entries(constants.propertiesCodes).map(([id, name]) => [Number(id), constants.propertiesTypes[name]!]),
-);
 const CONNECT = 0x10, CONNACK = 0x20, PUBLISH = 0x30, PUBACK = 0x40, PUBREC = 0x50, PUBREL = 0x60, PUBCOMP = 0x70;
 const SUBSCRIBE = 0x80, SUBACK = 0x90, UNSUBSCRIBE = 0xa0, UNSUBACK = 0xb0, PINGREQ = 0xc0, PINGRESP = 0xd0;
 const DISCONNECT = 0xe0, AUTH = 0xf0, WILL = 0x100;
 
+/** Each packet of the property table (properties.ts) as the command it is read for here. */
+const COMMAND_OF: Record<PropertyPacket, number> = {
+  connect: CONNECT, connack: CONNACK, publish: PUBLISH, puback: PUBACK, pubrec: PUBREC, pubrel: PUBREL, pubcomp: PUBCOMP,
+  subscribe: SUBSCRIBE, suback: SUBACK, unsubscribe: UNSUBSCRIBE, unsuback: UNSUBACK, disconnect: DISCONNECT, auth: AUTH, will: WILL,
+};
+/** Property id -> its value type, as libmosquitto reads it. */
+const PROP_TYPE: Record<number, string> = Object.fromEntries(PROPERTY_TABLE.map((p) => [p.id, p.type]));
+/** Property id -> the commands that may carry it, one bit each (command >> 4). */
+const PROP_COMMANDS: Record<number, number> = Object.fromEntries(
+  PROPERTY_TABLE.map((p) => [p.id, p.packets.reduce((bits, packet) => bits | (1 << (COMMAND_OF[packet] >> 4)), 0)]),
+);
+
 /** mosquitto_property_check_command(): which packets may carry which property. */
 function allowed(command: number, id: number): boolean {
-  switch (id) {
-    case 0x01: case 0x02: case 0x03: case 0x08: case 0x09: return command === PUBLISH || command === WILL;
-    case 0x0b: return command === PUBLISH || command === SUBSCRIBE;
-    case 0x11: return command === CONNECT || command === CONNACK || command === DISCONNECT;
-    case 0x15: case 0x16: return command === CONNECT || command === CONNACK || command === AUTH;
-    case 0x12: case 0x13: case 0x1a: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2a: return command === CONNACK;
-    case 0x18: return command === WILL;
-    case 0x17: case 0x19: return command === CONNECT;
-    case 0x1c: return command === CONNACK || command === DISCONNECT;
-    case 0x1f: return command !== CONNECT && command !== PUBLISH && command !== SUBSCRIBE && command !== UNSUBSCRIBE;
-    case 0x21: case 0x22: case 0x27: return command === CONNECT || command === CONNACK;
-    case 0x23: return command === PUBLISH;
-    case 0x26: return true;
-    default: return false;
-  }
+  return ((PROP_COMMANDS[id] ?? 0) & (1 << (command >> 4))) !== 0;
 }
 
-/** mosquitto_validate_utf8(): well-formed UTF-8 without NUL, control characters or non-characters. */
+/** mosquitto_validate_utf8() on bytes: well-formed UTF-8 of characters MQTT allows (words.ts isMqttCodePoint). */
 export function validUtf8(b: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = b[i]!;
@@ -72,11 +68,8 @@ export function validUtf8(b: Buffer, start: number, end: number): boolean {
       if ((n & 0xc0) !== 0x80) return false;
       cp = (cp << 6) | (n & 0x3f);
     }
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;
     if ((len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff))) return false;
-    if (cp >= 0xfdd0 && cp <= 0xfdef) return false;
-    if ((cp & 0xfffe) === 0xfffe) return false;
-    if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
+    if (!isMqttCodePoint(cp)) return false;
   }
   return true;
 }
@@ -148,7 +141,7 @@ class Reader {
       const id = this.varint();
       let value: number | string = 0;
       switch (PROP_TYPE[id]) {
-        case 'byte': case 'int8': value = this.byte(); break;
+        case 'byte': value = this.byte(); break;
         case 'int16': value = this.u16(); break;
         case 'int32': value = this.u32(); break;
         case 'var': value = this.varint(); break;

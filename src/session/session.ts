@@ -11,10 +11,9 @@
 // handed to the tool once, when its PUBREL comes, whichever connection that comes on; when
 // the broker kept no session, no PUBREL will come, and what we hold is handed over then.
 import type { IConnackPacket, IPublishPacket, ISubscription, Packet } from 'mqtt-packet';
-import { stdout } from '../cli.ts';
-import { paintFor } from '../colour.ts';
+import type { Paint } from '../colour.ts';
 import { MOSQ_ERR, mosquittoError, ToolError } from '../errors.ts';
-import type { ClientConfig } from '../options.ts';
+import type { ClientConfig } from '../config.ts';
 import { Tracer, type TraceSink } from '../trace.ts';
 import { ConnectError, lostError } from '../transport/errors.ts';
 import { needsPreparing, prepareTransport, type Prepared } from '../transport/index.ts';
@@ -57,6 +56,8 @@ interface Request {
 export interface SessionOptions {
   /** Where -d lines go (stdout). */
   trace?: TraceSink;
+  /** The -d lines' colours when stdout is a terminal (colour.ts); none: mosquitto's bytes. */
+  tracePaint?: Paint;
   /** Trace a DISCONNECT after a refused CONNACK, as mosquitto_sub does (it never goes out). */
   disconnectOnRefusal?: boolean;
   /** The TCP (or unix) connection is made, to the broker or to the proxy. */
@@ -144,8 +145,7 @@ export class Session {
     if (this.closing) throw new ToolError('');
     return new Promise<IConnackPacket>((resolve, reject) => {
       const clientId = this.clientId;
-      // The trace goes to stdout in every tool: coloured when that is a terminal (colour.ts).
-      const tracer = this.options.trace ? new Tracer(this.options.trace, this.ids, clientId, paintFor(stdout())) : undefined;
+      const tracer = this.options.trace ? new Tracer(this.options.trace, this.ids, clientId, this.options.tracePaint) : undefined;
       let settled = false;
       /** Why this attempt is given up, once its connection has closed. */
       let givenUp: unknown;

@@ -1,26 +1,7 @@
 // How a connection attempt fails, in mosquitto's words and exit statuses: socket errors
-// (strerror), a lost connection, and the failures of the layers above TCP (TLS, the SOCKS
+// (C's strerror), a lost connection, and the failures of the layers above TCP (TLS, the SOCKS
 // proxy, WebSocket), which may carry lines for the -d trace.
-import { MOSQ_ERR, mosquittoError, ToolError } from '../errors.ts';
-
-/** strerror() texts for the socket errors a user can meet. */
-const ERRNO_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'Connection refused',
-  ECONNRESET: 'Connection reset by peer',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EADDRINUSE: 'Address already in use',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EINVAL: 'Invalid argument',
-  ENETUNREACH: 'Network is unreachable',
-  EHOSTUNREACH: 'No route to host',
-  ETIMEDOUT: 'Connection timed out',
-  EPIPE: 'Broken pipe',
-  EACCES: 'Permission denied',
-  ENOENT: 'No such file or directory',
-  ENOTSOCK: 'Socket operation on non-socket',
-  ENAMETOOLONG: 'File name too long',
-  EPERM: 'Operation not permitted',
-};
+import { errnoWords, MOSQ_ERR, mosquittoError, ToolError } from '../errors.ts';
 
 /** How the connection attempt failed, as mosquitto words it. */
 export class ConnectError extends ToolError {
@@ -51,7 +32,7 @@ export function socketError(err: NodeJS.ErrnoException): ConnectError {
   }
   // A reset needs a connection: the broker hung up at once (Node may say so before 'connect').
   if (code === 'ECONNRESET') return lostError();
-  return new ConnectError(`Error: ${ERRNO_WORDS[code] ?? err.message}\n`, 1, false);
+  return new ConnectError(`Error: ${errnoWords(err) ?? err.message}\n`, 1, false);
 }
 
 /** The connection was lost (libmosquitto logs `traceLines` about it, shown with -d). */

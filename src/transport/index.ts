@@ -4,7 +4,7 @@
 // and, if it fails, gets libmosquitto's message and status for the layer that failed.
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { brokerPort, tlsWanted, type ClientConfig } from '../options.ts';
+import { brokerPort, tlsWanted, type ClientConfig } from '../config.ts';
 import { ConnectError, lostError, socketError } from './errors.ts';
 import type { TlsSetup } from './tls.ts';
 

@@ -4,7 +4,7 @@
 // broker's host name goes to the proxy unresolved.
 import * as net from 'node:net';
 import { SocksClient } from 'socks';
-import type { ProxyConfig } from '../options.ts';
+import type { ProxyConfig } from '../config.ts';
 import { MOSQ_ERR, mosquittoError } from '../errors.ts';
 import { ConnectError, lostError, socketError } from './errors.ts';
 

@@ -2,11 +2,8 @@
 // loaded only for a TLS connection: start-up).
 import { closeSync, openSync } from 'node:fs';
 import { ToolError } from '../errors.ts';
-import type { ClientConfig } from '../options.ts';
+import { TLS_VERSIONS, type ClientConfig } from '../config.ts';
 import { bytesOf } from '../words.ts';
-
-/** --tls-version: the lowest version accepted (OpenSSL's names for Node). */
-export const VERSIONS: Record<string, 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1'> = { 'tlsv1.3': 'TLSv1.3', 'tlsv1.2': 'TLSv1.2', 'tlsv1.1': 'TLSv1.1' };
 
 /** Whether a file can be opened for reading, as libmosquitto's fopen() check has it. */
 function readable(path: string): boolean {
@@ -37,7 +34,7 @@ export function checkTlsOptions(cfg: ClientConfig): void {
       ? 'Error: --keyform engine needs a TLS engine, which this tool does not support; give the key as a PEM file.\n'
       : "Error: Problem setting key form, it must be one of 'pem' or 'engine'.\n");
   }
-  if (t.version !== undefined && VERSIONS[t.version.toLowerCase()] === undefined) {
+  if (t.version !== undefined && TLS_VERSIONS[t.version.toLowerCase()] === undefined) {
     throw new ToolError('Error: Problem setting TLS options, check the options are valid.\n');
   }
 }

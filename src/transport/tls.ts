@@ -15,10 +15,9 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { MOSQ_ERR, strerror } from '../errors.ts';
-import { VERSIONS } from './tls-options.ts';
+import { MOSQ_ERR, mosquittoStrerror } from '../errors.ts';
 import { ConnectError, tlsSessionFailed } from './errors.ts';
-import { brokerPort, tlsWanted, type ClientConfig } from '../options.ts';
+import { brokerPort, TLS_VERSIONS, tlsWanted, type ClientConfig } from '../config.ts';
 import { bytesOf } from '../words.ts';
 
 /** The TLS 1.3 suites OpenSSL offers by default (--ciphers only sets those of TLS 1.2 and below). */
@@ -113,7 +112,7 @@ const VERIFY_FAILED = 'OpenSSL Error[0]: error:0A000086:SSL routines::certificat
 
 /** A failure to set up TLS once connected: libmosquitto's connect call fails (status 1). */
 function setupFailure(lines: string[]): ConnectError {
-  return new ConnectError(`Unable to connect (${strerror(MOSQ_ERR.TLS)}).\n`, 1, false, false, lines);
+  return new ConnectError(`Unable to connect (${mosquittoStrerror(MOSQ_ERR.TLS)}).\n`, 1, false, false, lines);
 }
 
 /**
@@ -178,9 +177,9 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   const options: tls.ConnectionOptions = { rejectUnauthorized: true };
   // The option check takes the name in any case; the set-up only as written here, so
   // "TLSv1.2" is refused now, as libmosquitto refuses it.
-  const version = VERSIONS[t.version ?? 'tlsv1.2'];
+  const version = TLS_VERSIONS[t.version ?? 'tlsv1.2'];
   if (version === undefined) {
-    throw new ConnectError(`Unable to connect (${strerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [`Error: Protocol ${t.version} not supported.`]);
+    throw new ConnectError(`Unable to connect (${mosquittoStrerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [`Error: Protocol ${t.version} not supported.`]);
   }
   options.minVersion = version;
   // Ciphers: --ciphers is OpenSSL's list for TLS 1.2 and below; TLS 1.3 keeps its suites.

@@ -7,7 +7,7 @@
 // over the old argv (one string, the words joined by spaces) and renames the process's
 // thread; the name is put back through /proc/self/comm.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { eachOption, type OptionSpec } from './option-parser.ts';
+import { eachOption, type OptionSpec } from './parser.ts';
 
 /** Flags whose whole value is a secret, and flags whose value is a URL with a password. */
 const WHOLE = new Set(['-P', '--pw', '--psk', '--tls-engine-kpass-sha1']);

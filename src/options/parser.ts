@@ -1,9 +1,9 @@
 // Reading a command line from an option table, the way mosquitto's tools read theirs: one word
 // at a time, each option applied in order. yargs's parser does the reading; the tables (the
-// MQTT clients' in options.ts, tspasswd's in passwd/options.ts) say what each flag takes.
+// MQTT clients' in table.ts, tspasswd's in passwd/options.ts) say what each flag takes.
 import yargsParser from 'yargs-parser';
-import { UsageError } from './errors.ts';
-import { valueCount } from './properties.ts';
+import { UsageError } from '../errors.ts';
+import { valueCount } from '../properties.ts';
 
 export interface OptionSpec<C> {
   /** Spellings; the first is the one shown in help. */
