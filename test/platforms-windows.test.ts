@@ -221,7 +221,9 @@ test('win-x64 under wine, on the console (tmux): tspasswd asks the password with
   const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
   const screen = async () => (await tmux('capture-pane', '-p')).stdout.toString();
   const until = async (text: string) => {
-    const deadline = Date.now() + 120000;
+    // Generous: wine's first start of a 73 MB executable took over two minutes in a full
+    // suite run with the other core busy.
+    const deadline = Date.now() + 400000;
     for (;;) {
       const s = await screen();
       if (s.includes(text)) return s;
