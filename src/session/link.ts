@@ -128,11 +128,6 @@ export class Link {
     return ok;
   }
 
-  /** Whether the stream holds more than it wants. */
-  get backedUp(): boolean {
-    return this.writer.backedUp;
-  }
-
   /** Once the stream can take more. */
   whenDrained(then: () => void): void {
     if (this.isClosed) return;
@@ -160,11 +155,6 @@ export class Link {
 
   resume(): void {
     this.stream.resume();
-  }
-
-  /** Nothing more is read or handed on, from now. */
-  stopReading(): void {
-    this.receiver.stop();
   }
 
   /** Ends the connection with libmosquitto's error code (receive checks, keep-alive). */

@@ -222,10 +222,6 @@ export class Receiver {
     this.held = 0;
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /** Takes bytes from the broker; every complete packet is handled before this returns. */
   feed(chunk: Buffer): void {
     if (this.stopped) return;

@@ -369,11 +369,6 @@ export class Session {
     }
   }
 
-  /** Whether the connection's stream holds more than it wants ('drain' follows). */
-  get backedUp(): boolean {
-    return this.link?.backedUp ?? false;
-  }
-
   whenDrained(then: () => void): void {
     this.link?.whenDrained(then);
   }
@@ -385,11 +380,6 @@ export class Session {
 
   resume(): void {
     this.link?.resume();
-  }
-
-  /** Nothing more received is handled (the tool is stopping). */
-  stopReading(): void {
-    this.link?.stopReading();
   }
 
   /**

@@ -70,11 +70,6 @@ export class PacketWriter {
   destroy(err: Error): void {
     this.refusal = err;
   }
-
-  /** Whether the stream holds more than it wants: a 'drain' will follow. */
-  get backedUp(): boolean {
-    return this.stream.writableNeedDrain;
-  }
 }
 
 /** The pieces as one buffer. */
