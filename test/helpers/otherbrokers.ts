@@ -3,7 +3,7 @@
 // own temp dirs, node name and epmd, stopped by pid; aedes in this process. Each says why it
 // must be skipped when its package is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,19 @@ function killGroup(p: ChildProcess): Promise<void> {
 
 /** RabbitMQ with the MQTT plugin: anonymous logins as guest; user "nobody" does not exist. */
 export async function startRabbit(): Promise<OtherBroker> {
+  // A port another test took while RabbitMQ was starting: start again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRabbitOnce();
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt >= 3) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startRabbitOnce(): Promise<OtherBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-rabbit-'));
   const [amqp, mqtt, dist, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   for (const d of ['home', 'mnesia', 'log']) mkdirSync(join(dir, d));
@@ -82,11 +95,40 @@ export async function startRabbit(): Promise<OtherBroker> {
   };
   try {
     await waitForPort(mqtt, 90000, 'rabbitmq-server', () => server.exitCode !== null);
+    // The port was free when picked, but another test's broker may have taken it while
+    // RabbitMQ started (it takes seconds): the listener must be RabbitMQ's own.
+    if (!listensInGroup(mqtt, server.pid!)) throw new PortTaken(`port ${mqtt} was taken by another process while rabbitmq-server started`);
   } catch (e) {
     await stop();
+    if (e instanceof PortTaken) throw e;
     throw new Error(`${(e as Error).message}\n${log}`);
   }
   return { name: 'RabbitMQ', port: mqtt, stop };
+}
+
+/** Whether a process of process group `pgid` listens on 127.0.0.1:port (from /proc). */
+function listensInGroup(port: number, pgid: number): boolean {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(table, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local address "IP:PORT" in hex, state 0A = LISTEN, inode in column 10
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return true;
+      }
+    } catch { /* gone */ }
+  }
+  return false;
 }
 
 /** aedes (MQTT 3.1.1), in this process; user "nobody" is refused. */
