@@ -16,7 +16,7 @@
 // the broker has acknowledged every message; mosquitto_pub's input then ends with the file,
 // so its unacknowledged last messages are dropped: marked "unverified").
 // --before DIR: also run DIR/bin/tspub (a built checkout of an earlier version, e.g.
-// `git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci)`) in the same turns,
+// `git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)`) in the same turns,
 // and print its ratios to this one.
 // Usage: node bench/pub-efficiency.mjs [--lines N] [--qos 0|1|2]... [--runs N] [--case l|repeat]... [--alone] [--before DIR]
 import { spawn } from 'node:child_process';

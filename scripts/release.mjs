@@ -12,7 +12,7 @@
 //   share/doc/tsmqtt/README, LICENSE.node   what this is and how to install it; Node's licence
 // The Windows one: tspub.exe, tssub.exe, tsrr.exe, tspasswd.exe, README.txt, LICENSE.node.txt
 // and bash completion (Git Bash, MSYS2). The .deb has the Linux layout under /usr, with
-// Debian's places for man pages and completion (README "Debian package").
+// Debian's places for man pages and completion (docs/platforms.md, "Debian package").
 // Needs (apt-get): zip, dpkg-dev (dpkg-deb), binutils and the ARM ones (strip), and
 // qemu-user-static with the ARM C libraries (runnerPackages() in targets.mjs) to make the
 // ARM blobs. Usage: node scripts/release.mjs [--target T ...] [--start S]

@@ -10,8 +10,8 @@
 // the Linux x64 Node of the same version (the same layout and the same V8).
 // Start-up (--start): codecache (the default: the bundle compiled when the blob is made) or
 // plain (compiled at each start). A V8 start-up snapshot was measured against them and
-// dropped: no faster in a way that held from run to run (README "Start-up"), and one for
-// Windows could only be made by running node.exe under wine.
+// dropped: no faster in a way that held from run to run (docs/benchmarks.md, "Start-up of
+// the single executable"), and one for Windows could only be made by running node.exe under wine.
 // Usage: node scripts/sea.mjs [--target T] [--start codecache|plain] [--out DIR] [--no-archive]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // The Debian package (tsmqtt-clients_<version>_amd64.deb), built by the test from this tree
 // (scripts/release.mjs), then: lintian's verdict in the test log (every tag it still gives
-// is one README "Debian package" explains), installed with apt as a user would (`apt-get
+// is one docs/platforms.md "Debian package" explains), installed with apt as a user would (`apt-get
 // install ./file.deb`: no Node.js package pulled in, beside mosquitto-clients), its tools run
 // from /usr/bin with their man pages and completion where Debian looks, and removed with
 // nothing left behind. Needs root, apt and dpkg (Debian); lintian is reported when present.
@@ -25,7 +25,7 @@ let release: Release;
 
 /**
  * The tags lintian may still give: overridden in the package (/usr/share/lintian/overrides,
- * with the reason; README "Debian package" too), as they come from Node's own build.
+ * with the reason; docs/platforms.md, "Debian package", too), as they come from Node's own build.
  */
 const OVERRIDDEN = ['embedded-library', 'hardening-no-pie'];
 
