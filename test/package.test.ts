@@ -31,7 +31,8 @@ test('npm pack: the tools, their bundles and man pages, nothing else; no runtime
   }
   for (const page of pkg.man) assert.ok(files.includes(page), `man page ${page}`);
   assert.ok(files.includes('bin/launch.cjs'));
-  const unexpected = files.filter((f) => !/^(bin\/|dist\/[a-z]+\.cjs(\.v8cache)?$|man\/[a-z]+\.1$|README\.md$|package\.json$)/.test(f));
+  assert.ok(files.includes('docs/differences.md'), 'docs/, which the README links to');
+  const unexpected = files.filter((f) => !/^(bin\/|dist\/[a-z]+\.cjs(\.v8cache)?$|man\/[a-z]+\.1$|docs\/[a-z-]+\.md$|README\.md$|package\.json$)/.test(f));
   assert.deepEqual(unexpected, [], 'files that do not belong in the package');
   assert.deepEqual(pkg.dependencies ?? {}, {}, 'the bundles hold every library: nothing to install at run time');
 });
