@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, needMosquitto, startTestBrokers, type TestBrokers } from './helpers/broker.ts';
 import { needPty, onTerminal } from './helpers/pty.ts';
+import { needMicrosocks, startSocks } from './helpers/socks.ts';
 import { bin, run } from './helpers/run.ts';
 
 const skip = needMosquitto;
@@ -100,6 +101,23 @@ test('-L with a user and no password takes the password from the source', { skip
   assert.equal(r.code, 0, r.stderr.toString());
   r = await run(bin('tssub'), ['-L', url, '--pw-file', files.right, '-E'], { env: env() });
   assert.equal(r.code, 0, r.stderr.toString());
+});
+
+test('--proxy: the source never fills the proxy\'s password', { skip: skip || needMicrosocks }, async () => {
+  // A proxy whose password is the broker's: were the source's password handed to the proxy,
+  // the login through it would succeed.
+  const socks = await startSocks({ user: 'alice', pass: 'secret' });
+  try {
+    const pub = (proxy: string) => run(bin('tspub'), [...conn, '--proxy', proxy, '--pw-env', 'PW', '-t', 'pw/proxy', '-m', 'x'], { env: env({ PW: 'secret' }) });
+    let r = await pub(`socks5h://alice@127.0.0.1:${socks.port}`);
+    assert.equal(r.stderr.toString(), 'Error: Authorisation failed.\n');
+    assert.equal(r.code, 11);
+    // The proxy's password in its URL, the broker's from the source: both logins work.
+    r = await pub(`socks5h://alice:secret@127.0.0.1:${socks.port}`);
+    assert.equal(r.code, 0, r.stderr.toString());
+  } finally {
+    await socks.stop();
+  }
 });
 
 test('the options file (-o, and the defaults file) takes the sources too', { skip }, async () => {
