@@ -6,6 +6,12 @@ import type { PropertySets } from './properties.ts';
 /** The MQTT client tools: tspub, tssub, tsrr. */
 export type Tool = 'pub' | 'sub' | 'rr';
 
+/** The flags that name where the password comes from (src/password.ts). */
+export type PasswordFlag = '--pw-env' | '--pw-file' | '--pw-prompt';
+
+/** An MQTT protocol level as users know it, for messages. */
+export const protocolName = (level: 3 | 4 | 5): string => (level === 3 ? 'MQTT v3.1' : level === 4 ? 'MQTT v3.1.1' : 'MQTT v5');
+
 export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
 
 export interface Will {
@@ -30,6 +36,11 @@ export interface ClientConfig {
   sessionExpiry?: number;
   username?: string;
   password?: string;
+  /**
+   * --pw-env, --pw-file, --pw-prompt (not mosquitto's): where the password is to come from
+   * instead of -P, by flag, with the flag's word (the last of each kind given wins).
+   */
+  passwordFrom?: Partial<Record<PasswordFlag, string>>;
   will: Will;
   nodelay: boolean;
   debug: boolean;
@@ -63,6 +74,8 @@ export interface ClientConfig {
   pretty: boolean;
   format?: string;
   randomFilter?: number;
+  /** --no-local (not mosquitto's): MQTT v5 subscription option No Local. */
+  noLocal?: boolean;
   /** MQTT v5 subscription option: keep the retain flag of live messages. */
   retainAsPublished: boolean;
   /** --message-rate: a count of messages each second, not the messages (mosquitto 2.1). */

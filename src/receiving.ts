@@ -18,7 +18,7 @@ export const TIMED_OUT_STATUS = 27;
 export function subscriptions(cfg: ClientConfig, topics: readonly string[]): ISubscription[] {
   const v5 = cfg.protocolVersion === 5;
   return topics.map((topic) => (v5
-    ? { topic, qos: cfg.qos, nl: false, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
+    ? { topic, qos: cfg.qos, nl: cfg.noLocal === true, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
     : { topic, qos: cfg.qos }));
 }
 

@@ -2,6 +2,7 @@
 import { runTool, stderr, stdout, traceColours } from './cli.ts';
 import { clientCommandLine } from './client-main.ts';
 import { clientHelp } from './help.ts';
+import { resolvePassword } from './password.ts';
 import { loadPayload } from './input.ts';
 import { checkTopicAndMessage } from './options/checks.ts';
 import type { Publisher } from './publish.ts';
@@ -14,6 +15,8 @@ async function main(): Promise<number> {
   quiet = cfg.quiet;
   const payload = await loadPayload(cfg);
   checkTopicAndMessage(cfg);
+  // --pw-env, --pw-file, --pw-prompt: the password, before anything connects.
+  await resolvePassword(cfg);
   // The session and the network modules load only now: --help, --version and usage errors
   // never pay for them.
   const { connectSession, Publisher, publishLines, publishRepeated } = await import('./publish.ts');

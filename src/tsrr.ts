@@ -2,6 +2,7 @@
 import { runTool, stderr } from './cli.ts';
 import { clientCommandLine } from './client-main.ts';
 import { clientHelp } from './help.ts';
+import { resolvePassword } from './password.ts';
 import { loadPayload } from './input.ts';
 import { checkRequest } from './options/checks.ts';
 import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
@@ -17,6 +18,8 @@ async function main(): Promise<number> {
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
   checkRequest(cfg);
+  // --pw-env, --pw-file, --pw-prompt: the password, before anything connects.
+  await resolvePassword(cfg);
   const { Requester } = await import('./request.ts');
   const payload = await loadPayload(cfg);
   const format = messageFormatter(cfg);

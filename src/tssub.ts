@@ -3,6 +3,7 @@ import { runTool, stderr } from './cli.ts';
 import { clientCommandLine } from './client-main.ts';
 import { watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp } from './help.ts';
+import { resolvePassword } from './password.ts';
 import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
 
@@ -13,6 +14,8 @@ async function main(): Promise<number> {
   const cfg = clientCommandLine('sub', FORMAT_CHECK);
   if (!cfg) return 1;
   quiet = cfg.quiet;
+  // --pw-env, --pw-file, --pw-prompt: the password, before anything connects.
+  await resolvePassword(cfg);
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
   const { Output, Subscriber } = await import('./subscribe.ts');

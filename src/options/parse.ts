@@ -5,6 +5,7 @@ import { defaultConfig, type ClientConfig, type Tool } from '../config.ts';
 import { errnoWords, UsageError } from '../errors.ts';
 import { addProperty } from '../properties.ts';
 import { bytesOf } from '../words.ts';
+import { checkBeyondMosquitto } from './beyond.ts';
 import { checkClientConfig, fail } from './checks.ts';
 import { defaultsFileLines, optionsFileLines } from './file.ts';
 import { eachOption, MissingArgument, parseWithTable, type ParsedArgs } from './parser.ts';
@@ -53,6 +54,7 @@ export function parseClientArgs(
   }
   if (applyArgs(cfg, argv, false, checks)) return cfg;
   checkClientConfig(cfg);
+  checkBeyondMosquitto(cfg);
   return cfg;
 }
 

@@ -183,6 +183,23 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['password', 'password for the broker (with -u, or alone on MQTT v5)'],
     apply: (c, v) => { c.password = v; },
   },
+  // --- Password sources (not mosquitto's; src/password.ts): the password of -P from elsewhere.
+  {
+    flags: ['--pw-env'], tools: CLIENTS, takes: 'word', missing: missing('--pw-env', 'environment variable'),
+    help: ['name', 'take the password from this environment variable (not mosquitto\'s)'],
+    apply: (c, v) => { c.passwordFrom = { ...c.passwordFrom, '--pw-env': v }; },
+  },
+  {
+    flags: ['--pw-file'], tools: CLIENTS, takes: 'word', missing: missing('--pw-file', 'file'),
+    complete: 'file',
+    help: ['file', 'take the password from the first line of this file (not mosquitto\'s)'],
+    apply: (c, v) => { c.passwordFrom = { ...c.passwordFrom, '--pw-file': v }; },
+  },
+  {
+    flags: ['--pw-prompt'], tools: CLIENTS,
+    help: ['', 'ask for the password on the terminal, typed without echo (not mosquitto\'s)'],
+    apply: (c) => { c.passwordFrom = { ...c.passwordFrom, '--pw-prompt': '' }; },
+  },
   {
     flags: ['-q', '--qos'], tools: CLIENTS, takes: 'word', missing: missing('-q', 'QoS'),
     complete: QOS,
@@ -335,6 +352,11 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
       if (n < 0) fail('Error: --repeat-delay argument must be >=0.0.');
       c.repeatDelay = n;
     },
+  },
+  {
+    flags: ['--no-local'], tools: RECEIVERS,
+    help: ['', 'MQTT v5: ask the broker not to send back what this client publishes (not mosquitto\'s)'],
+    apply: (c) => { c.noLocal = true; },
   },
   {
     flags: ['--retain-as-published'], tools: RECEIVERS,

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { IConnectPacket } from 'mqtt-packet';
 import { ToolError } from '../errors.ts';
 import { bytesOf, isMqttUtf8, isWellFormed } from '../words.ts';
-import { brokerPort, type ClientConfig } from '../config.ts';
+import { brokerPort, protocolName, type ClientConfig } from '../config.ts';
 import { ConnectError } from '../transport/errors.ts';
 import { checkTlsOptions } from '../transport/index.ts';
 
@@ -155,8 +155,7 @@ export function v3Properties(cfg: ClientConfig): string | undefined {
   if (cfg.protocolVersion === 5) return undefined;
   for (const kind of ['publish', 'subscribe', 'unsubscribe', 'disconnect'] as const) {
     if (cfg.properties[kind] && (kind !== 'unsubscribe' || cfg.unsubscribe.length > 0)) {
-      const version = cfg.protocolVersion === 3 ? 'MQTT v3.1' : 'MQTT v3.1.1';
-      return `Error: ${kind} properties (-D ${kind}) need MQTT v5, but -V chose ${version}; nothing was sent.\n`;
+      return `Error: ${kind} properties (-D ${kind}) need MQTT v5, but -V chose ${protocolName(cfg.protocolVersion)}; nothing was sent.\n`;
     }
   }
   return undefined;
