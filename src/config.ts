@@ -6,7 +6,7 @@ import type { PropertySets } from './properties.ts';
 /** The MQTT client tools: tspub, tssub, tsrr. */
 export type Tool = 'pub' | 'sub' | 'rr';
 
-export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
+export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null' | 'replay';
 
 export interface Will {
   topic?: string;
@@ -48,6 +48,17 @@ export interface ClientConfig {
   repeatDelay: number;
   /** --reconnect-for: seconds tspub -l may stay disconnected (undefined: no limit). */
   reconnectFor?: number;
+  // record, replay and pace (not mosquitto's: docs/record-replay.md)
+  /** tssub --record: each message printed as a record line (format/record.ts). */
+  record?: boolean;
+  /** tspub --replay: the recording to publish ('-': standard input). */
+  replay?: string;
+  /** --replay-speed: the recorded pace, this many times faster (undefined: as fast as the window allows). */
+  replaySpeed?: number;
+  /** --rate, --interval: milliseconds from one message of a stream to the next. */
+  paceMs?: number;
+  /** -q was given: every replayed message takes it. */
+  qosGiven?: boolean;
   // subscribing
   topics: string[];
   filterOut: string[];

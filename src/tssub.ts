@@ -3,6 +3,7 @@ import { runTool, stderr } from './cli.ts';
 import { clientCommandLine } from './client-main.ts';
 import { watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp } from './help.ts';
+import { checkRecordAndPace } from './options/record-pace.ts';
 import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
 
@@ -12,6 +13,7 @@ let subscriber: Subscriber | undefined;
 async function main(): Promise<number> {
   const cfg = clientCommandLine('sub', FORMAT_CHECK);
   if (!cfg) return 1;
+  checkRecordAndPace(cfg);
   quiet = cfg.quiet;
   // MQTT.js and the network modules load only now: --help, --version and usage errors never
   // pay for them.
@@ -19,7 +21,8 @@ async function main(): Promise<number> {
   // A subscriber is a stream, and gets a heap sized for it (heap.ts); one waiting for a
   // handful of messages (-C 1 in a script) does not load v8 for that.
   if (cfg.count === undefined || cfg.count > 100) (await import('./heap.ts')).sizeHeapForStreaming();
-  const plain = messageFormatter(cfg);
+  // --record: each message as a line tspub --replay reads back (format/record.ts).
+  const plain = cfg.record ? (await import('./format/record.ts')).recordFormatter() : messageFormatter(cfg);
   const out = new Output();
   // --watch (mosquitto 2.1): a line of the terminal for each topic.
   const watch = cfg.watch && !cfg.messageRate;
