@@ -9,6 +9,7 @@ import { createReadStream, fstatSync, openSync } from 'node:fs';
 import type { ClientConfig } from './config.ts';
 import { errnoWords, ToolError } from './errors.ts';
 import { RecordReader, type Replayed } from './format/record-read.ts';
+import { LineSplitter } from './input.ts';
 import { Schedule } from './pace.ts';
 import { forEachLine, whenDue, type Paced, type Publisher } from './publish.ts';
 import { bytesOf } from './words.ts';
@@ -64,7 +65,7 @@ export async function publishReplay(
     let m: Replayed | undefined;
     let at: number | undefined;
     try {
-      m = reader.read(line);
+      m = line === LineSplitter.TOO_LONG ? reader.tooLong() : reader.read(line);
       if (m === undefined) return undefined;
       at = due(m);
     } catch (e) {

@@ -270,6 +270,12 @@ export class RecordReader {
     }
   }
 
+  /** A line longer than any MQTT message could be (its bytes were not kept: input.ts). */
+  tooLong(): never {
+    this.line++;
+    return this.bad('longer than any MQTT message');
+  }
+
   /** The error for a line that cannot be sent (and the stream stops there). */
   bad(what: string): never {
     throw new ToolError(`Error: ${this.name} line ${this.line}: ${what}.\n`);
