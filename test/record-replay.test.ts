@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startBroker, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, type Broker } from './helpers/broker.ts';
 import { run, bin } from './helpers/run.ts';
 import { watchMemory } from './helpers/memory.ts';
+import { FaultProxy } from './helpers/faultproxy.ts';
 
 const skip = needMosquitto;
 // The brokers log each subscription ("<time>: <client> <qos> <topic>"): a recorder is known
@@ -294,4 +295,42 @@ test('100,000 lines replayed at the recorded pace (--replay-speed 1): all delive
   console.log(`# tspub --replay --replay-speed 1: 100k lines recorded over 5.0 s took ${r.seconds.toFixed(2)} s`);
   assert.ok(r.seconds >= 4.99, `took ${r.seconds} s`);
   assert.ok(r.seconds < 120, `took ${r.seconds} s`);
+});
+
+test('tssub --record takes the place of the output options: with -F, -v, -N, --pretty, --watch or --message-rate it is refused', { skip, timeout: 30000 }, async () => {
+  for (const extra of [['-F', '%t'], ['-v'], ['-N'], ['--pretty'], ['--watch'], ['--message-rate']]) {
+    const r = await run(bin('tssub'), [...conn(a), '-t', 'x', '--record', ...extra]);
+    assert.equal(r.code, 1, extra.join(' '));
+    assert.equal(r.stderr.toString(), "Error: --record cannot be used with -F, -v, -N, --pretty, --watch or --message-rate.\n\nUse 'tssub --help' to see usage.\n", extra.join(' '));
+  }
+});
+
+test('a connection lost mid-replay: tspub connects again, sends what was not acknowledged, and every message arrives', { skip, timeout: 120000 }, async () => {
+  const n = 20_000;
+  const file = join(dir, 'reconnect.jsonl');
+  writeFileSync(file, Array.from({ length: n }, (_, i) => JSON.stringify({ topic: 'rc', qos: 1, retain: 0, payload: `${i + 1}` })).join('\n') + '\n');
+  const session = ['-c', '-i', 'rc-count', '-q', '1', '-t', 'rc'];
+  assert.equal((await run(MOSQUITTO_SUB!, [...conn(a), ...session, '-E'])).code, 0);
+  const proxy = await FaultProxy.start(a.port);
+  try {
+    const pub = start(bin('tspub'), ['-h', '127.0.0.1', '-p', String(proxy.port), '--replay', file]);
+    // Mid-stream: once a quarter of the messages have passed the proxy.
+    for (let i = 0; i < 6000 && proxy.publishes.up < n / 4; i++) await new Promise((r) => setTimeout(r, 10));
+    const [cut] = await proxy.cut('rst');
+    assert.ok(cut && cut.publishes.up < n, `cut mid-stream (${cut?.publishes.up} of ${n} sent)`);
+    assert.equal(await pub.done, 0, pub.stderr());
+    assert.ok(proxy.accepted >= 2, 'connected again');
+    // What the broker acknowledged is in the session: an end marker sent now comes after it
+    // (QoS 1 may deliver a message twice: no count is waited for).
+    assert.equal((await run(MOSQUITTO_PUB!, [...conn(a), '-t', 'rc', '-m', 'end', '-q', '1'])).code, 0);
+    const sub = start(MOSQUITTO_SUB!, [...conn(a), ...session, '-W', '60']);
+    for (let i = 0; i < 6000 && !sub.stdout().toString().endsWith('\nend\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    sub.proc.kill('SIGTERM');
+    await sub.done;
+    const seen = new Set(sub.stdout().toString().split('\n').filter((l) => l !== ''));
+    assert.ok(seen.has('end'), 'the marker arrived');
+    for (let i = 1; i <= n; i++) if (!seen.has(String(i))) assert.fail(`message ${i} was lost`);
+  } finally {
+    await proxy.close();
+  }
 });
