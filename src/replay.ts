@@ -49,7 +49,7 @@ export async function publishReplay(
   let firstTime: number | undefined;
   let offset = 0;
   let warned = false;
-  /** A QoS 2 message has been sent since the last wait for acknowledgements. */
+  /** The message before was at QoS 2 (one after it at a lower QoS waits for its exchange). */
   let qos2 = false;
   /** When message `m` is due on the schedule (ms from the first), if the replay is paced. */
   const due = (m: Replayed): number | undefined => {
@@ -81,7 +81,7 @@ export async function publishReplay(
     // The recording's order is kept: a broker passes a QoS 2 message on once its exchange
     // is complete (PUBREL), so one at QoS 0 or 1 after it waits for that, or would overtake it.
     const overtakes = qos2 && message.qos < 2;
-    qos2 = message.qos === 2 || (qos2 && !overtakes);
+    qos2 = message.qos === 2;
     const send = overtakes
       ? () => { const done = publisher.drain(); return done ? done.then(() => publisher.send(message.payload, message)) : publisher.send(message.payload, message); }
       : () => publisher.send(message.payload, message);
