@@ -158,6 +158,16 @@ test('-t, -q and -r override the recording; without -V 5 the properties are left
   ]);
   // Clear the retained message this left.
   await run(MOSQUITTO_PUB!, [...conn(b), '-t', 'rr/same', '-r', '-n']);
+
+  // With -V 5 the recorded properties go; -D publish replaces the recorded one of its name.
+  const rec5 = await recorder(b, 'rec-override-v5', 1, 'rr/one');
+  const r5 = await run(bin('tspub'), [...conn(b), '-V', '5', '--replay', file, '-D', 'publish', 'user-property', 'z', '1']);
+  assert.equal(r5.code, 0, r5.stderr.toString());
+  assert.equal(await rec5.done, 0, rec5.stderr());
+  assert.deepEqual(untimed(rec5.stdout()).map((l) => l.replace(/"mid":\d+,/, '')), [
+    '{"topic":"rr/one","qos":2,"retain":0,"payloadlen":1,"properties":{"subscription-identifier":42,"content-type":"a/b","user-properties":{"z":"1"}},"payload":"1"}',
+  ]);
+  await run(MOSQUITTO_PUB!, [...conn(b), '-t', 'rr/two', '-r', '-n']);
 });
 
 test("mosquitto_sub -F %j's own lines replay (text payloads), and its line for a binary payload is refused", { skip, timeout: 60000 }, async () => {
