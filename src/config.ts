@@ -12,7 +12,7 @@ export type PasswordFlag = '--pw-env' | '--pw-file' | '--pw-prompt';
 /** An MQTT protocol level as users know it, for messages. */
 export const protocolName = (level: 3 | 4 | 5): string => (level === 3 ? 'MQTT v3.1' : level === 4 ? 'MQTT v3.1.1' : 'MQTT v5');
 
-export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
+export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null' | 'replay';
 
 export interface Will {
   topic?: string;
@@ -59,6 +59,17 @@ export interface ClientConfig {
   repeatDelay: number;
   /** --reconnect-for: seconds tspub -l may stay disconnected (undefined: no limit). */
   reconnectFor?: number;
+  // record, replay and pace (not mosquitto's: docs/record-replay.md)
+  /** tssub --record: each message printed as a record line (format/record.ts). */
+  record?: boolean;
+  /** tspub --replay: the recording to publish ('-': standard input). */
+  replay?: string;
+  /** --replay-speed: the recorded pace, this many times faster (undefined: as fast as the window allows). */
+  replaySpeed?: number;
+  /** --rate, --interval: milliseconds from one message of a stream to the next. */
+  paceMs?: number;
+  /** -q was given: every replayed message takes it. */
+  qosGiven?: boolean;
   // subscribing
   topics: string[];
   filterOut: string[];

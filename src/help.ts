@@ -18,11 +18,12 @@ const SYNOPSIS: Record<Tool, string> = {
   pub: `tspub publishes MQTT messages to one topic and exits; a drop-in mosquitto_pub.
 
 Usage: tspub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t topic | -L URL}
-             {-f file | -l | -n | -m message | -s}
+             {-f file | -l | -n | -m message | -s | --replay file}
              [-c] [-k keepalive] [-q qos] [-r] [--repeat N] [--repeat-delay time] [-x session-expiry]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [--quiet] [-M max_inflight]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value] [--reconnect-for seconds]
+             [--replay-speed factor] [--rate N | --interval seconds]
 ${transport(13)}       tspub --help | --version
 `,
   sub: `tssub subscribes to MQTT topics and prints the messages it receives; a drop-in mosquitto_sub.
@@ -30,7 +31,7 @@ ${transport(13)}       tspub --help | --version
 Usage: tssub {[-h host] [--unix path] [-p port] [-u username] [-P password] -t topic ... | -L URL [-t topic ...]}
              [-c] [-k keepalive] [-q qos] [-x session-expiry] [-C msg_count] [-E] [-R]
              [--retained-only] [--remove-retained] [-T filter_out ...] [-U topic ...]
-             [-F format] [--pretty] [-W timeout_secs] [--random-filter chance]
+             [-F format | --record] [--pretty] [-W timeout_secs] [--random-filter chance]
              [-A bind_address] [--nodelay] [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v]
              [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
              [-V protocol-version] [-D command identifier value] [--retain-as-published]

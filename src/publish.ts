@@ -10,6 +10,7 @@ import { fatal } from './session/receive.ts';
 import { LineSplitter, MAX_MESSAGE_BYTES } from './input.ts';
 import type { ClientConfig } from './config.ts';
 import type { TraceSink } from './trace.ts';
+import { clock, until, type Schedule } from './pace.ts';
 
 /** libmosquitto's MOSQ_ERR_QOS_NOT_SUPPORTED and MOSQ_ERR_OVERSIZE_PACKET. */
 const QOS_NOT_SUPPORTED_STATUS = 24;
@@ -44,6 +45,15 @@ export interface Reconnection {
   limitMs: number;
   /** Where -d lines go. */
   trace?: TraceSink;
+}
+
+/** A message of its own (tspub --replay, replay.ts): not the command line's topic, QoS, flag, properties. */
+export interface Message {
+  topic: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** MQTT v5 PUBLISH properties, as mqtt-packet takes them. */
+  properties?: Record<string, unknown>;
 }
 
 export class Publisher {
@@ -92,7 +102,8 @@ export class Publisher {
   private fail(code: number): void {
     // Our own line: what the broker never acknowledged (or, at QoS 0, what was sent).
     const inflight = this.session.unacknowledged;
-    const unacked = this.cfg.qos > 0
+    // (A replay mixes QoS: what awaits an acknowledgement is counted if anything does.)
+    const unacked = this.cfg.qos > 0 || inflight > 0
       ? (code === MOSQ_ERR.CONN_LOST || inflight > 0 ? `Error: ${inflight} message${inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
       : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
     this.failWith(new ToolError(mosquittoError(code) + unacked, code));
@@ -162,8 +173,8 @@ export class Publisher {
 
   /** The retain flag: a v5 broker may say it keeps no retained messages, and libmosquitto
    * then clears it (the broker would refuse the message otherwise), and so do we. */
-  private get retain(): boolean {
-    return this.cfg.retain && this.session.connack?.properties?.retainAvailable !== false;
+  private retain(wanted: boolean): boolean {
+    return wanted && this.session.connack?.properties?.retainAvailable !== false;
   }
 
   /**
@@ -172,10 +183,10 @@ export class Publisher {
    * then says so and stops with its code when reading lines (-l), and otherwise exits 0,
    * with a message for the QoS and without one for the size.
    */
-  private beyondLimits(topic: string, payload: Buffer): ToolError | undefined {
+  private beyondLimits(topic: string, payload: Buffer, message?: Message): ToolError | undefined {
     // A packet's remaining length (all after its fixed header) is counted, not encoded: a
     // message of 200 MB is not copied to be measured.
-    const remaining = this.remainingLength(topic, payload.length);
+    const remaining = this.remainingLength(topic, payload.length, message);
     if (remaining > MAX_MESSAGE_BYTES) {
       // Beyond MQTT's largest packet. mosquitto_pub traces the PUBLISH, says this, and
       // exits 0 having sent nothing; tspub traces nothing it does not send, and fails.
@@ -183,8 +194,8 @@ export class Publisher {
     }
     const limits = this.session.connack?.properties;
     if (limits === undefined) return undefined;
-    const lines = this.cfg.mode === 'stdin-line';
-    if (limits.maximumQoS !== undefined && this.cfg.qos > limits.maximumQoS) {
+    const lines = this.streaming;
+    if (limits.maximumQoS !== undefined && (message?.qos ?? this.cfg.qos) > limits.maximumQoS) {
       return lines
         ? new ToolError('Error: Requested QoS not supported on server.\n', QOS_NOT_SUPPORTED_STATUS)
         : new ToolError('Error: Message QoS not supported on broker, try a lower QoS.\n', QOS_NOT_SUPPORTED_STATUS);
@@ -200,16 +211,26 @@ export class Publisher {
   /** Remaining lengths of this tool's PUBLISH without a payload, by topic. */
   private readonly emptyRemaining = new Map<string, number>();
 
-  /** The remaining length of a PUBLISH of this topic and payload size, as mqtt-packet encodes it. */
-  private remainingLength(topic: string, payloadLength: number): number {
-    let base = this.emptyRemaining.get(topic);
+  /**
+   * The remaining length of a PUBLISH of this topic and payload size, as mqtt-packet encodes
+   * it (a message of its own is measured on its own: its QoS and properties are its own).
+   */
+  private remainingLength(topic: string, payloadLength: number, message?: Message): number {
+    let base = message ? undefined : this.emptyRemaining.get(topic);
     if (base === undefined) {
-      const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), this.cfg.qos > 0 ? 1 : undefined), { protocolVersion: this.cfg.protocolVersion });
+      const qos = message?.qos ?? this.cfg.qos;
+      const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), qos > 0 ? 1 : undefined, message), { protocolVersion: this.cfg.protocolVersion });
       let header = 2; // the packet type, then the remaining length's bytes
       while (empty[header - 1]! & 0x80) header++;
-      this.emptyRemaining.set(topic, base = empty.length - header);
+      base = empty.length - header;
+      if (!message) this.emptyRemaining.set(topic, base);
     }
     return base + payloadLength;
+  }
+
+  /** A stream of messages (-l, --replay): stopped short by a message the broker will not take. */
+  private get streaming(): boolean {
+    return this.cfg.mode === 'stdin-line' || this.cfg.mode === 'replay';
   }
 
   /** A line longer than any message (see LineSplitter): refused as a message too large. */
@@ -222,16 +243,19 @@ export class Publisher {
    * where mosquitto_pub stops short) with DISCONNECT.
    */
   private async refuse(error: ToolError): Promise<void> {
-    if (this.cfg.mode === 'stdin-line') await this.drain();
+    if (this.streaming) await this.drain();
     else await this.finish();
     throw error;
   }
 
   /** The PUBLISH this tool sends (the message id is the session's to give). */
-  private packet(topic: string, payload: Buffer, messageId?: number): IPublishPacket {
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: this.cfg.qos, retain: this.retain, dup: false };
+  private packet(topic: string, payload: Buffer, messageId?: number, message?: Message): IPublishPacket {
+    const packet: IPublishPacket = {
+      cmd: 'publish', topic, payload, qos: message?.qos ?? this.cfg.qos, retain: this.retain(message?.retain ?? this.cfg.retain), dup: false,
+    };
     if (messageId !== undefined) packet.messageId = messageId;
-    if (this.properties !== undefined) packet.properties = this.properties;
+    const properties = message ? message.properties : this.properties;
+    if (properties !== undefined) packet.properties = properties;
     return packet;
   }
 
@@ -239,13 +263,15 @@ export class Publisher {
    * Publishes one message. Returns nothing when the next may follow at once (the message is
    * written, or in the window of unacknowledged ones), else a promise of when it may: a
    * stream of lines costs no promise a line. Messages sent in one event-loop turn leave
-   * in one write (session/writer.ts).
+   * in one write (session/writer.ts). A message of its own (--replay) goes with its own
+   * topic, QoS, retain flag and properties.
    */
-  send(payload: Buffer): Promise<void> | undefined {
+  send(payload: Buffer, message?: Message): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
     // Disconnected: nothing is sent (or read) until the connection is made again.
-    if (this.reconnecting) return this.reconnecting.then(() => this.send(payload));
-    const topic = this.cfg.topic!;
+    if (this.reconnecting) return this.reconnecting.then(() => this.send(payload, message));
+    const topic = message?.topic ?? this.cfg.topic!;
+    const qos = message?.qos ?? this.cfg.qos;
     if (topic === '') {
       // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
       // -l it says this, disconnects and exits 0 having sent nothing: we fail instead.
@@ -265,17 +291,17 @@ export class Publisher {
         });
       }
     }
-    const refused = this.beyondLimits(named, payload);
+    const refused = this.beyondLimits(named, payload, message);
     if (refused) return this.refuse(refused);
-    if (this.cfg.qos > 0 && this.session.unacknowledged >= this.session.window) return this.whenRoom(payload);
+    if (qos > 0 && this.session.unacknowledged >= this.session.window) return this.whenRoom(payload, message);
     if (!this.session.connected) {
       // Gone before the session said so: what was written before is all that was sent.
       this.lost(MOSQ_ERR.CONN_LOST);
       const reconnecting = this.reconnecting as Promise<void> | undefined;
-      if (reconnecting) return reconnecting.then(() => this.send(payload));
+      if (reconnecting) return reconnecting.then(() => this.send(payload, message));
       return Promise.reject(this.failure ?? new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
     }
-    const packet = this.packet(named, payload);
+    const packet = this.packet(named, payload, undefined, message);
     let ok: boolean;
     try {
       ok = this.session.publish(packet, this.onAcknowledged);
@@ -289,7 +315,7 @@ export class Publisher {
       this.aliased = true;
     }
     this.sent++;
-    if (this.cfg.qos > 0 || ok) return undefined;
+    if (qos > 0 || ok) return undefined;
     // Waiting for the socket to drain.
     this.written = false;
     this.session.whenDrained(this.onWritten);
@@ -297,12 +323,12 @@ export class Publisher {
   }
 
   /** The window is full: sends once an acknowledgement has made room. */
-  private async whenRoom(payload: Buffer): Promise<void> {
+  private async whenRoom(payload: Buffer, message?: Message): Promise<void> {
     while (this.session.unacknowledged >= this.session.window) {
       await this.sleep();
       if (this.failure) throw this.failure;
     }
-    await this.send(payload);
+    await this.send(payload, message);
   }
 
   /** Until the next wake-up (an acknowledgement, a drained socket, a failure, a reconnection). */
@@ -393,36 +419,66 @@ function explain<E>(e: E): E | ToolError {
  * acknowledgement in the buffers they were read into: `reclaim` is told how much was read
  * (heap.ts).
  */
-export async function publishLines(publisher: Publisher, reclaim?: (bytes: number) => void): Promise<void> {
-  const chunks = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const lines = new LineSplitter();
+export async function publishLines(publisher: Publisher, reclaim?: (bytes: number) => void, pace?: Paced): Promise<void> {
+  let k = 0;
   const sendLine = (line: Buffer) => (line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line));
+  await forEachLine(publisher, process.stdin, (line) => (pace ? whenDue(publisher, pace.schedule, k++ * pace.intervalMs, () => sendLine(line)) : sendLine(line)), reclaim);
+}
+
+/**
+ * Each line of `input` handed to `each` as it arrives (a view into the read, see
+ * LineSplitter), the next one once `each` says it may follow (tspub -l, --replay). Waiting
+ * for input does not hide a failed connection.
+ */
+export async function forEachLine(
+  publisher: Publisher, input: NodeJS.ReadableStream, each: (line: Buffer) => Promise<void> | undefined, reclaim?: (bytes: number) => void,
+): Promise<void> {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const lines = new LineSplitter();
   for (;;) {
     const next = await publisher.waitFor(chunks.next());
     if (next.done) break;
     reclaim?.(next.value.length);
     lines.feed(next.value);
     for (let line = lines.next(); line !== undefined; line = lines.next()) {
-      const wait = sendLine(line);
+      const wait = each(line);
       if (wait) await wait;
     }
   }
   const last = lines.rest();
-  if (last !== undefined) await sendLine(last);
+  if (last !== undefined) await each(last);
 }
 
-/** One message, --repeat times, --repeat-delay apart. */
-export async function publishRepeated(publisher: Publisher, cfg: ClientConfig, payload: Buffer): Promise<void> {
+/** --rate or --interval: a stream's schedule (pace.ts) and the time between its messages. */
+export interface Paced {
+  schedule: Schedule;
+  intervalMs: number;
+}
+
+/** Sends (by calling `send`) once `offset` ms of the schedule have passed; at once if they have. */
+export function whenDue(publisher: Publisher, schedule: Schedule, offset: number, send: () => Promise<void> | undefined): Promise<void> | undefined {
+  const due = schedule.at(offset);
+  return due ? publisher.waitFor(due).then(send) : send();
+}
+
+/**
+ * One message, --repeat times: --repeat-delay apart (after each one's acknowledgement, as
+ * mosquitto_pub 2.1 waits), or on the schedule of --rate or --interval (through the window
+ * of -M: a message does not wait for the one before it).
+ */
+export async function publishRepeated(publisher: Publisher, cfg: ClientConfig, payload: Buffer, pace?: Paced): Promise<void> {
   for (let i = 0; i < cfg.repeat; i++) {
-    if (i > 0 && cfg.repeatDelay > 0) await publisher.waitFor(sleep(cfg.repeatDelay * 1000));
+    if (pace) {
+      const sent = whenDue(publisher, pace.schedule, i * pace.intervalMs, () => publisher.send(payload));
+      if (sent) await sent;
+      continue;
+    }
+    const delay = i > 0 && cfg.repeatDelay > 0 ? until(clock() + cfg.repeatDelay * 1000) : undefined;
+    if (delay) await publisher.waitFor(delay);
     // mosquitto_pub sends the next once the last is written (QoS 0) or acknowledged.
     const sent = publisher.send(payload);
     if (sent) await sent;
     const acknowledged = publisher.drain();
     if (acknowledged) await acknowledged;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,6 +4,7 @@ import { clientCommandLine } from './client-main.ts';
 import { watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp } from './help.ts';
 import { resolvePassword } from './password.ts';
+import { checkRecordAndPace } from './options/record-pace.ts';
 import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
 
@@ -13,6 +14,7 @@ let subscriber: Subscriber | undefined;
 async function main(): Promise<number> {
   const cfg = clientCommandLine('sub', FORMAT_CHECK);
   if (!cfg) return 1;
+  checkRecordAndPace(cfg);
   quiet = cfg.quiet;
   // --pw-env, --pw-file, --pw-prompt: the password, before anything connects.
   await resolvePassword(cfg);
@@ -22,7 +24,8 @@ async function main(): Promise<number> {
   // A subscriber is a stream, and gets a heap sized for it (heap.ts); one waiting for a
   // handful of messages (-C 1 in a script) does not load v8 for that.
   if (cfg.count === undefined || cfg.count > 100) (await import('./heap.ts')).sizeHeapForStreaming();
-  const plain = messageFormatter(cfg);
+  // --record: each message as a line tspub --replay reads back (format/record.ts).
+  const plain = cfg.record ? (await import('./format/record.ts')).recordFormatter() : messageFormatter(cfg);
   const out = new Output();
   // --watch (mosquitto 2.1): a line of the terminal for each topic.
   const watch = cfg.watch && !cfg.messageRate;

@@ -35,15 +35,16 @@ export function writeJsonEscByte(o: Out, c: number): void {
 
 /**
  * Write bytes [start, end) as the inside of a JSON string. Like a C string, the
- * value ends at the first NUL byte. Returns false if a NUL was met.
+ * value ends at the first NUL byte (returns false if a NUL was met) -- unless `nul`
+ * asks for NUL bytes escaped as \u0000 like the other control characters.
  */
-export function writeJsonStrBytes(o: Out, s: Uint8Array, start: number, end: number): boolean {
+export function writeJsonStrBytes(o: Out, s: Uint8Array, start: number, end: number, nul = false): boolean {
   let run = start;
   for (let i = start; i < end; i++) {
     const c = s[i];
     if (JSON_ESC[c] === 0) continue;
     o.bytes(s, run, i);
-    if (c === 0) return false;
+    if (c === 0 && !nul) return false;
     writeJsonEscByte(o, c);
     run = i + 1;
   }

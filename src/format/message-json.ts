@@ -2,6 +2,7 @@
  * %j and %J: the message as a JSON object (cJSON's compact or "formatted" layout), as
  * mosquitto_sub prints it.
  */
+import { isUtf8 } from 'node:buffer';
 import { fmtJsonNumber, writeJsonStr, writeJsonStrBytes } from './json-write.ts';
 import { writeJsonPayload } from './json-read.ts';
 import { numProp, type Op } from './message.ts';
@@ -19,8 +20,17 @@ const PROP_JSON_NAMES: Record<string, string> = {
   contentType: 'content-type',
 };
 
-/** The operation printing %j (raw false: payload as a JSON string) or %J (payload as JSON). */
-export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onError: (line: string) => void): Op {
+/** Members a record (tssub --record, record.ts) uses for bytes that are not UTF-8 text. */
+export const PAYLOAD_BASE64 = 'payload_base64';
+export const CORRELATION_BASE64 = 'correlation-data-base64';
+
+/**
+ * The operation printing %j (raw false: payload as a JSON string) or %J (payload as JSON).
+ * `lossless` (raw false only): a record line (record.ts) -- a payload or correlation data
+ * that is UTF-8 is printed whole (NUL bytes escaped, where %j stops), one that is not is
+ * printed in base64 under a member of its own.
+ */
+export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onError: (line: string) => void, lossless = false): Op {
   // keys: compact or cJSON "formatted" (tab-indented) layout
   const key = (depth: number, name: string, first: boolean): Buffer =>
     Buffer.from(
@@ -35,12 +45,20 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
   const kMid = key(1, 'mid', false);
   const kPropsOpen = Buffer.concat([key(1, 'properties', false), Buffer.from('{')]);
   const kPayload = key(1, 'payload', false);
+  const kPayload64 = key(1, PAYLOAD_BASE64, false);
   const close = (depth: number) => Buffer.from((pretty ? '\n' + '\t'.repeat(depth - 1) : '') + '}', 'latin1');
   const close1 = close(1);
   const close2 = close(2);
   const close3 = close(3);
   const propKeys = new Map<string, [Buffer, Buffer]>();
   for (const [k, n] of Object.entries(PROP_JSON_NAMES)) propKeys.set(k, [key(2, n, true), key(2, n, false)]);
+  const correlation64: [Buffer, Buffer] = [key(2, CORRELATION_BASE64, true), key(2, CORRELATION_BASE64, false)];
+  /** A JSON string of bytes: as text, whole (lossless) or up to a NUL (%j). */
+  const stringOf = (b: Uint8Array): void => {
+    o.byte(0x22);
+    writeJsonStrBytes(o, b, 0, b.length, lossless);
+    o.byte(0x22);
+  };
   const upKey = (name: string, first: boolean): void => {
     if (!first) o.byte(0x2c);
     if (pretty) o.ascii('\n\t\t\t');
@@ -127,34 +145,38 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
           continue;
         }
         if (first) o.bytes(kPropsOpen);
-        o.bytes(kk[first ? 0 : 1]);
+        const b = k === 'correlationData' ? (v instanceof Uint8Array ? v : Buffer.from(String(v), 'utf8')) : undefined;
+        const base64 = b !== undefined && lossless && !isUtf8(b);
+        o.bytes((base64 ? correlation64 : kk)[first ? 0 : 1]);
         first = false;
         if (k === 'responseTopic' || k === 'contentType') {
           writeJsonStr(o, String(v));
-        } else if (k === 'correlationData') {
-          const b = v instanceof Uint8Array ? v : Buffer.from(String(v), 'utf8');
-          o.byte(0x22);
-          writeJsonStrBytes(o, b, 0, b.length);
-          o.byte(0x22);
+        } else if (b !== undefined) {
+          if (base64) o.ascii(`"${Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64')}"`);
+          else stringOf(b);
         } else {
           o.ascii(fmtJsonNumber(numProp(v) ?? 0));
         }
       }
       if (!first) o.bytes(close2);
     }
-    o.bytes(kPayload);
-    if (p.length === 0) {
+    if (lossless && p.length > 0 && !isUtf8(p)) {
+      // Not text: "payload" is left out, and the bytes follow in base64 in its place.
+      o.bytes(kPayload64);
+      o.ascii(`"${p.toString('base64')}"`);
+    } else if (p.length === 0) {
+      o.bytes(kPayload);
       o.ascii('null');
     } else if (raw) {
+      o.bytes(kPayload);
       if (!writeJsonPayload(o, p, pretty, 1)) {
         o.pos = mark;
         onError(`Error: Message payload is not valid JSON on topic ${msg.topic}.`);
         return;
       }
     } else {
-      o.byte(0x22);
-      writeJsonStrBytes(o, p, 0, p.length);
-      o.byte(0x22);
+      o.bytes(kPayload);
+      stringOf(p);
     }
     o.bytes(close1);
   };

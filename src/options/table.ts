@@ -204,7 +204,7 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     flags: ['-q', '--qos'], tools: CLIENTS, takes: 'word', missing: missing('-q', 'QoS'),
     complete: QOS,
     help: ['qos', 'quality of service: 0, 1 or 2 (default 0)'],
-    apply: (c, v) => { c.qos = qosOf(v, (n) => `Error: Invalid QoS given: ${n}`, true); },
+    apply: (c, v) => { c.qos = qosOf(v, (n) => `Error: Invalid QoS given: ${n}`, true); c.qosGiven = true; },
   },
   {
     flags: ['-r', '--retain'], tools: PUB,
@@ -517,4 +517,43 @@ export const CLIENT_OPTIONS: readonly Spec[] = [
     help: ['identity', 'client identity for TLS-PSK'],
     apply: (c, v) => { c.tls.pskIdentity = v; },
   },
+
+  // --- Record, replay, pace (not mosquitto's: docs/record-replay.md) ----------------------
+  {
+    flags: ['--record'], tools: SUB,
+    help: ['', 'print each message as a JSON line that loses nothing (-F %j, and binary payloads, every property), for tspub --replay'],
+    apply: (c) => { c.record = true; },
+  },
+  {
+    flags: ['--replay'], tools: PUB, takes: 'word', missing: missing('--replay', 'file'),
+    complete: 'file',
+    help: ['file', 'publish each message of a recording (tssub --record, mosquitto_sub -F %j), as it was; - for stdin'],
+    precheck: (c) => setMode(c, 'replay'),
+    apply: (c, v) => { c.replay = v; },
+  },
+  {
+    flags: ['--replay-speed'], tools: PUB, takes: 'word', missing: missing('--replay-speed', 'speed'),
+    help: ['factor', 'with --replay: keep the recorded pace, this many times faster (1: as recorded)'],
+    apply: (c, v) => { c.replaySpeed = paceNumber('--replay-speed', v, false); },
+  },
+  {
+    flags: ['--rate'], tools: PUB, takes: 'word', missing: missing('--rate', 'rate'),
+    help: ['count', 'with -l, --repeat or --replay: this many messages a second, on a schedule that does not drift'],
+    precheck: (c) => { if (c.paceMs !== undefined) onePace(); },
+    apply: (c, v) => { c.paceMs = 1000 / paceNumber('--rate', v, false); },
+  },
+  {
+    flags: ['--interval'], tools: PUB, takes: 'word', missing: missing('--interval', 'time'),
+    help: ['seconds', 'with -l, --repeat or --replay: this long from one message to the next, on a schedule that does not drift'],
+    precheck: (c) => { if (c.paceMs !== undefined) onePace(); },
+    apply: (c, v) => { c.paceMs = 1000 * paceNumber('--interval', v, true); },
+  },
 ];
+
+/** The number of --replay-speed, --rate, --interval: a plain decimal number, above 0 (or 0 too). */
+function paceNumber(flag: string, text: string, zero: boolean): number {
+  const n = /^\s*(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!(zero ? n >= 0 : n > 0) || !Number.isFinite(n)) fail(`Error: ${flag} argument must be a number ${zero ? '>=0' : '>0'}.`);
+  return n;
+}
+const onePace = () => fail('Error: Only one of --rate and --interval can be given.');
