@@ -9,17 +9,6 @@ import { readFileSync } from 'node:fs';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shim = (name) => join(root, 'scripts', 'shims', name);
 
-// yargs-parser imports createRequire from node:module, only to load config files (an option
-// these tools never use; it falls back to JSON.parse without it). Loading node:module loads
-// Node's ESM loader: a start-up cost for nothing, so yargs-parser gets a stand-in.
-const withoutModuleLoader = {
-  name: 'without-module-loader',
-  setup(b) {
-    b.onResolve({ filter: /^node:module$/ }, (args) =>
-      /[\\/]yargs-parser[\\/]/.test(args.importer) ? { path: shim('no-module.cjs') } : undefined);
-  },
-};
-
 // MQTT v5 allows a password without a user name (mosquitto_pub -V 5 -P secret sends one);
 // mqtt-packet 9 refuses to encode it whatever the version. Its check gets the version
 // condition of the fix proposed upstream (mqttjs/mqtt-packet#148); the encoder already writes
@@ -52,13 +41,10 @@ export function bundleOptions({ entryPoints, outdir }) {
     // lazy imports (all of Node built-ins) become require() calls.
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
-    // yargs-parser (ESM only) hands import.meta.url to createRequire, which takes a path as
-    // well: the bundle's own path costs nothing, a file URL would load the url module.
     define: {
-      'import.meta.url': '__filename',
       PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
     },
-    plugins: [withoutModuleLoader, v5PasswordOnly],
+    plugins: [v5PasswordOnly],
     alias: {
       'readable-stream': shim('readable-stream.cjs'),
       debug: shim('debug.cjs'),

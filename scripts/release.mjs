@@ -203,11 +203,10 @@ Files: usr/libexec/tsmqtt/*
 Copyright: 2026 tsmqtt-clients contributors
  2009-2026 Node.js contributors
  The MQTT.js, mqtt-packet, chalk, ws, socks, hash-wasm and bl authors
- Benjamin Coe and other yargs-parser contributors
  Daniel Wirtz (bcryptjs)
-License: MIT and ISC and BSD-3-Clause
+License: MIT and BSD-3-Clause
 Comment: Node.js's licence and those of the libraries it carries: LICENSE.node.
- yargs-parser is ISC, bcryptjs BSD-3-Clause, the other libraries MIT.
+ bcryptjs is BSD-3-Clause, the other libraries MIT.
 
 License: MIT
  Permission is hereby granted, free of charge, to any person obtaining a copy of this
@@ -225,18 +224,6 @@ License: MIT
  FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
  OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
  DEALINGS IN THE SOFTWARE.
-
-License: ISC
- Permission to use, copy, modify, and/or distribute this software for any purpose with or
- without fee is hereby granted, provided that the above copyright notice and this
- permission notice appear in all copies.
- .
- THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH REGARD TO
- THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS. IN NO EVENT
- SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR
- ANY DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION
- OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE
- USE OR PERFORMANCE OF THIS SOFTWARE.
 
 License: BSD-3-Clause
  Redistribution and use in source and binary forms, with or without modification, are

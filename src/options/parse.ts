@@ -8,7 +8,7 @@ import { bytesOf } from '../words.ts';
 import { checkBeyondMosquitto } from './beyond.ts';
 import { checkClientConfig, fail } from './checks.ts';
 import { defaultsFileLines, optionsFileLines } from './file.ts';
-import { eachOption, MissingArgument, parseWithTable, type ParsedArgs } from './parser.ts';
+import { eachOption, missingText, walkOptions } from './parser.ts';
 import { CLIENT_OPTIONS, MOSQUITTO_NAME } from './table.ts';
 
 /**
@@ -64,37 +64,23 @@ export function parseClientArgs(
  * In a file, -o is passed over with its value, as mosquitto 2.1 passes over it there.
  */
 function applyArgs(cfg: ClientConfig, args: readonly string[], inFile: boolean, checks: ValueChecks): boolean {
-  let parsed: ParsedArgs<ClientConfig>;
-  let missing: MissingArgument<ClientConfig> | undefined;
-  try {
-    parsed = parseWithTable(CLIENT_OPTIONS, cfg.tool, args);
-  } catch (e) {
-    if (!(e instanceof MissingArgument)) throw e;
-    missing = e as MissingArgument<ClientConfig>;
-    parsed = missing.parsed;
-    if (inFile && missing.spec?.flags[0] === '-o') missing = undefined;
-  }
-  const { given, unknown, unknownAt } = parsed;
-  // An unknown word is reported where it stands: after the options before it.
-  for (const { spec, values, at } of given) {
-    if (at > unknownAt) break;
-    for (const words of values) {
-      if (spec.takes === 'property') {
-        addProperty(cfg.properties, words);
-        // Properties are MQTT v5: -D switches to it (a later -V can switch back).
-        cfg.protocolVersion = 5;
-      } else {
-        spec.precheck?.(cfg);
-        checks[spec.flags[0]!]?.(words[0] ?? '');
-        spec.apply(cfg, words[0] ?? '');
+  for (const met of walkOptions(CLIENT_OPTIONS, cfg.tool, args)) {
+    const { spec } = met;
+    if (!spec) throw new UsageError(`Error: Unknown option '${met.word}'.\n`);
+    if (spec.takes === 'property') {
+      addProperty(cfg.properties, met.group!);
+      // Properties are MQTT v5: -D switches to it (a later -V can switch back).
+      cfg.protocolVersion = 5;
+    } else {
+      spec.precheck?.(cfg);
+      if (spec.takes === 'word' && met.value === undefined) {
+        if (inFile && spec.flags[0] === '-o') continue;
+        throw new UsageError(missingText(met));
       }
-      if (cfg.help || cfg.version) return true;
+      checks[spec.flags[0]!]?.(met.value ?? '');
+      spec.apply(cfg, met.value ?? '');
     }
-  }
-  if (unknown !== undefined) throw new UsageError(`Error: Unknown option '${unknown}'.\n`);
-  if (missing) {
-    missing.spec?.precheck?.(cfg);
-    throw missing;
+    if (cfg.help || cfg.version) return true;
   }
   return false;
 }

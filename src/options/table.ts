@@ -1,7 +1,7 @@
 // The option table shared by the MQTT client tools. Each flag is declared once: which
 // tools take it, what it takes, how it is checked (with mosquitto's exact messages), what
-// it sets, and its help line. yargs's parser reads the command line from this table
-// (parse.ts reads a whole command line with it).
+// it sets, and its help line. parser.ts walks a command line over this table (parse.ts reads
+// a whole command line with it).
 import { TLS_VERSIONS, type ClientConfig, type PublishMode, type Tool } from '../config.ts';
 import { atol } from '../properties.ts';
 import { bytesOf } from '../words.ts';

@@ -2,7 +2,7 @@
 // checks, plus -H bcrypt and --verify. Every flag is declared once, in PASSWD_OPTIONS.
 import { UsageError } from '../errors.ts';
 import { helpLines } from '../help.ts';
-import { parseWithTable, type OptionSpec } from '../options/parser.ts';
+import { missingText, walkOptions, type OptionSpec } from '../options/parser.ts';
 import { BCRYPT_COST_RANGE, HASH_TYPES, defaultWork, type HashType } from './hash.ts';
 
 export const TOOL = 'passwd';
@@ -134,35 +134,17 @@ function checkUserName(user: UserName): void {
  * order, each checked as it comes; then the checks across options; then the operands.
  */
 export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] = argv.map((a) => Buffer.from(a, 'utf8'))): PasswdCommand {
-  const byFlag = new Map(PASSWD_OPTIONS.flatMap((s) => s.flags.map((f) => [f, s] as const)));
-  let end = 0;
-  let dangling: OptionSpec<PasswdConfig> | undefined;
-  while (end < argv.length && byFlag.has(argv[end]!)) {
-    const spec = byFlag.get(argv[end]!)!;
-    if (spec.takes && end + 1 === argv.length) {
-      // The last word is a flag whose argument is missing: reported after the options before it.
-      dangling = spec;
+  const cfg: PasswdConfig = { batch: false, create: false, remove: false, upgrade: false, verify: false, hash: 'sha512-pbkdf2' };
+  let end = argv.length;
+  for (const met of walkOptions(PASSWD_OPTIONS, TOOL, argv)) {
+    if (!met.spec) {
+      end = met.at;
       break;
     }
-    end += spec.takes ? 2 : 1;
+    // The last word is a flag whose argument is missing: reported after the options before it.
+    if (met.spec.takes && met.value === undefined) stop(missingText(met).trimEnd());
+    met.spec.apply(cfg, met.value ?? '');
   }
-
-  let parsed;
-  try {
-    parsed = parseWithTable(PASSWD_OPTIONS, TOOL, argv.slice(0, end), { 'halt-at-non-option': true });
-  } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(e.text, false);
-    throw e;
-  }
-  const cfg: PasswdConfig = { batch: false, create: false, remove: false, upgrade: false, verify: false, hash: 'sha512-pbkdf2' };
-  const pending = new Map<OptionSpec<PasswdConfig>, string[][]>();
-  for (const g of parsed.given) pending.set(g.spec, [...(pending.get(g.spec) ?? []), ...g.values]);
-  for (let i = 0; i < end; i++) {
-    const spec = byFlag.get(argv[i]!)!;
-    spec.apply(cfg, pending.get(spec)?.shift()?.[0] ?? '');
-    if (spec.takes) i++;
-  }
-  if (dangling) stop(dangling.missing!.trimEnd());
 
   if (cfg.create && cfg.remove) stop('Error: -c and -D cannot be used together.');
   if (cfg.create && cfg.upgrade) stop('Error: -c and -U cannot be used together.');
