@@ -5,7 +5,7 @@ import { clientHelp } from './help.ts';
 import { resolvePassword } from './password.ts';
 import { loadPayload } from './input.ts';
 import { checkTopicAndMessage } from './options/checks.ts';
-import { checkRecordAndPace } from './options/record-pace.ts';
+import { checkRecordAndPace } from './options/beyond.ts';
 import type { Publisher } from './publish.ts';
 
 let quiet = false;

@@ -4,7 +4,7 @@ import { clientCommandLine } from './client-main.ts';
 import { watchFormatter, watchHeader } from './format/index.ts';
 import { clientHelp } from './help.ts';
 import { resolvePassword } from './password.ts';
-import { checkRecordAndPace } from './options/record-pace.ts';
+import { checkRecordAndPace } from './options/beyond.ts';
 import { FORMAT_CHECK, messageFormatter, TIMED_OUT_STATUS } from './receiving.ts';
 import type { Subscriber } from './subscribe.ts';
 
