@@ -207,8 +207,7 @@ export class Publisher {
       const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), this.cfg.qos > 0 ? 1 : undefined), { protocolVersion: this.cfg.protocolVersion });
       let header = 2; // the packet type, then the remaining length's bytes
       while (empty[header - 1]! & 0x80) header++;
-      base = empty.length - header;
-      this.emptyRemaining.set(topic, base);
+      this.emptyRemaining.set(topic, base = empty.length - header);
     }
     return base + payloadLength;
   }

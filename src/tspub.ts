@@ -26,10 +26,9 @@ async function main(): Promise<number> {
   const session = await connectSession(cfg, { trace, tracePaint: trace && traceColours(), onLost: (code) => lost?.lost(code) });
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
   // with mosquitto_pub: status 7 and a count, at once, for a script to try again.
-  const publisher = new Publisher(session, cfg, (text) => stderr().write(text), lines
+  const publisher = lost = new Publisher(session, cfg, (text) => stderr().write(text), lines
     ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace }
     : undefined);
-  lost = publisher;
   // Lines wait for their acknowledgement in the buffers they were read into (heap.ts).
   if (lines) await publishLines(publisher, cfg.qos > 0 ? heap!.reclaimInput() : undefined);
   else await publishRepeated(publisher, cfg, payload!);

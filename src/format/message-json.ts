@@ -21,63 +21,42 @@ const PROP_JSON_NAMES: Record<string, string> = {
 
 /** The operation printing %j (raw false: payload as a JSON string) or %J (payload as JSON). */
 export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onError: (line: string) => void): Op {
-  // A key with what comes before it (the comma, and in cJSON's "formatted" layout the new line
-  // and tabs) and after it: made once, copied for each message.
+  // keys: compact or cJSON "formatted" (tab-indented) layout
   const key = (depth: number, name: string, first: boolean): Buffer =>
     Buffer.from(
       (first ? '' : ',') + (pretty ? '\n' + '\t'.repeat(depth) : '') + `"${name}":` + (pretty ? '\t' : ''),
       'latin1',
     );
-  const tstKey = key(1, 'tst', true);
-  const topicKey = key(1, 'topic', false);
-  const qosKey = key(1, 'qos', false);
-  const retainKey = key(1, 'retain', false);
-  const payloadlenKey = key(1, 'payloadlen', false);
-  const midKey = key(1, 'mid', false);
-  const propertiesOpen = Buffer.concat([key(1, 'properties', false), Buffer.from('{')]);
-  const payloadKey = key(1, 'payload', false);
+  const kTst = key(1, 'tst', true);
+  const kTopic = key(1, 'topic', false);
+  const kQos = key(1, 'qos', false);
+  const kRetain = key(1, 'retain', false);
+  const kLen = key(1, 'payloadlen', false);
+  const kMid = key(1, 'mid', false);
+  const kPropsOpen = Buffer.concat([key(1, 'properties', false), Buffer.from('{')]);
+  const kPayload = key(1, 'payload', false);
   const close = (depth: number) => Buffer.from((pretty ? '\n' + '\t'.repeat(depth - 1) : '') + '}', 'latin1');
-  const closeMessage = close(1);
-  const closeProperties = close(2);
-  const closeUserProperties = close(3);
-  /** Each property's key as the first one of "properties" and as a later one. */
-  const propertyKeys = new Map<string, [first: Buffer, later: Buffer]>();
-  for (const [k, n] of Object.entries(PROP_JSON_NAMES)) propertyKeys.set(k, [key(2, n, true), key(2, n, false)]);
-  const userPropertyKey = (name: string, first: boolean): void => {
+  const close1 = close(1);
+  const close2 = close(2);
+  const close3 = close(3);
+  const propKeys = new Map<string, [Buffer, Buffer]>();
+  for (const [k, n] of Object.entries(PROP_JSON_NAMES)) propKeys.set(k, [key(2, n, true), key(2, n, false)]);
+  const upKey = (name: string, first: boolean): void => {
     if (!first) o.byte(0x2c);
     if (pretty) o.ascii('\n\t\t\t');
     writeJsonStr(o, name);
     o.byte(0x3a);
     if (pretty) o.byte(0x09);
   };
-  /** A property's key; the first one opens "properties". */
-  const propertyKey = (keys: [Buffer, Buffer], firstProperty: boolean): void => {
-    if (firstProperty) o.bytes(propertiesOpen);
-    o.bytes(keys[firstProperty ? 0 : 1]);
-  };
-  /** One user property; the first one opens "user-properties" (`keys`) first. */
-  const userProperty = (
-    keys: [Buffer, Buffer],
-    firstProperty: boolean,
-    firstPair: boolean,
-    name: string,
-    value: unknown,
-  ) => {
-    if (firstPair) {
-      propertyKey(keys, firstProperty);
-      o.byte(0x7b);
-    }
-    userPropertyKey(name, firstPair);
-    writeJsonStr(o, String(value));
-  };
 
   return (c) => {
     const msg = c.msg;
-    const payload = c.payload;
+    const p = c.payload;
     const mark = o.pos;
-    iso.at(c.ts.sec);
+    const t = c.ts.sec;
+    iso.at(t);
     o.byte(0x7b);
-    o.bytes(tstKey);
+    o.bytes(kTst);
     o.byte(0x22);
     o.ascii(iso.date);
     o.byte(0x2e);
@@ -87,56 +66,69 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
     // omit it and print "...25.495123+0000".
     o.ascii(iso.zone);
     o.byte(0x22);
-    o.bytes(topicKey);
+    o.bytes(kTopic);
     writeJsonStr(o, msg.topic);
-    o.bytes(qosKey);
+    o.bytes(kQos);
     o.ascii(String(msg.qos));
-    o.bytes(retainKey);
+    o.bytes(kRetain);
     o.byte(msg.retain ? 0x31 : 0x30);
-    o.bytes(payloadlenKey);
-    o.ascii(String(payload.length));
+    o.bytes(kLen);
+    o.ascii(String(p.length));
     if (msg.qos > 0) {
-      o.bytes(midKey);
+      o.bytes(kMid);
       o.ascii(String(msg.messageId ?? 0));
     }
     const props = msg.properties;
     if (props) {
-      let firstProperty = true;
+      let first = true;
       for (const k in props) {
-        const keys = propertyKeys.get(k);
+        const kk = propKeys.get(k);
         const v = (props as Record<string, unknown>)[k];
-        if (keys === undefined || v === undefined || v === null) continue;
+        if (kk === undefined || v === undefined || v === null) continue;
         if (k === 'subscriptionIdentifier' && Array.isArray(v)) {
           for (const x of v) {
-            propertyKey(keys, firstProperty);
-            firstProperty = false;
+            if (first) o.bytes(kPropsOpen);
+            o.bytes(kk[first ? 0 : 1]);
+            first = false;
             o.ascii(fmtJsonNumber(numProp(x) ?? 0));
           }
           continue;
         }
         if (k === 'userProperties') {
-          const userProperties = v as Record<string, string | string[]>;
-          // "user-properties" is opened by its first pair (none: no key at all).
-          let firstPair = true;
-          for (const name in userProperties) {
-            const value = userProperties[name];
-            if (Array.isArray(value)) {
-              for (const x of value) {
-                userProperty(keys, firstProperty, firstPair, name, x);
-                firstProperty = false;
-                firstPair = false;
+          const up = v as Record<string, string | string[]>;
+          let f2 = true;
+          for (const name in up) {
+            const val = up[name];
+            if (Array.isArray(val)) {
+              for (const x of val) {
+                if (f2) {
+                  if (first) o.bytes(kPropsOpen);
+                  o.bytes(kk[first ? 0 : 1]);
+                  first = false;
+                  o.byte(0x7b);
+                }
+                upKey(name, f2);
+                f2 = false;
+                writeJsonStr(o, String(x));
               }
             } else {
-              userProperty(keys, firstProperty, firstPair, name, value);
-              firstProperty = false;
-              firstPair = false;
+              if (f2) {
+                if (first) o.bytes(kPropsOpen);
+                o.bytes(kk[first ? 0 : 1]);
+                first = false;
+                o.byte(0x7b);
+              }
+              upKey(name, f2);
+              f2 = false;
+              writeJsonStr(o, String(val));
             }
           }
-          if (!firstPair) o.bytes(closeUserProperties);
+          if (!f2) o.bytes(close3);
           continue;
         }
-        propertyKey(keys, firstProperty);
-        firstProperty = false;
+        if (first) o.bytes(kPropsOpen);
+        o.bytes(kk[first ? 0 : 1]);
+        first = false;
         if (k === 'responseTopic' || k === 'contentType') {
           writeJsonStr(o, String(v));
         } else if (k === 'correlationData') {
@@ -148,22 +140,22 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
           o.ascii(fmtJsonNumber(numProp(v) ?? 0));
         }
       }
-      if (!firstProperty) o.bytes(closeProperties);
+      if (!first) o.bytes(close2);
     }
-    o.bytes(payloadKey);
-    if (payload.length === 0) {
+    o.bytes(kPayload);
+    if (p.length === 0) {
       o.ascii('null');
     } else if (raw) {
-      if (!writeJsonPayload(o, payload, pretty, 1)) {
+      if (!writeJsonPayload(o, p, pretty, 1)) {
         o.pos = mark;
         onError(`Error: Message payload is not valid JSON on topic ${msg.topic}.`);
         return;
       }
     } else {
       o.byte(0x22);
-      writeJsonStrBytes(o, payload, 0, payload.length);
+      writeJsonStrBytes(o, p, 0, p.length);
       o.byte(0x22);
     }
-    o.bytes(closeMessage);
+    o.bytes(close1);
   };
 }

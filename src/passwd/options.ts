@@ -147,7 +147,7 @@ export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] 
     end += spec.takes ? 2 : 1;
   }
 
-  let parsed: ReturnType<typeof parseWithTable<PasswdConfig>>;
+  let parsed;
   try {
     parsed = parseWithTable(PASSWD_OPTIONS, TOOL, argv.slice(0, end), { 'halt-at-non-option': true });
   } catch (e) {
