@@ -7,19 +7,8 @@ import { createRequire } from 'node:module';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
 const require = createRequire(import.meta.url);
-/** The calls mqtt-packet's parser makes on its byte list. */
-interface ByteList {
-  length: number;
-  append(b: Buffer): unknown;
-  consume(n: number): unknown;
-  readUInt8(at?: number): number;
-  readUInt16BE(at?: number): number;
-  readUInt32BE(at?: number): number;
-  slice(start?: number, end?: number): Buffer;
-  toString(encoding?: string, start?: number, end?: number): string;
-}
-const realBl = require('bl') as (b?: Buffer) => ByteList;
-const shimBl = require('../scripts/shims/bl.cjs') as (b?: Buffer) => ByteList;
+const realBl = require('bl') as (b?: Buffer) => any;
+const shimBl = require('../scripts/shims/bl.cjs') as (b?: Buffer) => any;
 
 function outcome(f: () => unknown): unknown {
   try {
@@ -37,12 +26,12 @@ test('the shim answers as bl: appends, consumes, reads in and out of range', () 
     const real = realBl();
     const shim = shimBl();
     for (let step = 0; step < 40; step++) {
-      const len = real.length;
+      const len = real.length as number;
       // What the parser passes: whole numbers (past the end too), start before end.
       const at = () => [rnd(len + 6) - 1, undefined, 0, len, len - 1, len + 1][rnd(6)];
-      const range = (): [number | undefined, number | undefined] => { const a = at(); const b = at(); return a !== undefined && b !== undefined && b < a ? [b, a] : [a, b]; };
+      const range = () => { const a = at(); const b = at(); return a !== undefined && b !== undefined && b < a ? [b, a] : [a, b]; };
       const op = rnd(9);
-      const call = (l: ByteList) => {
+      const call = (l: any) => {
         switch (op) {
           case 0: return l.append(Buffer.from(Array.from({ length: rnd(12) }, () => rnd(256)))) && l.length;
           case 1: return l.consume([rnd(len + 4), 0, -1, NaN, 1.7][rnd(5)]) && l.length;
@@ -76,7 +65,6 @@ test('mqtt-packet parses the same packets through the shim, whatever the reads',
   ];
   const stream = Buffer.concat(packets.map((p) => mqttPacket.generate(p as unknown as Packet, opts)));
   const parse = (bl: unknown, size: number) => {
-    // biome-ignore lint/suspicious/noExplicitAny: the parser's internals (_resetState, _list) have no types
     const Parser = (mqttPacket.parser(opts) as any).constructor;
     const parser = new Parser();
     parser.parser(opts);
