@@ -113,7 +113,7 @@ On Debian and Raspberry Pi OS the .deb does the same: apt install ./${debName(ta
 }
 
 /** Lays out a Linux prefix (bin, libexec, share) under `top` from the executables in `sea`. */
-async function linuxTree(target, sea, top, { manGz = false, zshDir = 'zsh/site-functions', doc = 'tsmqtt' } = {}) {
+async function linuxTree(sea, top, { manGz = false, zshDir = 'zsh/site-functions', doc = 'tsmqtt' } = {}) {
   const libexec = join(top, 'libexec', 'tsmqtt');
   for (const d of ['bin', 'share/man/man1', `share/doc/${doc}`]) mkdirSync(join(top, d), { recursive: true });
   mkdirSync(libexec, { recursive: true });
@@ -146,7 +146,7 @@ export async function archive(target, sea = seaDir(target), outDir = dist) {
       writeFileSync(join(top, 'LICENSE.node.txt'), nodeLicence(target).replace(/\r?\n/g, '\r\n'));
       must('zip', ['-q', '-r', '-9', '-X', out, name], stage);
     } else {
-      await linuxTree(target, sea, top);
+      await linuxTree(sea, top);
       writeFileSync(join(top, 'share', 'doc', 'tsmqtt', 'README'), readme(target));
       writeFileSync(join(top, 'share', 'doc', 'tsmqtt', 'LICENSE.node'), nodeLicence(target));
       must('tar', ['-czf', out, '--owner=0', '--group=0', '-C', stage, name]);
@@ -280,7 +280,7 @@ export async function deb(target, sea = seaDir(target), outDir = dist) {
   try {
     const usr = join(stage, 'usr');
     const doc = join(usr, 'share', 'doc', DEB_NAME);
-    await linuxTree(target, sea, usr, { manGz: true, zshDir: 'zsh/vendor-completions', doc: DEB_NAME });
+    await linuxTree(sea, usr, { manGz: true, zshDir: 'zsh/vendor-completions', doc: DEB_NAME });
     writeFileSync(join(doc, 'copyright'), COPYRIGHT(target));
     writeFileSync(join(doc, 'LICENSE.node'), nodeLicence(target));
     writeFileSync(join(doc, 'changelog.gz'), gzipSync(changelog(), { level: 9 }));

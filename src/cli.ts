@@ -45,7 +45,8 @@ export function traceColours(): Paint | undefined {
 
 /** The tool's stderr, made on first use like stdout(). */
 export function stderr(): NodeJS.WriteStream {
-  return (err ??= process.stderr);
+  err ??= process.stderr;
+  return err;
 }
 
 /** Runs a tool's main; every way out goes through here. */

@@ -121,7 +121,8 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
   if (!SENDABLE.has(cmd) || (cmd === 'publish' && name === 'subscription-identifier')) {
     throw usage(`Error: ${name} property not supported for ${command} in --property argument.`);
   }
-  const set = (sets[cmd] ??= {});
+  sets[cmd] ??= {};
+  const set = sets[cmd];
   const value = words[2]!;
   switch (info.type) {
     case 'byte':
@@ -146,7 +147,8 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
       set[info.key] = bytesOf(value);
       break;
     case 'pair': {
-      const pairs = (set[info.key] ??= {}) as Record<string, string | string[]>;
+      set[info.key] ??= {};
+      const pairs = set[info.key] as Record<string, string | string[]>;
       const key = value;
       const v = words[3]!;
       // mosquitto checks the name only, and sends a value that is not UTF-8 as it is, for the

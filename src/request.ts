@@ -42,7 +42,6 @@ function explain(err: unknown): unknown {
 
 export class Requester {
   private readonly session: Session;
-  private subscribeMid = 0;
   /** What the response must carry (MQTT v5). */
   private readonly correlation: Buffer | undefined;
   private sentAt: bigint | undefined;
@@ -117,7 +116,7 @@ export class Requester {
     if (this.stopping) return;
     const cfg = this.cfg;
     const v5 = cfg.protocolVersion === 5;
-    this.subscribeMid = this.session.subscribe(subscriptions(cfg, [cfg.responseTopic!]), v5 ? cfg.properties.subscribe : undefined, (granted) => {
+    this.session.subscribe(subscriptions(cfg, [cfg.responseTopic!]), v5 ? cfg.properties.subscribe : undefined, (granted) => {
       if (this.stopping) return;
       const code = granted[0] ?? 0;
       if (code < 128) {

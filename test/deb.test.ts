@@ -15,7 +15,9 @@ import { buildRelease, type Release } from './helpers/release.ts';
 import { MOSQUITTO_PUB } from './helpers/broker.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const installed = (pkg: string) => spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's ${field} format
+const STATUS = '${Status}';
+const installed = (pkg: string) => spawnSync('dpkg-query', ['-W', '-f', STATUS, pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
 const skip = (process.getuid?.() !== 0 && 'not root (apt-get install)')
   || (!has('apt-get') && 'no apt-get (not Debian)')
   || (installed('tsmqtt-clients') && 'tsmqtt-clients is installed on this machine already: not replaced by a test')
@@ -88,7 +90,9 @@ test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, m
     assert.equal(rm.status, 0, `dpkg -r: ${rm.stderr}`);
   }
   // No configuration files: removed is purged, nothing of it known to dpkg.
-  assert.equal(sh('dpkg-query', ['-W', '-f', '${db:Status-Abbrev}', 'tsmqtt-clients']).stdout.trim(), '', 'dpkg has no trace of it');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's ${field} format
+  const statusAbbrev = '${db:Status-Abbrev}';
+  assert.equal(sh('dpkg-query', ['-W', '-f', statusAbbrev, 'tsmqtt-clients']).stdout.trim(), '', 'dpkg has no trace of it');
   for (const f of expected) {
     const path = f.slice(1).split(' -> ')[0]!;
     assert.ok(!existsSync(path), `${path} removed`);

@@ -34,7 +34,7 @@ interface Scenario {
   timeoutMs?: number;
 }
 
-type Answer = (c: Conn, p: Packet) => boolean | void;
+type Answer = (c: Conn, p: Packet) => boolean | undefined;
 
 /** An ordinary broker but for `answer`, which returns true when it has dealt with a packet. */
 const but = (answer: Answer): Script => (c, p) => {

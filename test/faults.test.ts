@@ -256,7 +256,7 @@ class Source {
 
   /** Everything given has been acknowledged. */
   done(): boolean {
-    return this.input !== null && this.input.ended() && this.acked === this.input.given();
+    return this.input?.ended() === true && this.acked === this.input.given();
   }
 
   /** Publishes the end marker at QoS 2 and resolves once it is acknowledged. */

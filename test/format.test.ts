@@ -71,6 +71,7 @@ function fullOpts(o: Partial<FormatOptions>, errors?: string[]): FormatOptions {
   };
 }
 
+// biome-ignore format: one case captured from mosquitto_sub per line
 const ROWS: Row[] = [
   { name: "payload", opts: {}, msg: { topic: "d/17659/0", payload: "hello", qos: 0 }, expected: "hello\n" },
   { name: "payload", opts: {}, msg: { topic: "d/17659/1", payload: "", qos: 0 }, expected: "" },

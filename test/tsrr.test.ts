@@ -96,7 +96,7 @@ before(async () => {
   // Answers with the request's payload and correlation data.
   await responder('req/echo', (payload, correlation) => [{ payload, correlation }]);
   // Answers twice, the second time later.
-  await responder('req/twice', (payload, correlation) => [{ payload: 'first', correlation }, { payload: 'second', correlation, delayMs: 300 }]);
+  await responder('req/twice', (_payload, correlation) => [{ payload: 'first', correlation }, { payload: 'second', correlation, delayMs: 300 }]);
   // Answers without correlation data, as a responder that knows nothing of it.
   await responder('req/nocd', (payload) => [{ payload: Buffer.concat([Buffer.from('pong:'), payload]) }]);
   // Answers with the wrong correlation data, then none, then the right one.
@@ -423,7 +423,9 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 test('| head: stdout gone, tsrr leaves quietly', { skip }, async () => {
   const big = join(dir, 'big');
   writeFileSync(big, Buffer.alloc(4 << 20, 'x'));
-  const r = await run('bash', ['-c', '"$0" "$@" | head -c 1 >/dev/null; echo "status ${PIPESTATUS[0]}"', bin('tsrr'), ...at(),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${PIPESTATUS[0]}
+  const script = '"$0" "$@" | head -c 1 >/dev/null; echo "status ${PIPESTATUS[0]}"';
+  const r = await run('bash', ['-c', script, bin('tsrr'), ...at(),
     '-t', 'req/echo', '-e', 'resp/head', '-f', big, '-d'], { env, timeoutMs: 10000 });
   assert.equal(r.stderr.toString(), '');
   assert.equal(r.stdout.toString(), 'status 141\n', 'ended as by SIGPIPE, without a word');

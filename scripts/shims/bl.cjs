@@ -54,7 +54,7 @@ class BufferList {
     if (typeof start !== 'number' || start < 0) start = 0;
     if (typeof end !== 'number' || end > length) end = length;
     if (start >= length || end <= 0) return Buffer.alloc(0);
-    return this.buf.subarray(this.start + start, this.start + (end < start ? start : end));
+    return this.buf.subarray(this.start + start, this.start + Math.max(start, end));
   }
 
   toString(encoding, start, end) {

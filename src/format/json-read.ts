@@ -1,301 +1,302 @@
 /**
  * The JSON reader behind %J: validates a payload as JSON with cJSON's grammar and writes
- * it re-printed the way cJSON prints it (compact or "formatted"). Module-level state for
- * speed.
+ * it re-printed the way cJSON prints it (compact or "formatted").
  */
-import { EMPTY, Out, SP } from './out.ts';
-import { JSON_ESC, fmtJsonNumber, writeJsonEscByte, writeTabs } from './json-write.ts';
+import { type Out, SP } from './out.ts';
+import { JSON_ESC, JSON_UNESCAPE, fmtJsonNumber, writeJsonEscByte, writeTabs } from './json-write.ts';
 
 const NESTING_LIMIT = 1000;
-let jS: Uint8Array = new Uint8Array(0);
-let jI = 0;
-let jE = 0;
-let jO: Out = new Out();
-let jPretty = false;
 
-function jSkipWs(): void {
-  const s = jS;
-  let i = jI;
-  while (i < jE && s[i] <= 32) i++;
-  jI = i;
+function hexDigitValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
-function hex4(i: number): number {
-  let v = 0;
-  for (let k = 0; k < 4; k++) {
-    const c = jS[i + k];
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-    else return 0;
-    v = (v << 4) | d;
-  }
-  return v;
-}
-
-function jString(): boolean {
-  const s = jS;
-  // find the closing quote first
-  let end = jI + 1;
-  while (end < jE && s[end] !== 0x22) {
-    if (s[end] === 0x5c) {
-      if (end + 1 >= jE) return false;
-      end++;
-    }
-    end++;
-  }
-  if (end >= jE) return false;
-  const o = jO;
-  o.byte(0x22);
-  let live = true; // output stops at a decoded NUL (C string), validation goes on
-  let i = jI + 1;
-  let run = i;
-  while (i < end) {
-    const c = s[i];
-    if (c !== 0x5c) {
-      if (JSON_ESC[c] !== 0 && live) {
-        o.bytes(s, run, i);
-        writeJsonEscByte(o, c);
-        run = i + 1;
-      }
-      i++;
-      continue;
-    }
-    if (live) o.bytes(s, run, i);
-    const e = s[i + 1];
-    let out = -1;
-    switch (e) {
-      case 0x62: out = 0x08; break;
-      case 0x66: out = 0x0c; break;
-      case 0x6e: out = 0x0a; break;
-      case 0x72: out = 0x0d; break;
-      case 0x74: out = 0x09; break;
-      case 0x22:
-      case 0x5c:
-      case 0x2f: out = e; break;
-      case 0x75: break;
-      default: return false;
-    }
-    if (out >= 0) {
-      if (live) {
-        if (JSON_ESC[out] !== 0) writeJsonEscByte(o, out);
-        else o.byte(out);
-      }
-      i += 2;
-    } else {
-      if (end - i < 6) return false;
-      let cp = hex4(i + 2);
-      let len = 6;
-      if (cp >= 0xdc00 && cp <= 0xdfff) return false;
-      if (cp >= 0xd800 && cp <= 0xdbff) {
-        const j = i + 6;
-        if (end - j < 6 || s[j] !== 0x5c || s[j + 1] !== 0x75) return false;
-        const lo = hex4(j + 2);
-        if (lo < 0xdc00 || lo > 0xdfff) return false;
-        cp = 0x10000 + (((cp & 0x3ff) << 10) | (lo & 0x3ff));
-        len = 12;
-      }
-      if (live) {
-        if (cp === 0) live = false;
-        else if (cp < 0x80) {
-          if (JSON_ESC[cp] !== 0) writeJsonEscByte(o, cp);
-          else o.byte(cp);
-        } else if (cp < 0x800) {
-          o.byte(0xc0 | (cp >> 6));
-          o.byte(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-          o.byte(0xe0 | (cp >> 12));
-          o.byte(0x80 | ((cp >> 6) & 0x3f));
-          o.byte(0x80 | (cp & 0x3f));
-        } else {
-          o.byte(0xf0 | (cp >> 18));
-          o.byte(0x80 | ((cp >> 12) & 0x3f));
-          o.byte(0x80 | ((cp >> 6) & 0x3f));
-          o.byte(0x80 | (cp & 0x3f));
-        }
-      }
-      i += len;
-    }
-    run = i;
-  }
-  if (live) o.bytes(s, run, end);
-  o.byte(0x22);
-  jI = end + 1;
-  return true;
-}
-
-function isNumChar(c: number): boolean {
+function isNumberByte(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x45 || c === 0x65;
 }
 function isDigitByte(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-function jNumber(): boolean {
-  const s = jS;
-  const st = jI;
-  let runEnd = st;
-  while (runEnd < jE && isNumChar(s[runEnd])) runEnd++;
-  // longest prefix strtod() accepts
-  let j = st;
-  if (j < runEnd && (s[j] === 0x2d || s[j] === 0x2b)) j++;
-  let digits = 0;
-  while (j < runEnd && isDigitByte(s[j])) {
-    j++;
-    digits++;
+/**
+ * One payload read and re-printed: each method reads one JSON value at `pos`, appends it to
+ * `out` as cJSON prints it, and returns false at the first byte cJSON's parser refuses.
+ */
+class JsonReprinter {
+  /** The next byte to read. */
+  private pos = 0;
+  /** Where the text ends: at the first NUL, as cJSON reads a C string. */
+  private readonly end: number;
+
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly out: Out,
+    private readonly pretty: boolean,
+  ) {
+    const nul = src.indexOf(0);
+    this.end = nul < 0 ? src.length : nul;
   }
-  if (j < runEnd && s[j] === 0x2e) {
-    j++;
-    while (j < runEnd && isDigitByte(s[j])) {
+
+  /** The whole payload as one value at print depth `printDepth`, nothing after it. */
+  payload(printDepth: number): boolean {
+    const src = this.src;
+    if (this.end >= 3 && src[0] === 0xef && src[1] === 0xbb && src[2] === 0xbf) this.pos = 3;
+    this.skipWhitespace();
+    if (!this.value(0, printDepth)) return false;
+    this.skipWhitespace();
+    return this.pos === src.length;
+  }
+
+  private skipWhitespace(): void {
+    const src = this.src;
+    const end = this.end;
+    let i = this.pos;
+    while (i < end && src[i] <= 32) i++;
+    this.pos = i;
+  }
+
+  /** The four hex digits at `at` (of a \u escape); 0 if one is not a hex digit, as cJSON. */
+  private hex4(at: number): number {
+    let v = 0;
+    for (let k = 0; k < 4; k++) {
+      const d = hexDigitValue(this.src[at + k]);
+      if (d < 0) return 0;
+      v = (v << 4) | d;
+    }
+    return v;
+  }
+
+  private string(): boolean {
+    const src = this.src;
+    const end = this.end;
+    // find the closing quote first
+    let close = this.pos + 1;
+    while (close < end && src[close] !== 0x22) {
+      if (src[close] === 0x5c) {
+        if (close + 1 >= end) return false;
+        close++;
+      }
+      close++;
+    }
+    if (close >= end) return false;
+    const out = this.out;
+    out.byte(0x22);
+    let live = true; // output stops at a decoded NUL (C string), validation goes on
+    let i = this.pos + 1;
+    let run = i; // start of the bytes not yet copied
+    while (i < close) {
+      const c = src[i];
+      if (c !== 0x5c) {
+        if (JSON_ESC[c] !== 0 && live) {
+          out.bytes(src, run, i);
+          writeJsonEscByte(out, c);
+          run = i + 1;
+        }
+        i++;
+        continue;
+      }
+      if (live) out.bytes(src, run, i);
+      const escaped = src[i + 1];
+      const decoded = JSON_UNESCAPE[escaped];
+      if (decoded === 0 && escaped !== 0x75) return false; // neither a short escape nor \u
+      if (decoded !== 0) {
+        if (live) {
+          if (JSON_ESC[decoded] !== 0) writeJsonEscByte(out, decoded);
+          else out.byte(decoded);
+        }
+        i += 2;
+      } else {
+        if (close - i < 6) return false;
+        let cp = this.hex4(i + 2);
+        let escapeLength = 6;
+        if (cp >= 0xdc00 && cp <= 0xdfff) return false;
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          const low = i + 6;
+          if (close - low < 6 || src[low] !== 0x5c || src[low + 1] !== 0x75) return false;
+          const lowCp = this.hex4(low + 2);
+          if (lowCp < 0xdc00 || lowCp > 0xdfff) return false;
+          cp = 0x10000 + (((cp & 0x3ff) << 10) | (lowCp & 0x3ff));
+          escapeLength = 12;
+        }
+        if (live) {
+          if (cp === 0) live = false;
+          else if (cp < 0x80) {
+            if (JSON_ESC[cp] !== 0) writeJsonEscByte(out, cp);
+            else out.byte(cp);
+          } else if (cp < 0x800) {
+            out.byte(0xc0 | (cp >> 6));
+            out.byte(0x80 | (cp & 0x3f));
+          } else if (cp < 0x10000) {
+            out.byte(0xe0 | (cp >> 12));
+            out.byte(0x80 | ((cp >> 6) & 0x3f));
+            out.byte(0x80 | (cp & 0x3f));
+          } else {
+            out.byte(0xf0 | (cp >> 18));
+            out.byte(0x80 | ((cp >> 12) & 0x3f));
+            out.byte(0x80 | ((cp >> 6) & 0x3f));
+            out.byte(0x80 | (cp & 0x3f));
+          }
+        }
+        i += escapeLength;
+      }
+      run = i;
+    }
+    if (live) out.bytes(src, run, close);
+    out.byte(0x22);
+    this.pos = close + 1;
+    return true;
+  }
+
+  private number(): boolean {
+    const src = this.src;
+    const start = this.pos;
+    let runEnd = start;
+    while (runEnd < this.end && isNumberByte(src[runEnd])) runEnd++;
+    // longest prefix strtod() accepts
+    let j = start;
+    if (j < runEnd && (src[j] === 0x2d || src[j] === 0x2b)) j++;
+    let digits = 0;
+    while (j < runEnd && isDigitByte(src[j])) {
       j++;
       digits++;
     }
-  }
-  if (digits === 0) return false;
-  if (j < runEnd && (s[j] === 0x65 || s[j] === 0x45)) {
-    let k = j + 1;
-    if (k < runEnd && (s[k] === 0x2b || s[k] === 0x2d)) k++;
-    if (k < runEnd && isDigitByte(s[k])) {
-      while (k < runEnd && isDigitByte(s[k])) k++;
-      j = k;
+    if (j < runEnd && src[j] === 0x2e) {
+      j++;
+      while (j < runEnd && isDigitByte(src[j])) {
+        j++;
+        digits++;
+      }
     }
-  }
-  let str = '';
-  for (let k = st; k < j; k++) str += String.fromCharCode(s[k]);
-  jO.ascii(fmtJsonNumber(Number(str)));
-  jI = j;
-  return true;
-}
-
-function jLiteral(word: string): boolean {
-  const n = word.length;
-  if (jE - jI < n) return false;
-  for (let k = 0; k < n; k++) if (jS[jI + k] !== word.charCodeAt(k)) return false;
-  jI += n;
-  jO.ascii(word);
-  return true;
-}
-
-/** nest: parse nesting so far; pdepth: cJSON print depth of the enclosing container. */
-function jValue(nest: number, pdepth: number): boolean {
-  if (jI >= jE) return false;
-  const c = jS[jI];
-  switch (c) {
-    case 0x6e: return jLiteral('null');
-    case 0x66: return jLiteral('false');
-    case 0x74: return jLiteral('true');
-    case 0x22: return jString();
-    case 0x5b: return jArray(nest, pdepth);
-    case 0x7b: return jObject(nest, pdepth);
-    default:
-      if (c === 0x2d || isDigitByte(c)) return jNumber();
-      return false;
-  }
-}
-
-function jArray(nest: number, pdepth: number): boolean {
-  if (nest >= NESTING_LIMIT) return false;
-  const o = jO;
-  jI++;
-  o.byte(0x5b);
-  jSkipWs();
-  if (jI < jE && jS[jI] === 0x5d) {
-    jI++;
-    o.byte(0x5d);
+    if (digits === 0) return false;
+    if (j < runEnd && (src[j] === 0x65 || src[j] === 0x45)) {
+      let k = j + 1;
+      if (k < runEnd && (src[k] === 0x2b || src[k] === 0x2d)) k++;
+      if (k < runEnd && isDigitByte(src[k])) {
+        while (k < runEnd && isDigitByte(src[k])) k++;
+        j = k;
+      }
+    }
+    let text = '';
+    for (let k = start; k < j; k++) text += String.fromCharCode(src[k]);
+    this.out.ascii(fmtJsonNumber(Number(text)));
+    this.pos = j;
     return true;
   }
-  let first = true;
-  for (;;) {
-    if (!first) {
-      o.byte(0x2c);
-      if (jPretty) o.byte(SP);
-    }
-    first = false;
-    jSkipWs();
-    if (!jValue(nest + 1, pdepth + 1)) return false;
-    jSkipWs();
-    if (jI < jE && jS[jI] === 0x2c) {
-      jI++;
-      continue;
-    }
-    break;
-  }
-  if (jI >= jE || jS[jI] !== 0x5d) return false;
-  jI++;
-  o.byte(0x5d);
-  return true;
-}
 
-function jObject(nest: number, pdepth: number): boolean {
-  if (nest >= NESTING_LIMIT) return false;
-  const o = jO;
-  const depth = pdepth + 1;
-  jI++;
-  o.byte(0x7b);
-  jSkipWs();
-  if (jI < jE && jS[jI] === 0x7d) {
-    jI++;
-    if (jPretty) {
-      o.byte(0x0a);
-      writeTabs(o, depth - 1);
-    }
-    o.byte(0x7d);
+  private literal(word: string): boolean {
+    const n = word.length;
+    if (this.end - this.pos < n) return false;
+    for (let k = 0; k < n; k++) if (this.src[this.pos + k] !== word.charCodeAt(k)) return false;
+    this.pos += n;
+    this.out.ascii(word);
     return true;
   }
-  let first = true;
-  for (;;) {
-    if (!first) o.byte(0x2c);
-    first = false;
-    if (jPretty) {
-      o.byte(0x0a);
-      writeTabs(o, depth);
+
+  /** nesting: how deep the parser is so far; printDepth: cJSON's print depth of the enclosing container. */
+  private value(nesting: number, printDepth: number): boolean {
+    if (this.pos >= this.end) return false;
+    const c = this.src[this.pos];
+    switch (c) {
+      case 0x6e:
+        return this.literal('null');
+      case 0x66:
+        return this.literal('false');
+      case 0x74:
+        return this.literal('true');
+      case 0x22:
+        return this.string();
+      case 0x5b:
+        return this.array(nesting, printDepth);
+      case 0x7b:
+        return this.object(nesting, printDepth);
+      default:
+        if (c === 0x2d || isDigitByte(c)) return this.number();
+        return false;
     }
-    jSkipWs();
-    if (jI >= jE || jS[jI] !== 0x22) return false;
-    if (!jString()) return false;
-    jSkipWs();
-    if (jI >= jE || jS[jI] !== 0x3a) return false;
-    jI++;
-    o.byte(0x3a);
-    if (jPretty) o.byte(0x09);
-    jSkipWs();
-    if (!jValue(nest + 1, depth)) return false;
-    jSkipWs();
-    if (jI < jE && jS[jI] === 0x2c) {
-      jI++;
-      continue;
+  }
+
+  /** The byte at `pos` is `c`: step over it. */
+  private take(c: number): boolean {
+    if (this.pos < this.end && this.src[this.pos] === c) {
+      this.pos++;
+      return true;
     }
-    break;
+    return false;
   }
-  if (jI >= jE || jS[jI] !== 0x7d) return false;
-  jI++;
-  if (jPretty) {
-    o.byte(0x0a);
-    writeTabs(o, depth - 1);
+
+  private array(nesting: number, printDepth: number): boolean {
+    if (nesting >= NESTING_LIMIT) return false;
+    const out = this.out;
+    this.pos++;
+    out.byte(0x5b);
+    this.skipWhitespace();
+    if (this.take(0x5d)) {
+      out.byte(0x5d);
+      return true;
+    }
+    let first = true;
+    for (;;) {
+      if (!first) {
+        out.byte(0x2c);
+        if (this.pretty) out.byte(SP);
+      }
+      first = false;
+      this.skipWhitespace();
+      if (!this.value(nesting + 1, printDepth + 1)) return false;
+      this.skipWhitespace();
+      if (!this.take(0x2c)) break;
+    }
+    if (!this.take(0x5d)) return false;
+    out.byte(0x5d);
+    return true;
   }
-  o.byte(0x7d);
-  return true;
+
+  private object(nesting: number, printDepth: number): boolean {
+    if (nesting >= NESTING_LIMIT) return false;
+    const out = this.out;
+    const depth = printDepth + 1;
+    this.pos++;
+    out.byte(0x7b);
+    this.skipWhitespace();
+    if (!this.take(0x7d)) {
+      let first = true;
+      for (;;) {
+        if (!first) out.byte(0x2c);
+        first = false;
+        if (this.pretty) {
+          out.byte(0x0a);
+          writeTabs(out, depth);
+        }
+        this.skipWhitespace();
+        if (this.pos >= this.end || this.src[this.pos] !== 0x22) return false;
+        if (!this.string()) return false;
+        this.skipWhitespace();
+        if (!this.take(0x3a)) return false;
+        out.byte(0x3a);
+        if (this.pretty) out.byte(0x09);
+        this.skipWhitespace();
+        if (!this.value(nesting + 1, depth)) return false;
+        this.skipWhitespace();
+        if (!this.take(0x2c)) break;
+      }
+      if (!this.take(0x7d)) return false;
+    }
+    if (this.pretty) {
+      out.byte(0x0a);
+      writeTabs(out, depth - 1);
+    }
+    out.byte(0x7d);
+    return true;
+  }
 }
 
-/** Re-print a JSON payload as a value at print depth `pdepth`; false (and nothing written) if invalid. */
-export function writeJsonPayload(o: Out, payload: Uint8Array, pretty: boolean, pdepth: number): boolean {
+/** Re-print a JSON payload as a value at print depth `printDepth`; false (and nothing written) if invalid. */
+export function writeJsonPayload(o: Out, payload: Uint8Array, pretty: boolean, printDepth: number): boolean {
   const mark = o.pos;
-  jS = payload;
-  jO = o;
-  jPretty = pretty;
-  const len = payload.length;
-  const nul = payload.indexOf(0);
-  jE = nul < 0 ? len : nul; // parsed as a C string
-  jI = 0;
-  if (jE >= 3 && payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf) jI = 3;
-  jSkipWs();
-  let ok = jValue(0, pdepth);
-  if (ok) {
-    jSkipWs();
-    ok = jI === len;
-  }
-  jS = EMPTY;
+  const ok = new JsonReprinter(payload, o, pretty).payload(printDepth);
   if (!ok) o.pos = mark;
   return ok;
 }

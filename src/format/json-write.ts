@@ -10,25 +10,40 @@ for (let i = 0; i < 0x20; i++) JSON_ESC[i] = 1;
 JSON_ESC[0x22] = 1;
 JSON_ESC[0x5c] = 1;
 
+/** The bytes a JSON string writes as a backslash and a letter: '"', '\\', \b, \f, \n, \r, \t. */
+const SHORT_ESCAPES: ReadonlyArray<[byte: number, letter: number]> = [
+  [0x22, 0x22],
+  [0x5c, 0x5c],
+  [0x08, 0x62],
+  [0x0c, 0x66],
+  [0x0a, 0x6e],
+  [0x0d, 0x72],
+  [0x09, 0x74],
+];
+/** A byte's letter after the backslash; 0: written \u00XX. */
+const ESCAPE_LETTER = new Uint8Array(256);
+/** What a letter after a backslash stands for; 0: no short escape. ('/' is read, never written.) */
+export const JSON_UNESCAPE = new Uint8Array(256);
+for (const [byte, letter] of SHORT_ESCAPES) {
+  ESCAPE_LETTER[byte] = letter;
+  JSON_UNESCAPE[letter] = byte;
+}
+JSON_UNESCAPE[0x2f] = 0x2f;
+
 export function writeJsonEscByte(o: Out, c: number): void {
   o.ensure(6);
   const b = o.buf;
   let p = o.pos;
   b[p++] = 0x5c;
-  switch (c) {
-    case 0x22: b[p++] = 0x22; break;
-    case 0x5c: b[p++] = 0x5c; break;
-    case 0x08: b[p++] = 0x62; break; // b
-    case 0x0c: b[p++] = 0x66; break; // f
-    case 0x0a: b[p++] = 0x6e; break; // n
-    case 0x0d: b[p++] = 0x72; break; // r
-    case 0x09: b[p++] = 0x74; break; // t
-    default:
-      b[p++] = 0x75; // u00XX, lower-case hex
-      b[p++] = ZERO;
-      b[p++] = ZERO;
-      b[p++] = HEX_LOWER.charCodeAt(c >> 4);
-      b[p++] = HEX_LOWER.charCodeAt(c & 15);
+  const letter = ESCAPE_LETTER[c];
+  if (letter !== 0) {
+    b[p++] = letter;
+  } else {
+    b[p++] = 0x75; // u00XX, lower-case hex
+    b[p++] = ZERO;
+    b[p++] = ZERO;
+    b[p++] = HEX_LOWER.charCodeAt(c >> 4);
+    b[p++] = HEX_LOWER.charCodeAt(c & 15);
   }
   o.pos = p;
 }
@@ -52,6 +67,7 @@ export function writeJsonStrBytes(o: Out, s: Uint8Array, start: number, end: num
   return true;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters a JSON string escapes
 const JSON_ESC_RE = /["\\\u0000-\u001f]/;
 
 export function writeJsonStr(o: Out, s: string): void {
@@ -80,7 +96,7 @@ export function writeJsonStr(o: Out, s: string): void {
 }
 
 /** C printf "%1.<p>g" */
-function fmtG(d: number, p: number): string {
+function printfG(d: number, p: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   const e = d.toExponential(p - 1);
   const ei = e.indexOf('e');
@@ -116,11 +132,11 @@ export function fmtJsonNumber(d: number): string {
     }
     if (sig <= 15) return js;
   }
-  const s = fmtG(d, 15);
+  const s = printfG(d, 15);
   const t = Number(s);
   const max = Math.max(Math.abs(t), Math.abs(d));
   if (Math.abs(t - d) <= max * Number.EPSILON) return s;
-  return fmtG(d, 17);
+  return printfG(d, 17);
 }
 
 const TABS = '\t'.repeat(64);

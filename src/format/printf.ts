@@ -3,7 +3,7 @@
  * a message's fields to the output buffer, with mosquitto_sub's printf-like field handling.
  */
 import { bytesOf } from '../words.ts';
-import { HEX_LOWER, Out, SP, ZERO } from './out.ts';
+import { HEX_LOWER, type Out, SP, ZERO } from './out.ts';
 import { createTimeCache, IsoTime, strftimeConst, strftimeConv } from './strftime.ts';
 import { eachUserProp, numProp, type Op, type Props } from './message.ts';
 import { jsonOp } from './message-json.ts';
@@ -22,12 +22,12 @@ export class FormatError extends Error {
 }
 
 const HEX_UPPER = '0123456789ABCDEF';
-const HEX_PAIRS_L = new Uint16Array(256);
-const HEX_PAIRS_U = new Uint16Array(256);
+const HEX_PAIRS_LOWER = new Uint16Array(256);
+const HEX_PAIRS_UPPER = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   // high byte: first hex digit, low byte: second one
-  HEX_PAIRS_L[i] = (HEX_LOWER.charCodeAt(i >> 4) << 8) | HEX_LOWER.charCodeAt(i & 15);
-  HEX_PAIRS_U[i] = (HEX_UPPER.charCodeAt(i >> 4) << 8) | HEX_UPPER.charCodeAt(i & 15);
+  HEX_PAIRS_LOWER[i] = (HEX_LOWER.charCodeAt(i >> 4) << 8) | HEX_LOWER.charCodeAt(i & 15);
+  HEX_PAIRS_UPPER[i] = (HEX_UPPER.charCodeAt(i >> 4) << 8) | HEX_UPPER.charCodeAt(i & 15);
 }
 
 interface Spec {
@@ -38,47 +38,47 @@ interface Spec {
 }
 
 /** Append an integer like printf("%[-][0]<w>d"). */
-function writeInt(o: Out, n: number, sp: Spec): void {
+function writeInt(o: Out, n: number, spec: Spec): void {
   const s = String(n);
-  const pad = sp.width - s.length;
-  if (pad > 0 && !sp.left) o.fill(sp.zero ? ZERO : SP, pad);
+  const pad = spec.width - s.length;
+  if (pad > 0 && !spec.left) o.fill(spec.zero ? ZERO : SP, pad);
   o.ascii(s);
-  if (pad > 0 && sp.left) o.fill(SP, pad);
+  if (pad > 0 && spec.left) o.fill(SP, pad);
 }
 
 /** Append bytes like printf("%[-]<w>.<p>s") (zero flag ignored). */
-function writeStrField(o: Out, b: Uint8Array, sp: Spec): void {
+function writeStrField(o: Out, b: Uint8Array, spec: Spec): void {
   let n = b.length;
-  if (sp.prec >= 0 && n > sp.prec) n = sp.prec;
-  const pad = sp.width - n;
-  if (pad > 0 && !sp.left) o.fill(SP, pad);
+  if (spec.prec >= 0 && n > spec.prec) n = spec.prec;
+  const pad = spec.width - n;
+  if (pad > 0 && !spec.left) o.fill(SP, pad);
   o.bytes(b, 0, n);
-  if (pad > 0 && sp.left) o.fill(SP, pad);
+  if (pad > 0 && spec.left) o.fill(SP, pad);
 }
 
-function writeStrFieldS(o: Out, s: string, sp: Spec): void {
-  if (sp.width === 0 && sp.prec < 0) o.utf8(s);
-  else writeStrField(o, Buffer.from(s, 'utf8'), sp);
+function writeStrFieldS(o: Out, s: string, spec: Spec): void {
+  if (spec.width === 0 && spec.prec < 0) o.utf8(s);
+  else writeStrField(o, Buffer.from(s, 'utf8'), spec);
 }
 
 /** %p / %x / %X with mosquitto_sub's field handling. */
-function writePayloadField(o: Out, p: Buffer, sp: Spec, hex: Uint16Array | null): void {
+function writePayloadField(o: Out, p: Buffer, spec: Spec, hex: Uint16Array | null): void {
   const len = p.length;
   let n = len; // bytes to print
   let pad: number;
-  if (sp.width > 0) {
-    if (n > sp.width) n = sp.width;
+  if (spec.width > 0) {
+    if (n > spec.width) n = spec.width;
     if (hex) {
       n = n >> 1;
-      pad = sp.width - 2 * n;
+      pad = spec.width - 2 * n;
     } else {
-      pad = sp.width - n;
+      pad = spec.width - n;
     }
   } else {
     // no width: right alignment pads nothing, left alignment appends one blank per payload byte
-    pad = sp.left ? len : 0;
+    pad = spec.left ? len : 0;
   }
-  if (pad > 0 && !sp.left) o.fill(sp.zero ? ZERO : SP, pad);
+  if (pad > 0 && !spec.left) o.fill(spec.zero ? ZERO : SP, pad);
   if (hex) {
     o.ensure(2 * n);
     const b = o.buf;
@@ -92,7 +92,7 @@ function writePayloadField(o: Out, p: Buffer, sp: Spec, hex: Uint16Array | null)
   } else {
     o.bytes(p, 0, n);
   }
-  if (pad > 0 && sp.left) o.fill(SP, pad);
+  if (pad > 0 && spec.left) o.fill(SP, pad);
 }
 
 /**
@@ -106,24 +106,24 @@ const HEX_SEPARATORS = '!"#$&\'()*+,-./:;<=>?@[\\]^_`{|}~ ';
  * most `width` bytes, padded to `width` characters (the padding counts as digits for the
  * groups), left alignment padding with as many blanks as the field is short or over.
  */
-function writeHexSplit(o: Out, p: Buffer, sp: Spec, upper: boolean, sep: number): void {
+function writeHexSplit(o: Out, p: Buffer, spec: Spec, upper: boolean, sep: number): void {
   let n = p.length;
   let pad: number;
-  if (sp.width > 0) {
-    if (n > sp.width) n = sp.width;
-    pad = sp.width - 2 * n;
+  if (spec.width > 0) {
+    if (n > spec.width) n = spec.width;
+    pad = spec.width - 2 * n;
   } else {
     pad = -n;
   }
   const digits = upper ? '0123456789ABCDEF' : HEX_LOWER;
   let x = 0;
   const after = () => {
-    if (sp.prec > 0 && x % sp.prec === sp.prec - 1) o.byte(sep);
+    if (spec.prec > 0 && x % spec.prec === spec.prec - 1) o.byte(sep);
     x++;
   };
-  if (!sp.left) {
+  if (!spec.left) {
     for (let i = 0; i < pad; i++) {
-      o.byte(sp.zero ? ZERO : SP);
+      o.byte(spec.zero ? ZERO : SP);
       after();
     }
   }
@@ -133,7 +133,7 @@ function writeHexSplit(o: Out, p: Buffer, sp: Spec, upper: boolean, sep: number)
     o.byte(digits.charCodeAt(p[i]! & 15));
     if (i < n - 1) after();
   }
-  if (sp.left && pad !== 0) o.fill(SP, Math.abs(pad));
+  if (spec.left && pad !== 0) o.fill(SP, Math.abs(pad));
 }
 
 /**
@@ -169,21 +169,26 @@ export function cFixed(value: number, prec: number): string {
 }
 
 /** %f (4 bytes) and %d (8 bytes): the payload as an IEEE 754 number, as mosquitto 2.1 prints it. */
-function writeFloatField(o: Out, p: Buffer, sp: Spec, double: boolean): boolean {
+function writeFloatField(o: Out, p: Buffer, spec: Spec, double: boolean): boolean {
   if (p.length !== (double ? 8 : 4)) return false;
   // The publisher's machine order; this machine's (little-endian, as nearly every one is).
   const value = double ? p.readDoubleLE(0) : p.readFloatLE(0);
-  const text = cFixed(value, sp.prec < 0 ? 6 : sp.prec);
-  const pad = sp.width - text.length;
+  const text = cFixed(value, spec.prec < 0 ? 6 : spec.prec);
+  const pad = spec.width - text.length;
   if (pad <= 0) o.ascii(text);
-  else if (sp.left) { o.ascii(text); o.fill(SP, pad); }
-  else if (sp.zero && Number.isFinite(value)) {
+  else if (spec.left) {
+    o.ascii(text);
+    o.fill(SP, pad);
+  } else if (spec.zero && Number.isFinite(value)) {
     // zeros after the sign
     const signed = text.startsWith('-');
     if (signed) o.byte(0x2d);
     o.fill(ZERO, pad);
     o.ascii(signed ? text.slice(1) : text);
-  } else { o.fill(SP, pad); o.ascii(text); }
+  } else {
+    o.fill(SP, pad);
+    o.ascii(text);
+  }
   return true;
 }
 
@@ -208,14 +213,14 @@ export function compile(
   paintJson?: (json: Buffer) => Buffer,
 ): { ops: Op[]; needsTime: boolean } {
   const ops: Op[] = [];
-  let lit = '';
+  let literal = '';
   let needsTime = false;
-  const tmOf = createTimeCache();
+  const localTimeOf = createTimeCache();
 
   const flush = () => {
-    if (lit === '') return;
-    const b = bytesOf(lit);
-    lit = '';
+    if (literal === '') return;
+    const b = bytesOf(literal);
+    literal = '';
     if (b.length === 1) {
       const c = b[0];
       ops.push(() => o.byte(c));
@@ -240,7 +245,7 @@ export function compile(
   };
 
   // ISO 8601 "YYYY-MM-DDTHH:MM:SS" and "+hhmm" of a second, cached
-  const iso = new IsoTime(tmOf);
+  const iso = new IsoTime(localTimeOf);
 
   const len = fmt.length;
   for (let i = 0; i < len; i++) {
@@ -248,28 +253,28 @@ export function compile(
     if (ch === '%') {
       if (i + 1 >= len) throw new FormatError('Error: Incomplete format specifier.');
       i++;
-      const sp: Spec = { left: false, zero: false, width: 0, prec: -1 };
+      const spec: Spec = { left: false, zero: false, width: 0, prec: -1 };
       if (fmt[i] === '-') {
-        sp.left = true;
+        spec.left = true;
         if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
       }
       if (fmt[i] === '0') {
-        sp.zero = true;
+        spec.zero = true;
         if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
       }
       while (fmt[i] >= '0' && fmt[i] <= '9') {
-        sp.width = sp.width * 10 + (fmt.charCodeAt(i) - 0x30);
+        spec.width = spec.width * 10 + (fmt.charCodeAt(i) - 0x30);
         if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
       }
       if (fmt[i] === '.') {
-        sp.prec = 0;
+        spec.prec = 0;
         if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
         while (fmt[i] >= '0' && fmt[i] <= '9') {
-          sp.prec = sp.prec * 10 + (fmt.charCodeAt(i) - 0x30);
+          spec.prec = spec.prec * 10 + (fmt.charCodeAt(i) - 0x30);
           if (++i >= len) throw new FormatError('Error: Incomplete format specifier.');
         }
       }
-      if (sp.left) sp.zero = false;
+      if (spec.left) spec.zero = false;
       // A separator (mosquitto 2.1; 2.0.11 refuses these characters here, and where 2.1 would
       // refuse what follows one, 2.0.11's message about the separator stands).
       let sep = -1;
@@ -277,31 +282,38 @@ export function compile(
       const conv = fmt[i];
       switch (conv) {
         case '%':
-          lit += '%';
+          literal += '%';
           break;
         case 'A':
         case 'E':
         case 'F':
         case 'S': {
-          const name = conv === 'A' ? 'topicAlias' : conv === 'E' ? 'messageExpiryInterval' : conv === 'F' ? 'payloadFormatIndicator' : 'subscriptionIdentifier';
+          const name =
+            conv === 'A'
+              ? 'topicAlias'
+              : conv === 'E'
+                ? 'messageExpiryInterval'
+                : conv === 'F'
+                  ? 'payloadFormatIndicator'
+                  : 'subscriptionIdentifier';
           push((c) => {
             const v = numProp(c.msg.properties?.[name as keyof Props]);
-            if (v !== undefined) writeInt(o, v, sp);
-            else o.fill(sp.zero ? ZERO : SP, sp.width); // absent: just the padding
+            if (v !== undefined) writeInt(o, v, spec);
+            else o.fill(spec.zero ? ZERO : SP, spec.width); // absent: just the padding
           });
           break;
         }
         case 'C':
           push((c) => {
             const v = c.msg.properties?.contentType;
-            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), sp);
-            else o.fill(SP, sp.width); // absent: blank padding
+            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), spec);
+            else o.fill(SP, spec.width); // absent: blank padding
           });
           break;
         case 'R':
           push((c) => {
             const v = c.msg.properties?.responseTopic;
-            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), sp); // absent: nothing at all
+            if (v !== undefined && v !== null) writeStrFieldS(o, String(v), spec); // absent: nothing at all
           });
           break;
         case 'D':
@@ -329,11 +341,11 @@ export function compile(
           needsTime = true;
           push((c) => {
             iso.at(c.ts.sec);
-            if (sp.width === 0 && sp.prec < 0) {
+            if (spec.width === 0 && spec.prec < 0) {
               o.ascii(iso.date);
               o.ascii(iso.zone);
             } else {
-              writeStrField(o, Buffer.from(iso.date + iso.zone, 'latin1'), sp);
+              writeStrField(o, Buffer.from(iso.date + iso.zone, 'latin1'), spec);
             }
           });
           break;
@@ -343,20 +355,20 @@ export function compile(
           push(paintedJson(o, jsonOp(o, conv === 'J', pretty, iso, onError), paintJson));
           break;
         case 'l':
-          push((c) => writeInt(o, c.payload.length, sp));
+          push((c) => writeInt(o, c.payload.length, spec));
           break;
         case 'm':
-          push((c) => writeInt(o, c.msg.messageId ?? 0, sp));
+          push((c) => writeInt(o, c.msg.messageId ?? 0, spec));
           break;
         case 'p':
-          if (sp.width === 0 && !sp.left) push((c) => o.bytes(c.payload));
-          else push((c) => writePayloadField(o, c.payload, sp, null));
+          if (spec.width === 0 && !spec.left) push((c) => o.bytes(c.payload));
+          else push((c) => writePayloadField(o, c.payload, spec, null));
           break;
         case 'x':
         case 'X': {
-          const table = conv === 'x' ? HEX_PAIRS_L : HEX_PAIRS_U;
-          if (sep >= 0) push((c) => writeHexSplit(o, c.payload, sp, conv === 'X', sep));
-          else push((c) => writePayloadField(o, c.payload, sp, table));
+          const table = conv === 'x' ? HEX_PAIRS_LOWER : HEX_PAIRS_UPPER;
+          if (sep >= 0) push((c) => writeHexSplit(o, c.payload, spec, conv === 'X', sep));
+          else push((c) => writePayloadField(o, c.payload, spec, table));
           break;
         }
         case 'f':
@@ -364,7 +376,8 @@ export function compile(
           // mosquitto 2.1; 2.0.11 refuses them.
           const what = conv === 'f' ? 'float' : 'double';
           push((c) => {
-            if (!writeFloatField(o, c.payload, sp, conv === 'd')) onError(`requested ${what} printing, but non-${what} data received`);
+            if (!writeFloatField(o, c.payload, spec, conv === 'd'))
+              onError(`requested ${what} printing, but non-${what} data received`);
           });
           break;
         }
@@ -375,8 +388,8 @@ export function compile(
           push((c) => o.byte(c.msg.retain ? 0x31 : 0x30));
           break;
         case 't':
-          if (sp.width === 0 && sp.prec < 0) push((c) => o.utf8(c.msg.topic));
-          else push((c) => writeStrField(o, topicBytes(c.msg.topic), sp));
+          if (spec.width === 0 && spec.prec < 0) push((c) => o.utf8(c.msg.topic));
+          else push((c) => writeStrField(o, topicBytes(c.msg.topic), spec));
           break;
         case 'U':
           needsTime = true;
@@ -386,54 +399,72 @@ export function compile(
             o.digits(c.ts.nsec, 9);
           });
           break;
-        default:
+        default: {
           // (mosquitto prints only the first byte of a multi-byte character here)
-          throw new FormatError(`Error: Invalid format specifier '${sep >= 0 ? String.fromCharCode(sep) : String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
+          const refused = sep >= 0 ? String.fromCharCode(sep) : String.fromCodePoint(fmt.codePointAt(i)!);
+          throw new FormatError(`Error: Invalid format specifier '${refused}'.`);
+        }
       }
     } else if (ch === '@') {
       if (i + 1 >= len) throw new FormatError('Error: Incomplete format specifier.');
-      const c2 = fmt[++i];
-      if (c2 === '@') {
-        lit += '@';
-      } else if (c2 === 'N') {
+      const next = fmt[++i];
+      if (next === '@') {
+        literal += '@';
+      } else if (next === 'N') {
         needsTime = true;
         push((c) => o.digits(c.ts.nsec, 9));
       } else {
-        const constant = strftimeConst(c2);
+        const constant = strftimeConst(next);
         if (constant !== null) {
-          lit += constant;
+          literal += constant;
         } else {
-          const conv = strftimeConv(c2);
+          const conv = strftimeConv(next);
           needsTime = true;
-          let lastT = NaN;
-          let lastB: Buffer = Buffer.alloc(0);
+          let lastSec = NaN;
+          let lastText: Buffer = Buffer.alloc(0);
           push((c) => {
             const t = c.ts.sec;
-            if (t !== lastT) {
-              lastB = Buffer.from(conv(tmOf(t)), 'utf8');
-              lastT = t;
+            if (t !== lastSec) {
+              lastText = Buffer.from(conv(localTimeOf(t)), 'utf8');
+              lastSec = t;
             }
-            o.bytes(lastB);
+            o.bytes(lastText);
           });
         }
       }
     } else if (ch === '\\') {
       if (i + 1 >= len) throw new FormatError('Error: Incomplete escape specifier.');
-      const c2 = fmt[++i];
-      switch (c2) {
-        case '\\': lit += '\\'; break;
-        case '0': lit += '\0'; break;
-        case 'a': lit += '\x07'; break;
-        case 'e': lit += '\x1b'; break;
-        case 'n': lit += '\n'; break;
-        case 'r': lit += '\r'; break;
-        case 't': lit += '\t'; break;
-        case 'v': lit += '\v'; break;
+      const next = fmt[++i];
+      switch (next) {
+        case '\\':
+          literal += '\\';
+          break;
+        case '0':
+          literal += '\0';
+          break;
+        case 'a':
+          literal += '\x07';
+          break;
+        case 'e':
+          literal += '\x1b';
+          break;
+        case 'n':
+          literal += '\n';
+          break;
+        case 'r':
+          literal += '\r';
+          break;
+        case 't':
+          literal += '\t';
+          break;
+        case 'v':
+          literal += '\v';
+          break;
         default:
           throw new FormatError(`Error: Invalid escape specifier '${String.fromCodePoint(fmt.codePointAt(i)!)}'.`);
       }
     } else {
-      lit += ch;
+      literal += ch;
     }
   }
   flush();

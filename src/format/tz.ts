@@ -313,8 +313,15 @@ function intlZone(name: string | undefined): Zone | null {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name, timeZoneName: 'short', hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: name,
+      timeZoneName: 'short',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   } catch {
     return null;
@@ -322,7 +329,9 @@ function intlZone(name: string | undefined): Zone | null {
   const at = (t: number) => {
     const p: Record<string, string> = {};
     for (const { type, value } of format.formatToParts(t * 1000)) p[type] = value;
-    const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) / 1000;
+    const local =
+      Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) /
+      1000;
     return { off: local - Math.floor(t), abbr: p.timeZoneName ?? 'UTC' };
   };
   return {
@@ -336,25 +345,18 @@ function intlZone(name: string | undefined): Zone | null {
   };
 }
 
-const zoneCache = new Map<string | undefined, Zone>();
-
-/** The local time zone as glibc's tzset() would determine it from TZ. */
+/**
+ * The local time zone as glibc's tzset() would determine it from TZ (read once by each
+ * formatter: strftime.ts's createTimeCache).
+ */
 export function localZone(): Zone {
   const tzEnv = process.env.TZ;
-  let z = zoneCache.get(tzEnv);
-  if (z) return z;
   const windows = process.platform === 'win32';
-  if (tzEnv === undefined) {
-    z = (windows ? intlZone(undefined) : readZoneFile('/etc/localtime')) ?? UTC_ZONE;
-  } else if (tzEnv === '') {
-    z = UTC_ZONE;
-  } else {
-    const spec = tzEnv.startsWith(':') ? tzEnv.slice(1) : tzEnv;
-    const dir = process.env.TZDIR || '/usr/share/zoneinfo';
-    const path = spec.startsWith('/') ? spec : `${dir}/${spec}`;
-    const named = spec === '' ? null : windows && !process.env.TZDIR ? intlZone(spec) : readZoneFile(path);
-    z = named ?? (spec === '' ? UTC_ZONE : parsePosixTz(spec));
-  }
-  zoneCache.set(tzEnv, z);
-  return z;
+  if (tzEnv === undefined) return (windows ? intlZone(undefined) : readZoneFile('/etc/localtime')) ?? UTC_ZONE;
+  if (tzEnv === '') return UTC_ZONE;
+  const spec = tzEnv.startsWith(':') ? tzEnv.slice(1) : tzEnv;
+  const dir = process.env.TZDIR || '/usr/share/zoneinfo';
+  const path = spec.startsWith('/') ? spec : `${dir}/${spec}`;
+  const named = spec === '' ? null : windows && !process.env.TZDIR ? intlZone(spec) : readZoneFile(path);
+  return named ?? (spec === '' ? UTC_ZONE : parsePosixTz(spec));
 }

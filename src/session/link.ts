@@ -50,7 +50,7 @@ export class Link {
   private closeWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly cfg: ClientConfig,
+    cfg: ClientConfig,
     prepared: Prepared,
     private readonly tracer: Tracer | undefined,
     private readonly hooks: LinkHooks,

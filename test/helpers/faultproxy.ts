@@ -142,7 +142,7 @@ export class FaultProxy extends EventEmitter {
   /** The newest connection, if it is still open and not cut. */
   current(): Conn | undefined {
     const c = this.conns.at(-1);
-    return c && c.open && !c.cut ? c : undefined;
+    return c?.open && !c.cut ? c : undefined;
   }
 
   /** Bytes and packets forwarded, everything counted: a test's measure of progress. */
