@@ -38,9 +38,10 @@ async function main(): Promise<number> {
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
   // with mosquitto_pub: status 7 and a count, at once, for a script to try again.
   const warn = (text: string) => stderr().write(text);
-  const publisher = lost = new Publisher(session, cfg, warn, lines
+  const publisher = new Publisher(session, cfg, warn, lines
     ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace }
     : undefined);
+  lost = publisher;
   const pace = cfg.paceMs !== undefined ? { schedule: new Schedule(), intervalMs: cfg.paceMs } : undefined;
   // A replay makes garbage with every line it reads (the JSON, the message) besides the
   // payloads awaiting acknowledgement: a full collection every 2 MiB of input keeps it flat

@@ -31,50 +31,65 @@ export const CORRELATION_BASE64 = 'correlation-data-base64';
  * printed in base64 under a member of its own.
  */
 export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onError: (line: string) => void, lossless = false): Op {
-  // keys: compact or cJSON "formatted" (tab-indented) layout
+  // A key with what comes before it (the comma, and in cJSON's "formatted" layout the new line
+  // and tabs) and after it: made once, copied for each message.
   const key = (depth: number, name: string, first: boolean): Buffer =>
     Buffer.from(
       (first ? '' : ',') + (pretty ? '\n' + '\t'.repeat(depth) : '') + `"${name}":` + (pretty ? '\t' : ''),
       'latin1',
     );
-  const kTst = key(1, 'tst', true);
-  const kTopic = key(1, 'topic', false);
-  const kQos = key(1, 'qos', false);
-  const kRetain = key(1, 'retain', false);
-  const kLen = key(1, 'payloadlen', false);
-  const kMid = key(1, 'mid', false);
-  const kPropsOpen = Buffer.concat([key(1, 'properties', false), Buffer.from('{')]);
-  const kPayload = key(1, 'payload', false);
-  const kPayload64 = key(1, PAYLOAD_BASE64, false);
+  const tstKey = key(1, 'tst', true);
+  const topicKey = key(1, 'topic', false);
+  const qosKey = key(1, 'qos', false);
+  const retainKey = key(1, 'retain', false);
+  const payloadlenKey = key(1, 'payloadlen', false);
+  const midKey = key(1, 'mid', false);
+  const propertiesOpen = Buffer.concat([key(1, 'properties', false), Buffer.from('{')]);
+  const payloadKey = key(1, 'payload', false);
+  const payloadBase64Key = key(1, PAYLOAD_BASE64, false);
   const close = (depth: number) => Buffer.from((pretty ? '\n' + '\t'.repeat(depth - 1) : '') + '}', 'latin1');
-  const close1 = close(1);
-  const close2 = close(2);
-  const close3 = close(3);
-  const propKeys = new Map<string, [Buffer, Buffer]>();
-  for (const [k, n] of Object.entries(PROP_JSON_NAMES)) propKeys.set(k, [key(2, n, true), key(2, n, false)]);
-  const correlation64: [Buffer, Buffer] = [key(2, CORRELATION_BASE64, true), key(2, CORRELATION_BASE64, false)];
+  const closeMessage = close(1);
+  const closeProperties = close(2);
+  const closeUserProperties = close(3);
+  /** Each property's key as the first one of "properties" and as a later one. */
+  const propertyKeys = new Map<string, [first: Buffer, later: Buffer]>();
+  for (const [k, n] of Object.entries(PROP_JSON_NAMES)) propertyKeys.set(k, [key(2, n, true), key(2, n, false)]);
+  const correlationBase64Keys: [Buffer, Buffer] = [key(2, CORRELATION_BASE64, true), key(2, CORRELATION_BASE64, false)];
   /** A JSON string of bytes: as text, whole (lossless) or up to a NUL (%j). */
   const stringOf = (b: Uint8Array): void => {
     o.byte(0x22);
     writeJsonStrBytes(o, b, 0, b.length, lossless);
     o.byte(0x22);
   };
-  const upKey = (name: string, first: boolean): void => {
+  const userPropertyKey = (name: string, first: boolean): void => {
     if (!first) o.byte(0x2c);
     if (pretty) o.ascii('\n\t\t\t');
     writeJsonStr(o, name);
     o.byte(0x3a);
     if (pretty) o.byte(0x09);
   };
+  /** A property's key; the first one opens "properties". */
+  const propertyKey = (keys: [Buffer, Buffer], firstProperty: boolean): void => {
+    if (firstProperty) o.bytes(propertiesOpen);
+    o.bytes(keys[firstProperty ? 0 : 1]);
+  };
+  /** One user property; the first one opens "user-properties" (`keys`) first. */
+  const userProperty = (keys: [Buffer, Buffer], firstProperty: boolean, firstPair: boolean, name: string, value: unknown) => {
+    if (firstPair) {
+      propertyKey(keys, firstProperty);
+      o.byte(0x7b);
+    }
+    userPropertyKey(name, firstPair);
+    writeJsonStr(o, String(value));
+  };
 
   return (c) => {
     const msg = c.msg;
-    const p = c.payload;
+    const payload = c.payload;
     const mark = o.pos;
-    const t = c.ts.sec;
-    iso.at(t);
+    iso.at(c.ts.sec);
     o.byte(0x7b);
-    o.bytes(kTst);
+    o.bytes(tstKey);
     o.byte(0x22);
     o.ascii(iso.date);
     o.byte(0x2e);
@@ -84,71 +99,58 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
     // omit it and print "...25.495123+0000".
     o.ascii(iso.zone);
     o.byte(0x22);
-    o.bytes(kTopic);
+    o.bytes(topicKey);
     writeJsonStr(o, msg.topic);
-    o.bytes(kQos);
+    o.bytes(qosKey);
     o.ascii(String(msg.qos));
-    o.bytes(kRetain);
+    o.bytes(retainKey);
     o.byte(msg.retain ? 0x31 : 0x30);
-    o.bytes(kLen);
-    o.ascii(String(p.length));
+    o.bytes(payloadlenKey);
+    o.ascii(String(payload.length));
     if (msg.qos > 0) {
-      o.bytes(kMid);
+      o.bytes(midKey);
       o.ascii(String(msg.messageId ?? 0));
     }
     const props = msg.properties;
     if (props) {
-      let first = true;
+      let firstProperty = true;
       for (const k in props) {
-        const kk = propKeys.get(k);
+        const keys = propertyKeys.get(k);
         const v = (props as Record<string, unknown>)[k];
-        if (kk === undefined || v === undefined || v === null) continue;
+        if (keys === undefined || v === undefined || v === null) continue;
         if (k === 'subscriptionIdentifier' && Array.isArray(v)) {
           for (const x of v) {
-            if (first) o.bytes(kPropsOpen);
-            o.bytes(kk[first ? 0 : 1]);
-            first = false;
+            propertyKey(keys, firstProperty);
+            firstProperty = false;
             o.ascii(fmtJsonNumber(numProp(x) ?? 0));
           }
           continue;
         }
         if (k === 'userProperties') {
-          const up = v as Record<string, string | string[]>;
-          let f2 = true;
-          for (const name in up) {
-            const val = up[name];
-            if (Array.isArray(val)) {
-              for (const x of val) {
-                if (f2) {
-                  if (first) o.bytes(kPropsOpen);
-                  o.bytes(kk[first ? 0 : 1]);
-                  first = false;
-                  o.byte(0x7b);
-                }
-                upKey(name, f2);
-                f2 = false;
-                writeJsonStr(o, String(x));
+          const userProperties = v as Record<string, string | string[]>;
+          // "user-properties" is opened by its first pair (none: no key at all).
+          let firstPair = true;
+          for (const name in userProperties) {
+            const value = userProperties[name];
+            if (Array.isArray(value)) {
+              for (const x of value) {
+                userProperty(keys, firstProperty, firstPair, name, x);
+                firstProperty = false;
+                firstPair = false;
               }
             } else {
-              if (f2) {
-                if (first) o.bytes(kPropsOpen);
-                o.bytes(kk[first ? 0 : 1]);
-                first = false;
-                o.byte(0x7b);
-              }
-              upKey(name, f2);
-              f2 = false;
-              writeJsonStr(o, String(val));
+              userProperty(keys, firstProperty, firstPair, name, value);
+              firstProperty = false;
+              firstPair = false;
             }
           }
-          if (!f2) o.bytes(close3);
+          if (!firstPair) o.bytes(closeUserProperties);
           continue;
         }
-        if (first) o.bytes(kPropsOpen);
         const b = k === 'correlationData' ? (v instanceof Uint8Array ? v : Buffer.from(String(v), 'utf8')) : undefined;
         const base64 = b !== undefined && lossless && !isUtf8(b);
-        o.bytes((base64 ? correlation64 : kk)[first ? 0 : 1]);
-        first = false;
+        propertyKey(base64 ? correlationBase64Keys : keys, firstProperty);
+        firstProperty = false;
         if (k === 'responseTopic' || k === 'contentType') {
           writeJsonStr(o, String(v));
         } else if (b !== undefined) {
@@ -158,26 +160,26 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
           o.ascii(fmtJsonNumber(numProp(v) ?? 0));
         }
       }
-      if (!first) o.bytes(close2);
+      if (!firstProperty) o.bytes(closeProperties);
     }
-    if (lossless && p.length > 0 && !isUtf8(p)) {
+    if (lossless && payload.length > 0 && !isUtf8(payload)) {
       // Not text: "payload" is left out, and the bytes follow in base64 in its place.
-      o.bytes(kPayload64);
-      o.ascii(`"${p.toString('base64')}"`);
-    } else if (p.length === 0) {
-      o.bytes(kPayload);
+      o.bytes(payloadBase64Key);
+      o.ascii(`"${payload.toString('base64')}"`);
+    } else if (payload.length === 0) {
+      o.bytes(payloadKey);
       o.ascii('null');
     } else if (raw) {
-      o.bytes(kPayload);
-      if (!writeJsonPayload(o, p, pretty, 1)) {
+      o.bytes(payloadKey);
+      if (!writeJsonPayload(o, payload, pretty, 1)) {
         o.pos = mark;
         onError(`Error: Message payload is not valid JSON on topic ${msg.topic}.`);
         return;
       }
     } else {
-      o.bytes(kPayload);
-      stringOf(p);
+      o.bytes(payloadKey);
+      stringOf(payload);
     }
-    o.bytes(close1);
+    o.bytes(closeMessage);
   };
 }
