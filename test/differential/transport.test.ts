@@ -17,8 +17,10 @@ import { join } from 'node:path';
 import { freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_RR, MOSQUITTO_SUB, startBroker, type Broker } from '../helpers/broker.ts';
 import { makeCerts, needOpenssl, OPENSSL, startPskBroker, startTlsBroker, startUnixBroker, type Certs, type PskBroker, type UnixBroker } from '../helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from '../helpers/socks.ts';
-import { bin, normalise, run, type RunResult } from '../helpers/run.ts';
-import { collect, type Collector, type Received } from '../helpers/collector.ts';
+import { bin, run, tidy, type RunResult } from '../helpers/run.ts';
+import { assertSame, runCollecting, type Outcome } from '../helpers/differential.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { collect, type Collector } from '../helpers/collector.ts';
 import { needPty, onTerminal } from '../helpers/pty.ts';
 
 const skip = needMosquitto || needOpenssl || needMicrosocks;
@@ -91,8 +93,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const tidy = (b: Buffer | string) => normalise(b).replace(/auto-[0-9A-F-]{36}/g, 'auto-ID');
-
 /** mosquitto's early form of a failed TLS handshake, mapped to the form it gives otherwise. */
 function settleRace(r: { code: number | null; stdout: string; stderr: string }): { code: number | null; stdout: string; stderr: string; noOpenssl?: boolean } {
   // (With --quiet neither form says anything on stderr.)
@@ -108,7 +108,7 @@ function settleRace(r: { code: number | null; stdout: string; stderr: string }):
 
 /** One of mosquitto's loopback races: the handshake failed inside its connect call, or a TLS
  * alert arrived as EPROTO ("Error: Protocol error", status 1) instead of a lost connection. */
-function raced(r: RunResult): boolean {
+function raced(r: Outcome): boolean {
   const err = r.stderr.toString();
   const early = /^(OpenSSL Error|Error: host name)/.test(r.stdout.toString());
   return r.code === 1 && ((early && (err === '' || err === 'Unable to connect (A TLS error occurred.).\n')) || err === 'Error: Protocol error\n');
@@ -124,12 +124,8 @@ interface Case {
   retained?: { topic: string; payload: string };
 }
 
-async function side(cmd: string, c: Case): Promise<{ r: RunResult; got: Received[] }> {
-  const collector = c.received ? coll[c.received]! : undefined;
-  collector?.reset();
-  const r = await run(cmd, c.args(), { env, input: c.input, timeoutMs: 20000 });
-  const got = collector ? await collector.settle(undefined, 200, 3000) : [];
-  return { r, got };
+function side(cmd: string, c: Case): Promise<Outcome> {
+  return runCollecting(cmd, c.args(), { env, input: c.input, timeoutMs: 20000 }, c.received ? coll[c.received]! : undefined);
 }
 
 async function differential(c: Case): Promise<void> {
@@ -141,15 +137,12 @@ async function differential(c: Case): Promise<void> {
   // mosquitto's races (see the top of this file) are rare: run it again a few times first.
   const reference = { pub: MOSQUITTO_PUB!, sub: MOSQUITTO_SUB!, rr: MOSQUITTO_RR! }[tool];
   let ref = await side(reference, c);
-  for (let i = 0; i < 6 && raced(ref.r); i++) ref = await side(reference, c);
+  for (let i = 0; i < 6 && raced(ref); i++) ref = await side(reference, c);
   const ours = await side(bin(`ts${tool}`), c);
-  const a = settleRace({ code: ref.r.code, stdout: tidy(ref.r.stdout), stderr: tidy(ref.r.stderr) });
-  const b = { code: ours.r.code, stdout: tidy(ours.r.stdout), stderr: tidy(ours.r.stderr) };
+  const a = settleRace({ code: ref.code, stdout: tidy(ref.stdout), stderr: tidy(ref.stderr) });
+  const b = { code: ours.code, stdout: tidy(ours.stdout), stderr: tidy(ours.stderr) };
   if (a.noOpenssl) b.stdout = b.stdout.replace(/^OpenSSL Error.*\n/gm, '');
-  assert.equal(b.stderr, a.stderr, 'stderr');
-  assert.equal(b.stdout, a.stdout, 'stdout');
-  assert.equal(b.code, a.code, `exit status; stderr: ${b.stderr}`);
-  assert.deepEqual(ours.got, ref.got, 'what the subscriber received');
+  assertSame({ ...ours, ...b }, { ...ref, ...a });
 }
 
 const at = (name: string) => ['-h', '127.0.0.1', '-p', String(tls[name]!.port)];
@@ -301,7 +294,7 @@ function startTool(cmd: string, args: string[]): Promise<RunResult> {
 /** Until the broker has logged `count` subscriptions to `topic` (log_type subscribe). */
 async function subscriptions(b: Broker, topic: string, count: number): Promise<void> {
   const logged = () => b.log().split('\n').filter((l) => l.endsWith(` ${topic}`)).length;
-  for (let i = 0; i < 1000 && logged() < count; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => logged() >= count, `${count} subscriptions to ${topic}`);
   assert.equal(logged(), count, 'both subscribed');
 }
 

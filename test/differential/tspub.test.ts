@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from '../helpers/broker.ts';
-import { argBytes as X, run, bin, normalise, type RunResult } from '../helpers/run.ts';
-import { collect, retainedOn, type Collector, type Received } from '../helpers/collector.ts';
+import { argBytes as X, run, bin, tidy } from '../helpers/run.ts';
+import { differential as compare, runCollecting, type Outcome } from '../helpers/differential.ts';
+import { collect, retainedOn, type Collector } from '../helpers/collector.ts';
 
 const skip = needMosquitto;
 let broker: Broker;
@@ -36,14 +37,6 @@ after(async () => {
   await testBrokers.stop();
 });
 
-/** Ids the broker or libmosquitto makes up, and process ids, differ between any two runs. */
-function tidy(text: Buffer | string): string {
-  return normalise(text)
-    .replace(/auto-[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/g, 'auto-ID')
-    .replace(/mosq-[A-Za-z0-9]{18}/g, 'mosq-ID')
-    .replace(/pfx\d+/g, 'pfxPID');
-}
-
 interface Case {
   /** A Buffer is an argument's bytes, UTF-8 or not (run through bash). */
   args: Array<string | Buffer> | ((dir: string) => Array<string | Buffer>);
@@ -59,35 +52,21 @@ interface Case {
   env?: (dir: string) => NodeJS.ProcessEnv;
 }
 
-async function side(cmd: string, c: Case, port: number): Promise<{ r: RunResult; got: Received[]; ret?: Received }> {
+async function side(cmd: string, c: Case, port: number): Promise<Outcome> {
   const conn = c.to === 'none' ? [] : ['-h', '127.0.0.1', '-p', String(port)];
   const args = [...conn, ...(typeof c.args === 'function' ? c.args(dir) : c.args)];
-  coll.reset();
-  const r = await run(cmd, args, { input: c.input, env: c.env ? c.env(dir) : env, timeoutMs: 15000 });
-  const got = await coll.settle(undefined, 200, 3000);
-  let ret: Received | undefined;
+  const outcome = await runCollecting(cmd, args, { input: c.input, env: c.env ? c.env(dir) : env, timeoutMs: 15000 }, coll);
   if (c.retained) {
-    ret = await retainedOn(broker.port, c.retained);
+    outcome.retained = await retainedOn(broker.port, c.retained);
     await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', c.retained, '-r', '-n'], { env });
     await coll.settle(undefined, 150, 1000);
   }
-  return { r, got, ret };
+  return outcome;
 }
 
 async function differential(c: Case) {
   const port = c.to === 'auth' ? auth.port : c.to === 'refused' ? await freePort() : broker.port;
-  const ref = await side(MOSQUITTO_PUB!, c, port);
-  const ours = await side(bin('tspub'), c, port);
-  const lines = (b: Buffer) => (c.sortLines ? tidy(b).split('\n').sort().join('\n') : tidy(b));
-  assert.equal(ours.r.code, ref.r.code, `exit status; stderr: ${ours.r.stderr}`);
-  assert.equal(tidy(ours.r.stderr), tidy(ref.r.stderr), 'stderr');
-  if (c.usage) {
-    assert.ok(ref.r.stdout.length > 0 && ours.r.stdout.length > 0, 'both print help on stdout');
-  } else {
-    assert.equal(lines(ours.r.stdout), lines(ref.r.stdout), 'stdout');
-  }
-  assert.deepEqual(ours.got, ref.got, 'what the subscriber received');
-  if (c.retained) assert.deepEqual(ours.ret, ref.ret, 'retained message');
+  await compare(() => side(MOSQUITTO_PUB!, c, port), () => side(bin('tspub'), c, port), c);
 }
 
 

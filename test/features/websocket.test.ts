@@ -14,8 +14,10 @@ import { makeCerts, needOpenssl, type Certs } from '../helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from '../helpers/socks.ts';
 import { startWsBridge, type WsBridge } from '../helpers/wsbridge.ts';
 import { startWsBroker, type WsBroker } from '../helpers/wsbroker.ts';
-import { bin, normalise, run, type RunResult } from '../helpers/run.ts';
-import { collect, type Collector, type Received } from '../helpers/collector.ts';
+import { bin, run } from '../helpers/run.ts';
+import { assertSame, runCollecting, type Outcome } from '../helpers/differential.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { collect, type Collector } from '../helpers/collector.ts';
 
 const skip = needMosquitto || needOpenssl || needMicrosocks;
 if (skip) process.stderr.write(`# SKIPPING WebSocket tests: ${skip}\n`);
@@ -36,7 +38,8 @@ before(async () => {
   mkdirSync(join(dir, 'xdg'));
   env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg') };
   certs = makeCerts(join(dir, 'certs'));
-  broker = await startBroker();
+  // The broker logs each subscription, so a test knows when a subscriber is in place.
+  broker = await startBroker({ extra: ['log_dest stderr', 'log_type subscribe'] });
   ws = await startWsBridge(broker.port);
   wss = await startWsBridge(broker.port, certs);
   aedes = await startWsBroker({ tcp: false });
@@ -55,24 +58,19 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const tidy = (b: Buffer) => normalise(b).replace(/auto-[0-9A-F-]{36}/g, 'auto-ID');
-
-async function side(tool: string, args: string[], input?: string): Promise<{ r: RunResult; got: Received[] }> {
-  coll.reset();
-  const r = await run(bin(tool), args, { env, input, timeoutMs: 15000 });
-  return { r, got: await coll.settle(undefined, 200, 3000) };
-}
+const side = (tool: string, args: string[], input?: string) => runCollecting(bin(tool), args, { env, input, timeoutMs: 15000 }, coll);
 
 /** The tool over `transport` and over plain TCP to the same broker: the same in every way. */
-async function sameAsTcp(tool: 'tspub' | 'tssub', transport: string[], args: string[], input?: string): Promise<RunResult> {
+async function sameAsTcp(tool: 'tspub' | 'tssub', transport: string[], args: string[], input?: string): Promise<Outcome> {
   const over = await side(tool, [...transport, ...args], input);
   const tcp = await side(tool, ['-h', '127.0.0.1', '-p', String(broker.port), ...args], input);
-  assert.equal(tidy(over.r.stderr), tidy(tcp.r.stderr), 'stderr');
-  assert.equal(tidy(over.r.stdout), tidy(tcp.r.stdout), 'stdout (-d trace)');
-  assert.equal(over.r.code, tcp.r.code, `exit status; stderr: ${over.r.stderr}`);
-  assert.deepEqual(over.got, tcp.got, 'what the subscriber received');
-  return over.r;
+  assertSame(over, tcp);
+  return over;
 }
+
+/** Until the broker has logged a subscription to `topic` beyond the `before` it had. */
+const subscribedTo = (topic: string, before = 0) =>
+  waitFor(() => broker.log().split('\n').filter((l) => l.endsWith(` ${topic}`)).length > before, `a subscription to ${topic}`);
 
 const viaWs = () => ['--ws', '-h', '127.0.0.1', '-p', String(ws.port)];
 const viaWss = () => ['--ws', '--cafile', certs.caFile, '-h', '127.0.0.1', '-p', String(wss.port)];
@@ -112,10 +110,8 @@ test('wss: tssub -C 1 -q 1 receives a live message', { skip }, async () => {
   let out = '';
   sub.stdout.on('data', (d) => { out += d; });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
-  for (let i = 0; i < 50 && !/./.test(out); i++) {
-    await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'wss/live', '-m', 'now', '-q', '1']);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await subscribedTo('wss/live');
+  await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'wss/live', '-m', 'now', '-q', '1']);
   assert.equal(await done, 0);
   assert.equal(out, 'wss/live now\n');
 });
@@ -123,10 +119,9 @@ test('wss: tssub -C 1 -q 1 receives a live message', { skip }, async () => {
 test('ws: the will of a tssub that vanishes is published', { skip }, async () => {
   coll.reset();
   const sub = spawn(bin('tssub'), [...viaWs(), '-t', 'ws/none', '--will-topic', 'ws/will', '--will-payload', 'vanished', '-k', '5'], { env });
-  // Wait until the bridge has seen it connect, then kill it without a DISCONNECT.
-  const before = ws.upgrades.length;
-  for (let i = 0; i < 100 && ws.upgrades.length === before; i++) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 300));
+  // Wait until the broker has its subscription (connected, will and all), then kill it
+  // without a DISCONNECT.
+  await subscribedTo('ws/none');
   sub.kill('SIGKILL');
   const got = await coll.settle(1, 200, 5000);
   assert.deepEqual(got.map((m) => [m.topic, Buffer.from(m.payload, 'hex').toString()]), [['ws/will', 'vanished']]);
@@ -199,11 +194,12 @@ test('ws: nobody listening is a socket error, as over TCP', { skip }, async () =
 });
 
 test('ws: another broker (aedes, its own WebSocket listener): QoS 1 and 2 round trip', { skip }, async () => {
+  const subscribed = new Promise((resolve) => aedes.aedes.once('subscribe', resolve));
   const sub = spawn(bin('tssub'), ['--ws', '-h', '127.0.0.1', '-p', String(aedes.port), '-t', 'aedes/#', '-C', '2', '-q', '2', '-v'], { env });
   let out = '';
   sub.stdout.on('data', (d) => { out += d; });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
-  await new Promise((r) => setTimeout(r, 500));
+  await subscribed;
   for (const q of ['1', '2']) {
     const r = await run(bin('tspub'), ['-L', `ws://127.0.0.1:${aedes.port}/aedes/q${q}`, '-m', `m${q}`, '-q', q, '-d'], { env });
     assert.equal(r.code, 0, r.stderr.toString());

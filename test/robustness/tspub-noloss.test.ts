@@ -4,23 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startBroker, needMosquitto, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { run, bin } from '../helpers/run.ts';
+import { watchPeak } from '../helpers/proc.ts';
 
 const skip = needMosquitto;
 
-/** Peak resident memory of a process, sampled from /proc while it runs (kB). */
-function watchRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]));
-    } catch { /* gone */ }
-  }, 50);
-  return () => { clearInterval(timer); return peak; };
-}
 
 interface Outcome { code: number | null; stderr: string; peakKb: number; lines: string[]; collector: string }
 
@@ -36,7 +25,8 @@ async function stream(broker: Broker, n: number, qos: 1 | 2): Promise<Outcome> {
   assert.equal(setup.code, 0);
   const seq = spawn('seq', ['1', String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const pub = spawn(bin('tspub'), [...conn, '-t', 'noloss', '-l', '-q', String(qos)], { stdio: [seq.stdout!, 'ignore', 'pipe'] });
-  const stopRss = watchRss(pub.pid!);
+  // Peak resident memory, sampled from /proc while it runs (kB).
+  const stopRss = watchPeak(pub.pid!, 'VmRSS', 50);
   let stderr = '';
   pub.stderr!.on('data', (d) => { stderr += d; });
   const code = await new Promise<number | null>((resolve) => pub.once('close', resolve));

@@ -3,11 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { run, bin, normalise } from '../helpers/run.ts';
+import { rssKiB, watchPeak } from '../helpers/proc.ts';
 
 const skip = needMosquitto;
 const TSSUB = bin('tssub');
@@ -141,14 +142,6 @@ test('SIGINT while stdout is backed up: exits 0 once the reader has taken everyt
   checkTranscript(sub.out(), 's/paused');
 });
 
-function rssKiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 test('slow reader: 100k messages while stdout is paused; memory stays bounded, each printed once, in order', { skip }, async () => {
   const COUNT = 100000;
   const pad = 'x'.repeat(500);
@@ -158,15 +151,13 @@ test('slow reader: 100k messages while stdout is paused; memory stays bounded, e
   sub.pause();
   await sleep(200);
   const base = rssKiB(sub.pid);
-  let peak = base;
-  const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(sub.pid)); }, 50);
+  const peak = watchPeak(sub.pid, 'VmRSS', 50, base);
   const input = Array.from({ length: COUNT }, (_, i) => `${String(i).padStart(6, '0')} ${pad}\n`).join('');
   await pub(broker.port, ['-t', 'slow', '-l'], input);
   await sleep(1500);
-  const pausedPeak = peak;
+  const pausedPeak = peak();
   sub.resume();
   const { code } = await sub.exit;
-  clearInterval(sampler);
   assert.equal(code, 0);
   const got = sub.out().split('\n');
   assert.equal(got.pop(), '');

@@ -1,0 +1,42 @@
+// What /proc/<pid>/status says about a running process: its memory (resident set, high-water
+// mark) and its signal dispositions, read instead of guessed from time.
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { waitFor } from './wait.ts';
+
+/** A numeric field of /proc/<pid>/status (kB for Vm*), or undefined once the process is gone. */
+export function statusField(pid: number, field: string): string | undefined {
+  try {
+    return new RegExp(`^${field}:\\s+(\\S+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory now (kB; 0 once the process is gone). */
+export const rssKiB = (pid: number): number => Number(statusField(pid, 'VmRSS') ?? 0);
+
+/**
+ * The peak of a memory field (VmRSS sampled, or VmHWM, the kernel's own high-water mark) while
+ * the process runs: call the returned function to stop watching and get the peak (kB).
+ */
+export function watchPeak(pid: number, field: 'VmRSS' | 'VmHWM', everyMs: number, from = 0): () => number {
+  let peak = from;
+  const read = () => { peak = Math.max(peak, Number(statusField(pid, field) ?? 0)); };
+  const timer = setInterval(read, everyMs);
+  return () => { clearInterval(timer); return peak; };
+}
+
+/** Whether `signal` is in the process's mask `mask` (SigIgn: ignored, SigCgt: caught). */
+export function inMask(pid: number, mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd' | 'ShdPnd', signal: NodeJS.Signals): boolean {
+  const hex = statusField(pid, mask);
+  return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
+}
+
+/**
+ * Until the process has set up its handling of `signal` (caught: a handler installed; ignored:
+ * SIG_IGN), so that a signal sent next meets the tool's own choice, not the start-up default.
+ */
+export function signalReady(pid: number, signal: NodeJS.Signals, how: 'caught' | 'ignored', timeoutMs = 60000): Promise<boolean> {
+  return waitFor(() => inMask(pid, how === 'caught' ? 'SigCgt' : 'SigIgn', signal), `process ${pid} to have ${signal} ${how}`, timeoutMs);
+}
