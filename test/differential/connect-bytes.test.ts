@@ -13,13 +13,27 @@ let server: Server;
 let port: number;
 let captured: Buffer[] = [];
 
+/** Where the first MQTT packet in `b` ends (Infinity until its length is known). */
+function packetEnd(b: Buffer): number {
+  let length = 0;
+  for (let i = 1; i < Math.min(b.length, 5); i++) {
+    length += (b[i]! & 0x7f) * 128 ** (i - 1);
+    if ((b[i]! & 0x80) === 0) return i + 1 + length;
+  }
+  return Infinity;
+}
+
 before(async () => {
   server = createServer((socket) => {
     const chunks: Buffer[] = [];
-    socket.on('data', (d) => chunks.push(d));
     socket.on('error', () => {});
-    // The tools wait for CONNACK after CONNECT: nothing else comes.
-    setTimeout(() => { captured.push(Buffer.concat(chunks)); socket.destroy(); }, 300);
+    // The tools wait for CONNACK after CONNECT: nothing else comes. Hung up on once the
+    // CONNECT is whole (its fixed header's remaining length all here).
+    socket.on('data', (d) => {
+      chunks.push(d);
+      const got = Buffer.concat(chunks);
+      if (packetEnd(got) <= got.length) { captured.push(got); socket.destroy(); }
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from '../helpers/broker.ts';
 import { argBytes as X, run, bin, tidy } from '../helpers/run.ts';
 import { differential as compare, runCollecting, type Outcome } from '../helpers/differential.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { socketsDrained } from '../helpers/proc.ts';
 import { collect, retainedOn, type Collector } from '../helpers/collector.ts';
 
 const skip = needMosquitto;
@@ -384,17 +386,27 @@ test('-D publish then -V 311: an error once connected; mosquitto_pub publishes n
   assert.equal(dis.stderr.toString(), 'Error: disconnect properties (-D disconnect) need MQTT v5, but -V chose MQTT v3.1; nothing was sent.\n');
 });
 
-test('PINGREQ/PINGRESP traced while -l waits for input, as mosquitto_pub does', { skip, timeout: 30000 }, async () => {
+test('PINGREQ/PINGRESP traced while -l waits for input, as mosquitto_pub does', { skip, timeout: 150000 }, async () => {
+  // A broker of its own that logs every packet (log_type debug): when it has sent PINGRESP
+  // and the tool has read it (its socket's receive queue empty), the line is typed.
+  const own = await startBroker({ extra: ['log_dest stderr', 'log_type debug'] });
+  const pingresps = () => own.log().split('\n').filter((l) => l.includes('Sending PINGRESP')).length;
   const traces: string[] = [];
-  for (const cmd of [MOSQUITTO_PUB!, bin('tspub')]) {
-    // Input that arrives only after more than one keep-alive interval.
-    const p = spawn(cmd, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'w/ping', '-l', '-k', '5', '-d'], { env });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    setTimeout(() => p.stdin.end('late\n'), 6500);
-    const code = await new Promise((r) => p.once('close', r));
-    assert.equal(code, 0);
-    traces.push(out);
+  try {
+    for (const cmd of [MOSQUITTO_PUB!, bin('tspub')]) {
+      // Input that arrives only after more than one keep-alive interval.
+      const before = pingresps();
+      const p = spawn(cmd, ['-h', '127.0.0.1', '-p', String(own.port), '-t', 'w/ping', '-l', '-k', '5', '-d'], { env });
+      let out = '';
+      p.stdout.on('data', (d) => { out += d; });
+      const code = new Promise((r) => p.once('close', r));
+      await waitFor(() => pingresps() > before && socketsDrained(p.pid!), `${cmd} to be sent a PINGRESP and read it`, 60000);
+      p.stdin.end('late\n');
+      assert.equal(await code, 0);
+      traces.push(out);
+    }
+  } finally {
+    await own.stop();
   }
   assert.match(traces[0]!, /sending PINGREQ\n.*received PINGRESP\n/s);
   assert.equal(traces[1], traces[0]);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
-import { bin } from '../helpers/run.ts';
+import { bin, run } from '../helpers/run.ts';
 
 const skip = needMosquitto;
 let broker: Broker;
@@ -39,10 +39,18 @@ async function publish(topic: string, count: number): Promise<void> {
 
 /**
  * Runs tssub --message-rate -d on `topic`, publishes K messages once it has subscribed, waits
- * until its trace shows all K received, then stops it (a signal, or -W running out).
+ * until its trace shows all K received, then stops it (a signal, or -W running out). For -W
+ * the K messages are queued first for a persistent session of tssub's, so that they come as
+ * soon as it connects, however long a loaded machine takes to start it.
  */
 async function rateRun(topic: string, stop: 'SIGINT' | 'SIGTERM' | '-W'): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, '--message-rate', '-d', ...(stop === '-W' ? ['-W', '5'] : [])];
+  const session = stop === '-W' ? ['-c', '-i', `tsmqtt-rate-${topic.replace(/\W/g, '-')}`, '-q', '1'] : [];
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, ...session, '--message-rate', '-d', ...(stop === '-W' ? ['-W', '5'] : [])];
+  if (stop === '-W') {
+    const made = await run(bin('tssub'), [...args.filter((a) => a !== '--message-rate' && a !== '-d'), '-E'], { timeoutMs: 60000 });
+    assert.equal(made.code, 0, made.stderr.toString());
+    await publish(topic, K);
+  }
   const child = spawn(bin('tssub'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -57,8 +65,8 @@ async function rateRun(topic: string, stop: 'SIGINT' | 'SIGTERM' | '-W'): Promis
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   };
-  await until('subscribing', () => /^Subscribed \(mid: 1\): 0$/m.test(out));
-  await publish(topic, K);
+  await until('subscribing', () => /^Subscribed \(mid: 1\): [01]$/m.test(out));
+  if (stop !== '-W') await publish(topic, K);
   await until(`${K} messages`, () => out.split('\n').filter((l) => / received PUBLISH /.test(l)).length === K);
   if (stop !== '-W') child.kill(stop);
   return { code: await code, lines: out.split('\n').slice(0, -1), stderr: err };

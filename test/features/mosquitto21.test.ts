@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { needMosquitto, MOSQUITTO_PUB, startBroker, type Broker } from '../helpers/broker.ts';
 import { bin, run } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const skip = needMosquitto;
 let broker: Broker;
@@ -14,7 +15,8 @@ let conn: string[];
 
 before(async () => {
   if (skip) return;
-  broker = await startBroker();
+  // The broker logs each subscription, so a test knows when a subscriber is in place.
+  broker = await startBroker({ extra: ['log_dest stderr', 'log_type subscribe'] });
   conn = ['-h', '127.0.0.1', '-p', String(broker.port)];
   await run(MOSQUITTO_PUB!, [...conn, '-t', 'rh/kept', '-m', 'old', '-r', '-q', '1']);
 });
@@ -23,6 +25,9 @@ after(async () => {
   if (skip) return;
   await broker.stop();
 });
+
+/** How many subscriptions to `topic` the broker has logged. */
+const subscriptions = (topic: string) => broker.log().split('\n').filter((l) => l.endsWith(` ${topic}`)).length;
 
 test('tssub --retain-handling: always and new deliver the retained message, never does not (MQTT v5 option bits 4-5)', { skip }, async () => {
   for (const [value, bits, delivered] of [['always', '0x00', true], ['new', '0x10', true], ['never', '0x20', false]] as const) {
@@ -52,11 +57,12 @@ test('--retain-handling: mosquitto 2.1\'s messages for a missing or unknown valu
 
 test('tssub -w: the screen cleared, "Broker: host", then each topic\'s latest message on its own line (mosquitto 2.1)', { skip }, async () => {
   const { spawn } = await import('node:child_process');
+  const before = subscriptions('w/#');
   const sub = spawn(bin('tssub'), [...conn, '-t', 'w/#', '-w', '-v', '-q', '1', '-C', '3']);
   let out = Buffer.alloc(0);
   sub.stdout.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor(() => subscriptions('w/#') > before, 'tssub -w to subscribe');
   for (const [t, m] of [['w/a', 'one'], ['w/b', 'two'], ['w/a', 'three']]) await run(MOSQUITTO_PUB!, [...conn, '-t', t!, '-m', m!, '-q', '1']);
   assert.equal(await done, 0);
   assert.equal(out.toString(), '\x1b[2J\x1b[1;1HBroker: 127.0.0.1\n'
@@ -73,12 +79,15 @@ test('tssub -w on a terminal (tmux): what the screen shows', { skip: skip || (sp
   const sock = join(dir, 'tmux.sock');
   const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
   try {
-    await tmux('new-session', '-d', '-x', '60', '-y', '8', `${bin('tssub')} -h 127.0.0.1 -p ${broker.port} -t 'tw/#' -w -v -q 1; sleep 30`);
-    await new Promise((r) => setTimeout(r, 800));
+    const before = subscriptions('tw/#');
+    // (The pane's shell sleeps after tssub so that the screen stays to be read.)
+    await tmux('new-session', '-d', '-x', '60', '-y', '8', `${bin('tssub')} -h 127.0.0.1 -p ${broker.port} -t 'tw/#' -w -v -q 1; sleep 600`);
+    await waitFor(() => subscriptions('tw/#') > before, 'tssub -w to subscribe', 60000);
     for (const [t, m] of [['tw/x', 'first'], ['tw/y', 'second'], ['tw/x', 'third!']]) await run(MOSQUITTO_PUB!, [...conn, '-t', t!, '-m', m!, '-q', '1']);
-    await new Promise((r) => setTimeout(r, 500));
-    const screen = (await tmux('capture-pane', '-p')).stdout.toString().split('\n');
-    assert.deepEqual(screen.slice(0, 3), ['Broker: 127.0.0.1', 'tw/x third!', 'tw/y second']);
+    // The screen once it shows the last message (or what it shows when the wait gives up).
+    const screen = async () => (await tmux('capture-pane', '-p')).stdout.toString().split('\n');
+    await waitFor(async () => (await screen()).includes('tw/x third!'), 'the screen to show tw/x third!', 60000, 50).catch(() => undefined);
+    assert.deepEqual((await screen()).slice(0, 3), ['Broker: 127.0.0.1', 'tw/x third!', 'tw/y second']);
   } finally {
     await tmux('kill-server');
     rmSync(dir, { recursive: true, force: true });
@@ -105,18 +114,19 @@ test('tssub -U without -t (mosquitto 2.1): unsubscribes a persistent session and
 
 test('tssub --message-rate (mosquitto 2.1): "N msgs/s" each second instead of the messages', { skip }, async () => {
   const { spawn } = await import('node:child_process');
-  // -d: the trace says when the subscription is granted (the test waits for that, not for a
-  // time); its lines are left out of the counts.
-  const sub = spawn(bin('tssub'), [...conn, '-t', 'rate/#', '--message-rate', '-W', '3', '-C', '1', '-v', '-d']);
-  let out = '';
-  let subscribed: () => void;
-  const granted = new Promise<void>((resolve) => { subscribed = resolve; });
-  sub.stdout.on('data', (d) => { out += d; if (out.includes('Subscribed (mid: 1)')) subscribed(); });
-  const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
-  await granted;
-  // 30 messages in one go: counted, none printed, and -C does not end it (as in 2.1).
+  // 30 messages in one go, queued by the broker for a persistent session before tssub starts:
+  // they come as soon as it connects, whatever the machine's load, well within -W 3.
+  const session = ['-c', '-i', 'tsmqtt-rate', '-q', '1', '-t', 'rate/#'];
+  const made = await run(bin('tssub'), [...conn, ...session, '-E']);
+  assert.equal(made.code, 0, made.stderr.toString());
   const lines = Array.from({ length: 30 }, (_, i) => `m${i}`).join('\n') + '\n';
   await run(MOSQUITTO_PUB!, [...conn, '-t', 'rate/x', '-l', '-q', '1'], { input: lines });
+  // Counted, none printed, and -C does not end it (as in 2.1). -d's trace lines are left out
+  // of the counts.
+  const sub = spawn(bin('tssub'), [...conn, ...session, '--message-rate', '-W', '3', '-C', '1', '-v', '-d']);
+  let out = '';
+  sub.stdout.on('data', (d) => { out += d; });
+  const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
   assert.equal(await done, 27);
   const counts = out.split('\n').filter((l) => l !== '' && !l.startsWith('Client ') && !l.startsWith('Subscribed '));
   assert.ok(counts.every((l) => /^\d+ msgs\/s$/.test(l)), out);

@@ -1,6 +1,6 @@
 // What /proc/<pid>/status says about a running process: its memory (resident set, high-water
 // mark) and its signal dispositions, read instead of guessed from time.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { waitFor } from './wait.ts';
 
@@ -39,4 +39,28 @@ export function inMask(pid: number, mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigP
  */
 export function signalReady(pid: number, signal: NodeJS.Signals, how: 'caught' | 'ignored', timeoutMs = 60000): Promise<boolean> {
   return waitFor(() => inMask(pid, how === 'caught' ? 'SigCgt' : 'SigIgn', signal), `process ${pid} to have ${signal} ${how}`, timeoutMs);
+}
+
+/**
+ * Whether every TCP socket the process holds has nothing left unread in its receive queue
+ * (rx_queue in /proc/<pid>/net/tcp and tcp6): what the peer sent has been read by the process.
+ */
+export function socketsDrained(pid: number): boolean {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]; } catch { return undefined; }
+    }).filter((i): i is string => i !== undefined));
+  } catch {
+    return true;
+  }
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try { text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9]!) && parseInt(f[4]!.split(':')[1]!, 16) !== 0) return false;
+    }
+  }
+  return true;
 }
