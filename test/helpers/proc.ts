@@ -41,26 +41,43 @@ export function signalReady(pid: number, signal: NodeJS.Signals, how: 'caught' |
   return waitFor(() => inMask(pid, how === 'caught' ? 'SigCgt' : 'SigIgn', signal), `process ${pid} to have ${signal} ${how}`, timeoutMs);
 }
 
-/**
- * Whether every TCP socket the process holds has nothing left unread in its receive queue
- * (rx_queue in /proc/<pid>/net/tcp and tcp6): what the peer sent has been read by the process.
- */
-export function socketsDrained(pid: number): boolean {
+/** A TCP socket of a process, from /proc/<pid>/net/tcp and tcp6. */
+export interface TcpSocket {
+  remotePort: number;
+  /** The kernel's state number: 1 ESTABLISHED, 10 LISTEN, ... */
+  state: number;
+  /** Bytes received and not yet read by the process. */
+  rxQueue: number;
+}
+
+/** The TCP sockets the process holds (none once it is gone). */
+export function tcpSockets(pid: number): TcpSocket[] {
   let inodes: Set<string>;
   try {
     inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
       try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]; } catch { return undefined; }
     }).filter((i): i is string => i !== undefined));
   } catch {
-    return true;
+    return [];
   }
+  const found: TcpSocket[] = [];
   for (const table of ['tcp', 'tcp6']) {
     let text = '';
     try { text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f.length > 9 && inodes.has(f[9]!) && parseInt(f[4]!.split(':')[1]!, 16) !== 0) return false;
+      if (f.length <= 9 || !inodes.has(f[9]!)) continue;
+      found.push({ remotePort: parseInt(f[2]!.split(':').at(-1)!, 16), state: parseInt(f[3]!, 16), rxQueue: parseInt(f[4]!.split(':')[1]!, 16) });
     }
   }
-  return true;
+  return found;
 }
+
+/** Whether what the peers sent has all been read by the process (every receive queue empty). */
+export const socketsDrained = (pid: number): boolean => tcpSockets(pid).every((s) => s.rxQueue === 0);
+
+/** Bytes waiting unread in the process's TCP receive queues. */
+export const unreadBytes = (pid: number): number => tcpSockets(pid).reduce((n, s) => n + s.rxQueue, 0);
+
+/** Whether the process has an established connection to `port`. */
+export const connectedTo = (pid: number, port: number): boolean => tcpSockets(pid).some((s) => s.remotePort === port && s.state === 1);

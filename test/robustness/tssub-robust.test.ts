@@ -3,12 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { run, bin, normalise } from '../helpers/run.ts';
-import { rssKiB, watchPeak } from '../helpers/proc.ts';
+import { connectedTo, inMask, rssKiB, unreadBytes, watchPeak } from '../helpers/proc.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const skip = needMosquitto;
 const TSSUB = bin('tssub');
@@ -22,11 +23,32 @@ after(async () => {
   if (!skip) await broker.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const subscriptions = (b: Broker) => b.log().split('\n').filter((l) => /^\d+: \S+ \d+ /.test(l)).length;
 
-async function subscribed(b: Broker, count: number): Promise<void> {
-  for (let i = 0; i < 500 && subscriptions(b) < count; i++) await sleep(10);
+function subscribed(b: Broker, count: number): Promise<boolean> {
+  return waitFor(() => subscriptions(b) >= count, `${count} subscriptions logged`);
+}
+
+/** Until the process leaves bytes unread in its socket and their count holds for ten looks in a row. */
+function stoppedReading(pid: number): Promise<boolean> {
+  let last = -1;
+  let same = 0;
+  return waitFor(() => {
+    const now = unreadBytes(pid);
+    same = now > 0 && now === last ? same + 1 : 0;
+    last = now;
+    return same >= 10;
+  }, `process ${pid} to stop reading its socket`, 60000);
+}
+
+/** The process ids of a process's children that run `comm`. */
+function children(pid: number, comm: string): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
+      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
+  } catch {
+    return [];
+  }
 }
 
 function pub(port: number, args: string[], input?: string): Promise<unknown> {
@@ -37,6 +59,7 @@ const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${S
 
 interface Child {
   pid: number;
+  exited: () => boolean;
   out: () => string;
   err: () => string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -51,9 +74,10 @@ function start(cmd: string, args: string[]): Child {
   let err = '';
   p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.once('close', (code, signal) => resolve({ code, signal })));
+  let exited = false;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.once('close', (code, signal) => { exited = true; resolve({ code, signal }); }));
   return {
-    pid: p.pid!, out: () => out, err: () => err, exit,
+    pid: p.pid!, exited: () => exited, out: () => out, err: () => err, exit,
     kill: (s) => p.kill(s),
     pause: () => p.stdout.pause(),
     resume: () => p.stdout.resume(),
@@ -65,10 +89,11 @@ test('| head -1: mosquitto_sub and tssub both disconnect on the failed write and
     const n = subscriptions(broker);
     const sh = start('bash', ['-c', `set -o pipefail; "${tool}" -h 127.0.0.1 -p ${broker.port} -t h/1 -v | head -1; echo "status \${PIPESTATUS[0]}" >&2`]);
     await subscribed(broker, n + 1);
-    for (const m of ['one', 'two', 'three']) {
-      await pub(broker.port, ['-t', 'h/1', '-m', m]);
-      await sleep(150);
-    }
+    // The first message, and once head has printed it and is gone, the next ones: the write
+    // of the second fails.
+    await pub(broker.port, ['-t', 'h/1', '-m', 'one']);
+    await waitFor(() => sh.out() === 'h/1 one\n' && children(sh.pid, 'head').length === 0, 'head to print a line and exit');
+    for (const m of ['two', 'three']) await pub(broker.port, ['-t', 'h/1', '-m', m]);
     const { code } = await sh.exit;
     assert.equal(sh.out(), 'h/1 one\n', tool);
     assert.equal(sh.err(), 'status 0\n', `${tool}: no message, status 0`);
@@ -116,7 +141,7 @@ for (const [signal, qos] of [['SIGINT', '0'], ['SIGTERM', '1']] as const) {
     const sub = start(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `s/${signal}`, '-d', '-v', '-q', qos]);
     await subscribed(broker, n + 1);
     const feed = pub(broker.port, ['-t', `s/${signal}`, '-l', '-q', qos], lines(20000));
-    while (!sub.out().includes('m001000')) await sleep(5);
+    await waitFor(() => sub.out().includes('m001000'), 'a thousand messages printed', 60000, 5);
     sub.kill(signal);
     const { code } = await sub.exit;
     await feed;
@@ -133,9 +158,11 @@ test('SIGINT while stdout is backed up: exits 0 once the reader has taken everyt
   await subscribed(broker, n + 1);
   sub.pause();
   await pub(broker.port, ['-t', 's/paused', '-l'], lines(20000));
-  await sleep(300);
+  // Backed up: tssub has stopped reading its socket.
+  await stoppedReading(sub.pid);
   sub.kill('SIGINT');
-  await sleep(300);
+  // The signal taken (no longer pending) while stdout is still full, then the reader comes back.
+  await waitFor(() => sub.exited() || !(inMask(sub.pid, 'ShdPnd', 'SIGINT') || inMask(sub.pid, 'SigPnd', 'SIGINT')), 'SIGINT to be delivered');
   sub.resume();
   const { code } = await sub.exit;
   assert.equal(code, 0);
@@ -149,12 +176,13 @@ test('slow reader: 100k messages while stdout is paused; memory stays bounded, e
   const sub = start(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'slow', '-C', String(COUNT)]);
   await subscribed(broker, n + 1);
   sub.pause();
-  await sleep(200);
   const base = rssKiB(sub.pid);
   const peak = watchPeak(sub.pid, 'VmRSS', 50, base);
   const input = Array.from({ length: COUNT }, (_, i) => `${String(i).padStart(6, '0')} ${pad}\n`).join('');
   await pub(broker.port, ['-t', 'slow', '-l'], input);
-  await sleep(1500);
+  // Paused as far as it goes: tssub has stopped reading, and the bytes waiting in its socket
+  // have stopped growing (TCP's window closed: nothing more comes until it reads again).
+  await stoppedReading(sub.pid);
   const pausedPeak = peak();
   sub.resume();
   const { code } = await sub.exit;
@@ -176,13 +204,14 @@ test('broker restarted: both reconnect quietly, resubscribe (mids number on), an
     const sub = start(tool, ['-h', '127.0.0.1', '-p', String(port), '-t', 'r/1', '-d', '-v', '-q', '1']);
     await subscribed(b, 1);
     await pub(port, ['-t', 'r/1', '-q', '1', '-m', 'before']);
-    await sleep(200);
+    await waitFor(() => sub.out().includes('r/1 before\n'), `${tool} to print the first message`);
     await b.stop();
-    await sleep(1500);
+    // The broker stays away until the tool has seen its connection go.
+    await waitFor(() => !connectedTo(sub.pid, port), `${tool} to see the broker go`);
     b = await startBroker({ port, extra: LOG });
     await subscribed(b, 1);
     await pub(port, ['-t', 'r/1', '-q', '1', '-m', 'after']);
-    await sleep(300);
+    await waitFor(() => sub.out().includes('r/1 after\n'), `${tool} to print the second message`);
     sub.kill('SIGINT');
     const { code } = await sub.exit;
     await b.stop();
@@ -199,7 +228,7 @@ test('-W while the broker is away: "Timed out", 27, no DISCONNECT traced', { ski
   const outputs: string[] = [];
   for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
     const b = await startBroker({ port, extra: LOG });
-    const sub = start(tool, ['-h', '127.0.0.1', '-p', String(port), '-t', 'w/1', '-d', '-W', '2']);
+    const sub = start(tool, ['-h', '127.0.0.1', '-p', String(port), '-t', 'w/1', '-d', '-W', '5']);
     await subscribed(b, 1);
     await b.stop();
     const { code } = await sub.exit;
