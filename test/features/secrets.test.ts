@@ -11,6 +11,7 @@ import { needMosquitto, MOSQUITTO_PUB, startTestBrokers, type TestBrokers } from
 import { needOpenssl, startPskBroker, type PskBroker } from '../helpers/tls.ts';
 import { needMicrosocks, startSocks, type Socks } from '../helpers/socks.ts';
 import { bin, run } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 test('starSecrets: what is starred, read one word at a time as the tools read the line', () => {
   const star = (...argv: string[]) => starSecrets(CLIENT_OPTIONS, 'sub', argv);
@@ -36,7 +37,8 @@ let socks: Socks;
 
 before(async () => {
   if (skip) return;
-  brokers = await startTestBrokers('tsmqtt-secrets-');
+  // The brokers log each subscription, so a test knows when a subscriber is in place.
+  brokers = await startTestBrokers('tsmqtt-secrets-', ['log_dest stderr', 'log_type subscribe']);
   psk = await startPskBroker({ keys: { 'test-id': 'deadbeef' } });
   socks = await startSocks({ user: 'alice', pass: 'proxy-secret' });
 });
@@ -58,7 +60,7 @@ async function subscribeAndRead(args: string[], pub: string[], topic: string): P
   sub.stdout.on('data', (d) => { out += d; });
   sub.stderr.on('data', (d) => { out += d; });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
-  for (let i = 0; i < 200 && !out.includes('received SUBACK'); i++) await new Promise((r) => setTimeout(r, 25));
+  await waitFor(() => out.includes('received SUBACK'), 'tssub to subscribe');
   const cmdline = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
   const p = await run(MOSQUITTO_PUB!, [...pub, '-t', topic, '-m', 'hello', '-q', '1'], { env: brokers.env });
   assert.equal(p.code, 0, p.stderr.toString());
@@ -93,10 +95,15 @@ test('tssub --psk and --proxy password: starred, and both still work', { skip },
 
 test('the process keeps its name (ps -o comm, pgrep) after the rewrite', { skip }, async () => {
   const sub = spawn(bin('tssub'), ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-u', 'bob', '-P', 'secret', '-t', 'x', '-W', '2'], { env: brokers.env });
-  const done = new Promise((resolve) => sub.once('close', resolve));
-  await new Promise((r) => setTimeout(r, 700));
-  const comm = readFileSync(`/proc/${sub.pid}/comm`, 'utf8').trim();
-  const cmdline = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
+  let exited = false;
+  const done = new Promise((resolve) => sub.once('close', () => { exited = true; resolve(undefined); }));
+  // Once the command line has been rewritten (or the tool has ended, which fails below).
+  const cmdline = await waitFor(() => {
+    if (exited) return 'ended before its command line was read';
+    const now = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
+    return now.includes('-P ******') ? now : '';
+  }, 'tssub to star -P in its command line');
+  const comm = exited ? '' : readFileSync(`/proc/${sub.pid}/comm`, 'utf8').trim();
   await done;
   assert.ok(cmdline.includes('-P ******'), cmdline);
   assert.equal(comm, 'node');
@@ -110,7 +117,7 @@ test('-L: user and password are percent-decoded (RFC 3986), the topic is not', {
   let out = '';
   sub.stdout.on('data', (d) => { out += d; });
   const done = new Promise((resolve) => sub.once('close', resolve));
-  await new Promise((r) => setTimeout(r, 400));
+  await waitFor(() => brokers.auth.log().includes(' pct/#'), 'mosquitto_sub to subscribe');
   const r = await run(bin('tspub'), ['-L', `mqtt://b%6Fb:s%65cret@127.0.0.1:${port}/pct/100%25`, '-m', 'x', '-q', '1'], { env: brokers.env });
   assert.equal(r.stderr.toString(), '');
   assert.equal(r.code, 0);

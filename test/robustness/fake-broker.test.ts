@@ -10,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB } from '../helpers/broker.ts';
 import { run, bin, normalise } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startFakeBroker, ordinary, type Conn, type Script } from '../helpers/fakebroker.ts';
 import type { Packet } from 'mqtt-packet';
 
@@ -30,7 +31,7 @@ interface Scenario {
   racy?: { why: string; alternative: Record<string, unknown> };
   /** A difference we keep: what ours gives instead (each field replaces mosquitto's). */
   differs?: { why: string; code?: number; stderr?: string; stdout?: string; wire?: string[] };
-  /** Lines of the -d trace that may differ in timing only are left out of the comparison. */
+  /** How long a run may legitimately take (keep-alive timeouts); a hang is killed well after it. */
   timeoutMs?: number;
 }
 
@@ -47,14 +48,6 @@ const once = (answer: Answer): Script => (c, p) => {
   ordinary(c, p);
   if (p.cmd === 'subscribe') c.send({ cmd: 'publish', topic: 't', payload: Buffer.from('after'), qos: 0, retain: false, dup: false });
 };
-/** Waits until `ready()` holds (checked as things happen), at most `ms`. */
-async function waitFor(ready: () => boolean, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 const gen = (p: Record<string, unknown>, protocolVersion = 4) => [...mqttPacket.generate(p as unknown as Packet, { protocolVersion })];
 const publish = (qos: 0 | 1 | 2, extra: Record<string, unknown> = {}) =>
   ({ cmd: 'publish', topic: 't', payload: Buffer.from('hello'), qos, retain: false, dup: false, ...(qos ? { messageId: 7 } : {}), ...extra });
@@ -377,12 +370,12 @@ describe('fake brokers', { concurrency: 8 }, () => {
   async function side(cmd: string, s: Scenario) {
     const fake = await startFakeBroker(s.script, s.accepted);
     fakes.push(fake);
-    const r = await run(cmd, ['-h', '127.0.0.1', '-p', String(fake.port), ...s.args], { input: s.input, timeoutMs: s.timeoutMs ?? 8000 });
+    // Killed only well after the time it may take: on a loaded machine (and eight scenarios at
+    // once) a run is slower, and a kill would show as a difference.
+    const r = await run(cmd, ['-h', '127.0.0.1', '-p', String(fake.port), ...s.args], { input: s.input, timeoutMs: (s.timeoutMs ?? 8000) + 30000 });
     // What the client sent, up to its closing the connection (which the server may see a
     // little after the client has exited).
-    for (let i = 0; i < 100 && fake.wire.filter((l) => l.endsWith(' closed')).length < fake.connections; i++) {
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    await waitFor(() => fake.wire.filter((l) => l.endsWith(' closed')).length >= fake.connections, () => `every connection closed: ${fake.wire.join(', ')}`);
     await fake.stop();
     return { code: r.signal ?? r.code, stderr: normalise(r.stderr), stdout: normalise(r.stdout), wire: [...fake.wire] };
   }
@@ -427,7 +420,7 @@ describe('fake brokers', { concurrency: 8 }, () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.stdin.write('one\n');
     // The second connection's CONNECT, then a line sent on it.
-    await waitFor(() => fake.wire.includes('2 CONNECT v4 k5 c1'), 20000, () => fake.wire.join(', '));
+    await waitFor(() => fake.wire.includes('2 CONNECT v4 k5 c1'), () => fake.wire.join(', '));
     child.stdin.end('two\n');
     const status = await new Promise((resolve) => child.once('close', resolve));
     await fake.stop();
