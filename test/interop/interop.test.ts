@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB } from '../helpers/broker.ts';
 import { run, bin, normalise } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startRabbit, startAedes, needRabbit, needPaho, PYTHON, PAHO_CLIENT, type OtherBroker } from '../helpers/otherbrokers.ts';
 
 const TSPUB = bin('tspub');
@@ -150,8 +151,7 @@ for (const b of BROKERS) {
       let out = '';
       p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
       p.stdin.write('one\n');
-      for (let i = 0; i < 500 && !/sending PUBLISH/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
-      assert.match(out, /sending PUBLISH/);
+      await waitFor(() => /sending PUBLISH/.test(out), 'tspub to publish its line');
       p.kill('SIGKILL');
       const got = await sub.done;
       assert.deepEqual(got.map((m) => m.payload), ['gone']);

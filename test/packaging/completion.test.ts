@@ -15,6 +15,7 @@ import { join } from 'node:path';
 // @ts-expect-error: plain JavaScript build scripts, no types
 import { writeCompletions } from '../../scripts/release.mjs';
 import { run } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const noFish = !has('fish') && 'fish is not installed (apt-get install fish)';
@@ -66,13 +67,8 @@ test('zsh (in tmux): flags, values and files as bash completes them', { skip: no
   const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
   const screen = async () => (await tmux('capture-pane', '-p')).stdout.toString();
   const until = async (what: (s: string) => boolean, why: string) => {
-    const deadline = Date.now() + 30000;
-    for (;;) {
-      const s = await screen();
-      if (what(s)) return s;
-      assert.ok(Date.now() < deadline, `${why}; the screen:\n${s}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    let s = '';
+    return waitFor(async () => { s = await screen(); return what(s) ? s : ''; }, () => `${why}; the screen:\n${s}`, 30000, 50);
   };
   /** The screen after typing `line`, a Tab (or two) and a marker: the line as completed, and any list. */
   let n = 0;

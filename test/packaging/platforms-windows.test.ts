@@ -20,6 +20,7 @@ import { needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
 import { collect, retainedOn } from '../helpers/collector.ts';
 import { buildRelease, cannotRun, type Release } from '../helpers/release.ts';
 import { bin, run } from '../helpers/run.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { makeCerts, needOpenssl, startTlsBroker } from '../helpers/tls.ts';
 // @ts-expect-error: plain JavaScript build scripts, no types
 import { nodeBinary, runner } from '../../scripts/targets.mjs';
@@ -199,11 +200,10 @@ test('win-x64 under wine: Ctrl-C ends tssub with a DISCONNECT and status 0, as o
   const p = spawn(runner('win-x64')[0], [join(release.unpacked, 'tssub.exe'), ...at(), '-t', 'win/ctrl-c', '-d', '-i', 'ctrlc'], { env: wineEnv, stdio: ['ignore', fd, fd] });
   const exited = new Promise<number | null>((resolve) => p.once('close', resolve));
   try {
-    const deadline = Date.now() + 120000;
-    while (!readFileSync(out, 'utf8').includes('Subscribed (mid: 1)')) {
-      assert.ok(Date.now() < deadline && p.exitCode === null, `tssub did not subscribe: ${readFileSync(out, 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(() => {
+      assert.ok(p.exitCode === null, `tssub ended before subscribing: ${readFileSync(out, 'utf8')}`);
+      return readFileSync(out, 'utf8').includes('Subscribed (mid: 1)');
+    }, () => `tssub to subscribe: ${readFileSync(out, 'utf8')}`, 120000, 50);
     p.kill('SIGINT');
     assert.equal(await exited, 0);
   } finally {
@@ -223,13 +223,8 @@ test('win-x64 under wine, on the console (tmux): tspasswd asks the password with
   const until = async (text: string) => {
     // Generous: wine's first start of a 73 MB executable took over two minutes in a full
     // suite run with the other core busy.
-    const deadline = Date.now() + 400000;
-    for (;;) {
-      const s = await screen();
-      if (s.includes(text)) return s;
-      assert.ok(Date.now() < deadline, `waiting for ${text}; the screen:\n${s}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let s = '';
+    return waitFor(async () => { s = await screen(); return s.includes(text) ? s : ''; }, () => `${text}; the screen:\n${s}`, 400000, 100);
   };
   /** Runs a Windows command line in a fresh tmux pane (wine's console), then its exit status. */
   const onConsole = async (exe: string, args: string[]) => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { startBroker, needMosquitto, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { run, bin } from '../helpers/run.ts';
 import { watchPeak } from '../helpers/proc.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const skip = needMosquitto;
 
@@ -81,7 +82,7 @@ test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of u
   pub.stderr!.on('data', (d) => { stderr += d; });
   const closed = new Promise<number | null>((resolve) => pub.once('close', resolve));
   // Mid-stream: once the broker has the publisher's connection (and lines are flowing).
-  for (const end = Date.now() + 20000; !broker.log().includes('New client connected') && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => broker.log().includes('New client connected'), 'tspub to connect');
   broker.proc.kill('SIGKILL');
   const code = await Promise.race([closed, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
   seq.kill();

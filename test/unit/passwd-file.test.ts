@@ -192,7 +192,7 @@ test('the lock: a live holder is waited for, a dead one is taken over', async ()
     assert.equal(fs.readFileSync(`${file}.lock`, 'utf8'), `${process.ppid}\n`, 'a live lock is never removed');
     // Released while we wait: we get it.
     setTimeout(() => fs.unlinkSync(`${file}.lock`), 50);
-    assert.equal(await withLock(file, () => 'got it', { timeoutMs: 2000 }), 'got it');
+    assert.equal(await withLock(file, () => 'got it', { timeoutMs: 30000 }), 'got it');
     // Held by a process that has exited: taken over at once.
     const child = spawn(process.execPath, ['-e', '0']);
     const dead = child.pid!;
