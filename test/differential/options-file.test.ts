@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_RR, startTestBrokers, type TestBrokers } from '../helpers/broker.ts';
-import { run, bin, tidy, type RunResult } from '../helpers/run.ts';
-import { collect, type Collector, type Received } from '../helpers/collector.ts';
+import { run, bin } from '../helpers/run.ts';
+import { collect, type Collector } from '../helpers/collector.ts';
+import { assertSame, runCollecting, type Outcome } from '../helpers/differential.ts';
 
 const skip = needMosquitto || (MOSQUITTO_RR ? false : 'mosquitto_rr is not installed (apt-get install -y mosquitto-clients)');
 let brokers: TestBrokers;
@@ -97,17 +98,8 @@ function files(tool: Tool, shape: Shape): { xdg: string; optionsFile: string } {
   return { xdg, optionsFile };
 }
 
-async function side(cmd: string, args: string[], xdg: string): Promise<{ r: RunResult; got: Received[] }> {
-  coll.reset();
-  const r = await run(cmd, ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { ...process.env, XDG_CONFIG_HOME: xdg }, timeoutMs: 15000 });
-  return { r, got: await coll.settle(undefined, 200, 3000) };
-}
-
-function same(ours: { r: RunResult; got: Received[] }, ref: { r: RunResult; got: Received[] }, what: string): void {
-  assert.equal(tidy(ours.r.stderr), tidy(ref.r.stderr), `${what}: stderr`);
-  assert.equal(tidy(ours.r.stdout), tidy(ref.r.stdout), `${what}: stdout`);
-  assert.equal(ours.r.code, ref.r.code, `${what}: status`);
-  assert.deepEqual(ours.got, ref.got, `${what}: messages delivered`);
+function side(cmd: string, args: string[], xdg: string): Promise<Outcome> {
+  return runCollecting(cmd, ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { ...process.env, XDG_CONFIG_HOME: xdg }, timeoutMs: 15000 }, coll);
 }
 
 for (const tool of ['pub', 'sub', 'rr'] as const) {
@@ -118,11 +110,11 @@ for (const tool of ['pub', 'sub', 'rr'] as const) {
       const { xdg, optionsFile } = files(tool, shape);
       const ref = await side(REFERENCE[tool](), shape.args, xdg);
       const ours = await side(bin(`ts${tool}`), shape.args, xdg);
-      same(ours, ref, 'defaults file');
+      assertSame(ours, ref, { label: 'defaults file' });
       const empty = join(brokers.dir, 'no-defaults');
       mkdirSync(empty, { recursive: true });
       const viaO = await side(bin(`ts${tool}`), ['-o', optionsFile, ...shape.args], empty);
-      same(viaO, ref, '-o file');
+      assertSame(viaO, ref, { label: '-o file' });
     });
   }
 }
@@ -130,9 +122,9 @@ for (const tool of ['pub', 'sub', 'rr'] as const) {
 test('mosquitto_pub 2.0.11 delivers the rest of a line after the one space as it is', { skip }, async () => {
   // What the shapes above compare, stated: the message is " two  spaces  ", at QoS 1.
   const { xdg } = files('pub', SHAPES.pub['a value with spaces, CRLF and blank lines']!);
-  const { r, got } = await side(bin('tspub'), ['-t', 'file/t'], xdg);
+  const r = await side(bin('tspub'), ['-t', 'file/t'], xdg);
   assert.equal(r.code, 0, r.stderr.toString());
-  assert.deepEqual(got.map((m) => [Buffer.from(m.payload, 'hex').toString(), m.qos]), [[' two  spaces  ', 1]]);
+  assert.deepEqual(r.got!.map((m) => [Buffer.from(m.payload, 'hex').toString(), m.qos]), [[' two  spaces  ', 1]]);
 });
 
 test('-o inside an options file is passed over with its value (as mosquitto 2.1.2 was seen to do)', { skip }, async () => {
@@ -140,8 +132,8 @@ test('-o inside an options file is passed over with its value (as mosquitto 2.1.
   // 2.0.11 has no -o and says "Error: Unknown option '-o'." for it.
   const { xdg, optionsFile } = files('pub', { file: '-o /nonexistent\n-o\n-q 1\n', args: [] });
   for (const via of [['-o', optionsFile], []]) {
-    const { r, got } = await side(bin('tspub'), [...via, '-t', 'file/o', '-m', 'x'], xdg);
+    const r = await side(bin('tspub'), [...via, '-t', 'file/o', '-m', 'x'], xdg);
     assert.equal(r.code, 0, r.stderr.toString());
-    assert.deepEqual(got.map((m) => [m.topic, m.qos]), [['file/o', 1]]);
+    assert.deepEqual(r.got!.map((m) => [m.topic, m.qos]), [['file/o', 1]]);
   }
 });

@@ -96,10 +96,10 @@ test('SIGINT left ignored: tspub -l keeps publishing, as mosquitto_pub does', { 
   coll.reset();
   // At work once the first line has been delivered.
   const ref = await withSignal(MOSQUITTO_PUB!, args, ['INT', 'HUP'], 'SIGINT', () => coll.messages.length >= 1, 'a\n', 'b\n');
-  const refGot = await coll.settle(2, 200, 3000);
+  const refGot = await coll.settle(2);
   coll.reset();
   const ours = await withSignal(bin('tspub'), args, ['INT', 'HUP'], 'SIGINT', () => coll.messages.length >= 1, 'a\n', 'b\n');
-  const oursGot = await coll.settle(2, 200, 3000);
+  const oursGot = await coll.settle(2);
   assert.equal(ref.code, 0);
   assert.equal(refGot.length, 2);
   assert.deepEqual(ours, ref);

@@ -434,7 +434,7 @@ test('-o: options from that file instead of the defaults file; the command line 
   assert.equal(r.code, 0, r.stderr.toString());
   r = await run(bin('tspub'), ['-o', file, '-t', 'from/command-line', '-m', 'y', '-q', '1'], { env: e });
   assert.equal(r.code, 0, r.stderr.toString());
-  const got = await coll.good!.settle(2, 200, 3000);
+  const got = await coll.good!.settle(2);
   assert.deepEqual(got.map((m) => m.topic), ['from/file', 'from/command-line']);
   // Without -o the defaults file counts (and points nowhere).
   r = await run(bin('tspub'), ['-m', 'x'], { env: e });

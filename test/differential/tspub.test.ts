@@ -61,7 +61,7 @@ async function side(cmd: string, c: Case, port: number): Promise<Outcome> {
   if (c.retained) {
     outcome.retained = await retainedOn(broker.port, c.retained);
     await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', c.retained, '-r', '-n'], { env });
-    await coll.settle(undefined, 150, 1000);
+    await coll.settle();
   }
   return outcome;
 }
@@ -296,7 +296,7 @@ test('a message whose packet would be over MQTT\'s largest: mosquitto_pub\'s mes
   coll.reset();
   const ref = await run(MOSQUITTO_PUB!, args, { env, timeoutMs: 50000 });
   const ours = await run(bin('tspub'), args, { env, timeoutMs: 50000 });
-  assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'neither sent it');
+  assert.deepEqual(await coll.settle(), [], 'neither sent it');
   assert.equal(ref.code, 0);
   assert.equal(ours.code, 9);
   assert.equal(ours.stderr.toString(), 'Error: Message payload is too large.\n');
@@ -324,7 +324,7 @@ test('-D publish topic-alias above the broker\'s maximum: refused before sending
     coll.reset();
     const ref = await run(MOSQUITTO_PUB!, args, { env, timeoutMs: 10000 });
     const ours = await run(bin('tspub'), args, { env, timeoutMs: 10000 });
-    assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'nothing delivered by either');
+    assert.deepEqual(await coll.settle(), [], 'nothing delivered by either');
     // At QoS 0 mosquitto_pub is gone before the broker's DISCONNECT comes: status 0, message lost.
     assert.equal(ref.code, qos === '0' ? 0 : 4);
     if (qos === '1') assert.match(tidy(ref.stdout), /Received DISCONNECT \(148\)/);
@@ -373,7 +373,7 @@ test('-D publish then -V 311: an error once connected; mosquitto_pub publishes n
   coll.reset();
   const ref = await run(MOSQUITTO_PUB!, args, { env });
   assert.equal(ref.code, 0, 'mosquitto_pub 2.0.11 reports success');
-  assert.deepEqual(await coll.settle(undefined, 200, 1000), [], 'although nothing was published');
+  assert.deepEqual(await coll.settle(), [], 'although nothing was published');
   const ours = await run(bin('tspub'), args, { env });
   assert.equal(ours.code, 1);
   assert.equal(tidy(ours.stdout), tidy(ref.stdout), 'the same trace: CONNECT, CONNACK, DISCONNECT');

@@ -123,7 +123,7 @@ test('ws: the will of a tssub that vanishes is published', { skip }, async () =>
   // without a DISCONNECT.
   await subscribedTo('ws/none');
   sub.kill('SIGKILL');
-  const got = await coll.settle(1, 200, 5000);
+  const got = await coll.settle(1);
   assert.deepEqual(got.map((m) => [m.topic, Buffer.from(m.payload, 'hex').toString()]), [['ws/will', 'vanished']]);
 });
 
@@ -133,7 +133,7 @@ test('ws: -L ws:// and -L wss:// (with --cafile) carry host, port, login and top
   assert.equal(r.code, 0, r.stderr.toString());
   r = await run(bin('tspub'), ['--cafile', certs.caFile, '-L', `wss://localhost:${wss.port}/ws/urls`, '-m', 'y', '-q', '1'], { env });
   assert.equal(r.code, 0, r.stderr.toString());
-  const got = await coll.settle(2, 200, 3000);
+  const got = await coll.settle(2);
   assert.deepEqual(got.map((m) => m.topic), ['ws/url', 'ws/urls']);
 });
 

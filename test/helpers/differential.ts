@@ -27,19 +27,22 @@ export interface SameOptions {
   expectStdout?: (ref: string) => string;
   /** Normalises stdout and stderr before comparing (default: run.ts's tidy). */
   tidy?: (text: Buffer | string) => string;
+  /** Said before each failure's message (which of several comparisons in a test). */
+  label?: string;
 }
 
 /** Asserts that `ours` did what `ref` did. */
 export function assertSame(ours: Outcome, ref: Outcome, o: SameOptions = {}): void {
   const t = o.tidy ?? tidy;
   const lines = (b: Buffer | string) => (o.sortLines ? t(b).split('\n').sort().join('\n') : t(b));
-  assert.equal(ours.code, ref.code, `exit status; stderr: ${ours.stderr}`);
-  assert.equal(t(ours.stderr), t(ref.stderr), 'stderr');
-  if (o.usage) assert.ok(ref.stdout.length > 0 && ours.stdout.length > 0, 'both print help on stdout');
-  else assert.equal(lines(ours.stdout), (o.expectStdout ?? ((s: string) => s))(lines(ref.stdout)), 'stdout');
-  if (o.bytes) assert.deepEqual(Buffer.from(ours.stdout), Buffer.from(ref.stdout), 'stdout bytes');
-  if (ref.got !== undefined) assert.deepEqual(ours.got, ref.got, 'what the subscriber received');
-  if (ref.retained !== undefined || ours.retained !== undefined) assert.deepEqual(ours.retained, ref.retained, 'retained message');
+  const say = (what: string) => (o.label ? `${o.label}: ${what}` : what);
+  assert.equal(ours.code, ref.code, say(`exit status; stderr: ${ours.stderr}`));
+  assert.equal(t(ours.stderr), t(ref.stderr), say('stderr'));
+  if (o.usage) assert.ok(ref.stdout.length > 0 && ours.stdout.length > 0, say('both print help on stdout'));
+  else assert.equal(lines(ours.stdout), (o.expectStdout ?? ((s: string) => s))(lines(ref.stdout)), say('stdout'));
+  if (o.bytes) assert.deepEqual(Buffer.from(ours.stdout), Buffer.from(ref.stdout), say('stdout bytes'));
+  if (ref.got !== undefined) assert.deepEqual(ours.got, ref.got, say('what the subscriber received'));
+  if (ref.retained !== undefined || ours.retained !== undefined) assert.deepEqual(ours.retained, ref.retained, say('retained message'));
 }
 
 /** Runs the reference, then ours (one after the other: they share brokers), and compares. */
@@ -53,5 +56,5 @@ export async function differential(ref: () => Promise<Outcome>, ours: () => Prom
 export async function runCollecting(cmd: string, args: Array<string | Buffer>, opts: RunOptions, collector?: Collector): Promise<Outcome> {
   collector?.reset();
   const r = await run(cmd, args, opts);
-  return { ...r, ...(collector ? { got: await collector.settle(undefined, 200, 3000) } : {}) };
+  return { ...r, ...(collector ? { got: await collector.settle() } : {}) };
 }

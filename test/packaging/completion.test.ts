@@ -1,6 +1,6 @@
 // zsh and fish completion, as the release archive and the .deb install it (made from the
 // option tables by scripts/release.mjs), asked the same questions as bash's in
-// test/sea.test.ts: a flag's only match completed, several listed, a flag only another tool
+// test/packaging/sea.test.ts: a flag's only match completed, several listed, a flag only another tool
 // takes not offered, the values of -V, --tls-version and tspasswd's -H, files for --cafile.
 // fish answers with `complete -C`; zsh completes only in its line editor, so it runs in a
 // tmux pane (started and stopped by the test through its own socket) and the screen is read

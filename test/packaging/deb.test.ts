@@ -4,7 +4,7 @@
 // install ./file.deb`: no Node.js package pulled in, beside mosquitto-clients), its tools run
 // from /usr/bin with their man pages and completion where Debian looks, and removed with
 // nothing left behind. Needs root, apt and dpkg (Debian); lintian is reported when present.
-// The ARM packages are built alike (test/platforms.test.ts runs their executables).
+// The ARM packages are built alike (test/packaging/platforms.test.ts runs their executables).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
