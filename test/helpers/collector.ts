@@ -5,10 +5,9 @@
 // connection opened since the collector was reset (the tool's, a bridge's or a proxy's: it has
 // read and routed all they sent), then a marker the collector publishes to itself comes back,
 // behind anything routed before it on the same connection.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { tcpSockets } from './proc.ts';
+import { listeners, tcpSockets } from './proc.ts';
 import { waitFor } from './wait.ts';
 
 export interface Received {
@@ -33,31 +32,6 @@ export interface Collector {
 /** Topics of the collectors' markers: never recorded by any collector. */
 const MARKERS = 'tsmqtt-collector-marker/';
 
-/** The process listening on 127.0.0.1:port (undefined when it cannot be seen, e.g. in this process). */
-function listener(port: number): number | undefined {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try { text = readFileSync(table, 'utf8'); } catch { continue; }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':').at(-1)!, 16) === port) inodes.add(f[9]!);
-    }
-  }
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    if (Number(pid) === process.pid) continue;
-    let fds: string[] = [];
-    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return Number(pid);
-      } catch { /* gone */ }
-    }
-  }
-  return undefined;
-}
-
 export async function collect(port: number, filter = '#', version: 4 | 5 = 5): Promise<Collector> {
   const client = mqtt.connect({ host: '127.0.0.1', port, protocolVersion: version, reconnectPeriod: 0, clean: true });
   await new Promise<void>((resolve, reject) => {
@@ -66,7 +40,8 @@ export async function collect(port: number, filter = '#', version: 4 | 5 = 5): P
   });
   const marker = `${MARKERS}${randomUUID()}`;
   await client.subscribeAsync({ [filter]: { qos: 2 }, [marker]: { qos: 1 } });
-  const broker = listener(port);
+  // The broker, when it is another process (found by its listening port).
+  const broker = listeners(port).find((pid) => pid !== process.pid);
   /** The broker's connections (not listening sockets, not ones whose peer has hung up). */
   const open = () => (broker === undefined ? 0 : tcpSockets(broker).filter((s) => s.state === 1).length);
   const closing = () => (broker === undefined ? 0 : tcpSockets(broker).filter((s) => s.state === 8).length);

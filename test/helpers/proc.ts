@@ -81,3 +81,37 @@ export const unreadBytes = (pid: number): number => tcpSockets(pid).reduce((n, s
 
 /** Whether the process has an established connection to `port`. */
 export const connectedTo = (pid: number, port: number): boolean => tcpSockets(pid).some((s) => s.remotePort === port && s.state === 1);
+
+/** The processes listening on TCP `port` (from /proc/net/tcp and tcp6, then each process's fds). */
+export function listeners(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(table, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local address "IP:PORT" in hex, state 0A = LISTEN, inode in column 10
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) { found.push(Number(pid)); break; }
+      }
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+/** The process group of a process (undefined once it is gone). */
+export function processGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
