@@ -1,5 +1,5 @@
-// What /proc/<pid>/status says about a running process: its memory (resident set, high-water
-// mark) and its signal dispositions, read instead of guessed from time.
+// What /proc says about a running process (its resident memory now, its signal dispositions,
+// its sockets), read instead of guessed from time. Its peak memory: memory.ts.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { waitFor } from './wait.ts';
@@ -15,17 +15,6 @@ export function statusField(pid: number, field: string): string | undefined {
 
 /** Resident memory now (kB; 0 once the process is gone). */
 export const rssKiB = (pid: number): number => Number(statusField(pid, 'VmRSS') ?? 0);
-
-/**
- * The peak of a memory field (VmRSS sampled, or VmHWM, the kernel's own high-water mark) while
- * the process runs: call the returned function to stop watching and get the peak (kB).
- */
-export function watchPeak(pid: number, field: 'VmRSS' | 'VmHWM', everyMs: number, from = 0): () => number {
-  let peak = from;
-  const read = () => { peak = Math.max(peak, Number(statusField(pid, field) ?? 0)); };
-  const timer = setInterval(read, everyMs);
-  return () => { clearInterval(timer); return peak; };
-}
 
 /** Whether `signal` is in the process's mask `mask` (SigIgn: ignored, SigCgt: caught). */
 export function inMask(pid: number, mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd' | 'ShdPnd', signal: NodeJS.Signals): boolean {

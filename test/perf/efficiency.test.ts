@@ -13,13 +13,10 @@ import { LineSplitter, MAX_MESSAGE_BYTES } from '../../src/input.ts';
 import { PacketWriter } from '../../src/session/writer.ts';
 import { startBroker, needMosquitto, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { bin } from '../helpers/run.ts';
-import { watchPeak } from '../helpers/proc.ts';
+import { watchMemory } from '../helpers/memory.ts';
 
 const skip = needMosquitto;
 const LINES = Number(process.env.TSMQTT_MEMORY_LINES ?? 2_000_000);
-
-/** Peak resident memory of a process (kB): its own high-water mark, read while it runs. */
-const hwm = (pid: number) => watchPeak(pid, 'VmHWM', 25);
 
 /** Lines "1 <pad>" to "n <pad>", made as they are read (no file of 600 MB). */
 function numberedLines(n: number, pad = '0123456789abcdef0123456789abcdef0123456789abcdef'): Readable {
@@ -63,7 +60,7 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
     const run = async (n: number, topic: string) => {
       const sub = await counter(broker, topic, n);
       const pub = spawn(bin('tspub'), [...conn, '-t', topic, '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
-      const peak = hwm(pub.pid!);
+      const peak = watchMemory(pub.pid!, 'VmHWM', 25);
       let stderr = '';
       pub.stderr!.on('data', (d) => { stderr += d; });
       numberedLines(n).pipe(pub.stdin!);
@@ -99,7 +96,7 @@ test('one line of 100 MB: delivered intact, held once (peak RSS under its size +
     const session = ['-c', '-i', 'big-line', '-q', '1', '-t', 'big'];
     await new Promise((r) => spawn(MOSQUITTO_SUB!, [...conn, ...session, '-E'], { stdio: 'ignore' }).once('close', r));
     const pub = spawn(bin('tspub'), [...conn, '-t', 'big', '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const peak = hwm(pub.pid!);
+    const peak = watchMemory(pub.pid!, 'VmHWM', 25);
     let stderr = '';
     pub.stderr!.on('data', (d) => { stderr += d; });
     // Written 64 KiB at a time, as a pipe delivers it; the hash of what was sent is kept.
@@ -143,7 +140,7 @@ test('a line longer than any MQTT message: refused ("too large", status 9) after
     const session = ['-c', '-i', 'huge', '-q', '1', '-t', 'huge'];
     await new Promise((r) => spawn(MOSQUITTO_SUB!, [...conn, ...session, '-E'], { stdio: 'ignore' }).once('close', r));
     const pub = spawn(bin('tspub'), [...conn, '-t', 'huge', '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const peak = hwm(pub.pid!);
+    const peak = watchMemory(pub.pid!, 'VmHWM', 25);
     let stderr = '';
     pub.stderr!.on('data', (d) => { stderr += d; });
     pub.stdin!.on('error', () => {});

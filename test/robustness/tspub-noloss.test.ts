@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startBroker, needMosquitto, MOSQUITTO_SUB, type Broker } from '../helpers/broker.ts';
 import { run, bin } from '../helpers/run.ts';
-import { watchPeak } from '../helpers/proc.ts';
+import { watchMemory } from '../helpers/memory.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const skip = needMosquitto;
@@ -26,8 +26,7 @@ async function stream(broker: Broker, n: number, qos: 1 | 2): Promise<Outcome> {
   assert.equal(setup.code, 0);
   const seq = spawn('seq', ['1', String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const pub = spawn(bin('tspub'), [...conn, '-t', 'noloss', '-l', '-q', String(qos)], { stdio: [seq.stdout!, 'ignore', 'pipe'] });
-  // Peak resident memory, sampled from /proc while it runs (kB).
-  const stopRss = watchPeak(pub.pid!, 'VmRSS', 50);
+  const stopRss = watchMemory(pub.pid!);
   let stderr = '';
   pub.stderr!.on('data', (d) => { stderr += d; });
   const code = await new Promise<number | null>((resolve) => pub.once('close', resolve));
