@@ -55,7 +55,18 @@ async function suites(files: string[], binDir: string): Promise<{ pass: number; 
   return { pass: count('pass'), fail: count('fail'), out };
 }
 
-const failures = (out: string) => out.split('\n').filter((l) => /^\s*not ok/.test(l)).join('\n');
+/** Each failed case of the inner run with its diagnostic block (what was expected, what came). */
+function failures(out: string): string {
+  const lines = out.split('\n');
+  const shown: string[] = [];
+  lines.forEach((l, i) => {
+    const m = /^(\s*)not ok/.exec(l);
+    if (!m) return;
+    const end = lines.indexOf(`${m[1]}  ...`, i);
+    shown.push(...lines.slice(i, end < 0 ? i + 1 : Math.min(end + 1, i + 200)));
+  });
+  return shown.join('\n');
+}
 
 test('no node on the PATH the suites run with; the executables run without it', () => {
   const r = spawnSync('sh', ['-c', 'command -v node || echo none'], { env: { PATH: pathWithoutNode }, encoding: 'utf8' });
