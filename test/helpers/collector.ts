@@ -4,7 +4,9 @@
 // "Everything has arrived" is an event, not a quiet spell: the broker has closed every
 // connection opened since the collector was reset (the tool's, a bridge's or a proxy's: it has
 // read and routed all they sent), then a marker the collector publishes to itself comes back,
-// behind anything routed before it on the same connection.
+// behind anything routed before it on the same connection. The marker goes at QoS 2: MQTT.js
+// hands a QoS 2 message over only at its PUBREL, so a QoS 1 marker could be handed over before a
+// QoS 2 message routed ahead of it.
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { listeners, tcpSockets } from './proc.ts';
@@ -39,7 +41,7 @@ export async function collect(port: number, filter = '#', version: 4 | 5 = 5): P
     client.once('error', reject);
   });
   const marker = `${MARKERS}${randomUUID()}`;
-  await client.subscribeAsync({ [filter]: { qos: 2 }, [marker]: { qos: 1 } });
+  await client.subscribeAsync({ [filter]: { qos: 2 }, [marker]: { qos: 2 } });
   // The broker, when it is another process (found by its listening port).
   const broker = listeners(port).find((pid) => pid !== process.pid);
   /** The broker's connections (not listening sockets, not ones whose peer has hung up). */
@@ -68,7 +70,7 @@ export async function collect(port: number, filter = '#', version: 4 | 5 = 5): P
       }
       await waitFor(() => open() <= baseline && closing() === 0, `the broker on port ${port} to close the connections opened since the collector was reset`, maxMs);
       const id = String(++n);
-      await client.publishAsync(marker, id, { qos: 1 });
+      await client.publishAsync(marker, id, { qos: 2 });
       await waitFor(() => markers.has(id), 'the collector\'s marker to come back', maxMs);
       return messages.slice();
     },
