@@ -3,13 +3,14 @@
 // own temp dirs, node name and epmd, stopped by pid; aedes in this process. Each says why it
 // must be skipped when its package is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { freePort, waitForPort, which } from './broker.ts';
 import { ROOT } from './run.ts';
+import { listeners, processGroup } from './proc.ts';
 
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const EPMD = which('epmd');
@@ -108,27 +109,7 @@ async function startRabbitOnce(): Promise<OtherBroker> {
 
 /** Whether a process of process group `pgid` listens on 127.0.0.1:port (from /proc). */
 function listensInGroup(port: number, pgid: number): boolean {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try { text = readFileSync(table, 'utf8'); } catch { continue; }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // local address "IP:PORT" in hex, state 0A = LISTEN, inode in column 10
-      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
-    }
-  }
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return true;
-      }
-    } catch { /* gone */ }
-  }
-  return false;
+  return listeners(port).some((pid) => processGroup(pid) === pgid);
 }
 
 /** aedes (MQTT 3.1.1), in this process; user "nobody" is refused. */

@@ -10,7 +10,7 @@ delete process.env.FORCE_COLOR;
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
- * The tool under test: bin/<tool>, or <tool> in $TSMQTT_BIN_DIR (test/sea.test.ts runs the
+ * The tool under test: bin/<tool>, or <tool> in $TSMQTT_BIN_DIR (test/packaging/sea.test.ts runs the
  * differential suites against the single executables so).
  */
 export const bin = (tool: string) => join(process.env.TSMQTT_BIN_DIR ?? join(ROOT, 'bin'), tool);
