@@ -5,9 +5,13 @@ import * as net from 'node:net';
 import MqttClientModule from 'mqtt/lib/client';
 import type { MqttClient as MqttClientType } from 'mqtt';
 
-const MqttClient = ((MqttClientModule as unknown as { default?: typeof MqttClientType }).default ?? MqttClientModule) as typeof MqttClientType;
+const MqttClient = ((MqttClientModule as unknown as { default?: typeof MqttClientType }).default ??
+  MqttClientModule) as typeof MqttClientType;
 const client = new MqttClient(
-  () => net.connect({ host: '127.0.0.1', port: Number(process.argv[2]) }) as unknown as ReturnType<ConstructorParameters<typeof MqttClientType>[0]>,
+  () =>
+    net.connect({ host: '127.0.0.1', port: Number(process.argv[2]) }) as unknown as ReturnType<
+      ConstructorParameters<typeof MqttClientType>[0]
+    >,
   { protocolVersion: 4, clientId: '', reconnectPeriod: 0, writeCache: false, manualConnect: true },
 );
 client.on('connect', () => client.publish('bench/floor', 'hello', { qos: 1 }, () => client.end()));

@@ -30,7 +30,10 @@ const COMMANDS = [];
 for (const t of targets) {
   const dir = join(scratch, t);
   await buildSea(dir, undefined, t, bundle);
-  const on = (program, args) => { const [cmd, ...pre] = [...runner(t), program]; return [cmd, [...pre, ...args]]; };
+  const on = (program, args) => {
+    const [cmd, ...pre] = [...runner(t), program];
+    return [cmd, [...pre, ...args]];
+  };
   const how = isNative(t) ? 'native' : 'EMULATED (qemu-user)';
   COMMANDS.push(
     { target: t, how, name: 'node -e 0', ok: 0, run: on(nodeBinary(t), ['-e', '0']) },
@@ -56,7 +59,8 @@ for (const [label, env] of envs) {
     const rows = COMMANDS.map((c, i) => [c, median(times[i])]).filter(([c]) => c.target === t);
     const node = rows[0][1];
     console.log(`  ${t} (${rows[0][0].how})`);
-    for (const [c, ms] of rows) console.log(`    ${c.name.padEnd(16)} ${fmt(ms).padStart(8)} ms  ${fmt(ms / node, 2)}x its node -e 0`);
+    for (const [c, ms] of rows)
+      console.log(`    ${c.name.padEnd(16)} ${fmt(ms).padStart(8)} ms  ${fmt(ms / node, 2)}x its node -e 0`);
   }
 }
 await broker.stop();

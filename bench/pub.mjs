@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import { bin, need, startBroker, timed, median, fmt } from './lib.mjs';
 import { oneShot } from './startup.mjs';
 
-const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
 const RUNS = arg('--runs', 5);
 const LINES = arg('--lines', 200000);
 const QOS = process.argv.includes('--qos') ? [arg('--qos', 0)] : [0, 1];
@@ -39,9 +42,18 @@ async function stream(cmd, qos) {
   // A persistent session subscribed beforehand, so no message can be missed at start.
   await timed('mosquitto_sub', [...c, '-c', '-i', 'bench-collector', '-q', String(qos), '-t', 'bench/stream', '-E']);
   const outFile = join(dir, 'got');
-  const sub = spawn('mosquitto_sub', [...c, '-c', '-i', 'bench-collector', '-q', String(qos), '-t', 'bench/stream', '-C', String(LINES)], { stdio: ['ignore', openSync(outFile, 'w'), 'ignore'] });
+  const sub = spawn(
+    'mosquitto_sub',
+    [...c, '-c', '-i', 'bench-collector', '-q', String(qos), '-t', 'bench/stream', '-C', String(LINES)],
+    { stdio: ['ignore', openSync(outFile, 'w'), 'ignore'] },
+  );
   let subExited = false;
-  const subDone = new Promise((r) => sub.once('close', () => { subExited = true; r(); }));
+  const subDone = new Promise((r) =>
+    sub.once('close', () => {
+      subExited = true;
+      r();
+    }),
+  );
   const t0 = process.hrtime.bigint();
   const pub = await timed(cmd, [...c, '-t', 'bench/stream', '-l', '-q', String(qos)], { stdin: openSync(input, 'r') });
   // The broker may pause delivery for seconds under load: after the publisher has gone, give
@@ -52,7 +64,10 @@ async function stream(cmd, qos) {
   while (!subExited && Date.now() - quietSince < 5000) {
     await new Promise((r) => setTimeout(r, 250));
     const n = count();
-    if (n !== last) { last = n; quietSince = Date.now(); }
+    if (n !== last) {
+      last = n;
+      quietSince = Date.now();
+    }
   }
   const complete = subExited;
   if (!subExited) sub.kill();
@@ -74,8 +89,12 @@ for (const qos of STREAM ? QOS : []) {
     const ms = median(runs.map((r) => r.ms));
     const delivered = Math.min(...runs.map((r) => r.got));
     rate[name] = median(runs.map((r) => (r.got / r.ms) * 1000));
-    console.log(`  ${name.padEnd(14)} ${fmt(ms, 0)} ms  ${fmt(rate[name], 0)} delivered msg/s  delivered (worst run) ${delivered}/${LINES}${delivered < LINES ? '  LOST MESSAGES' : ''}`);
+    console.log(
+      `  ${name.padEnd(14)} ${fmt(ms, 0)} ms  ${fmt(rate[name], 0)} delivered msg/s  delivered (worst run) ${delivered}/${LINES}${delivered < LINES ? '  LOST MESSAGES' : ''}`,
+    );
   }
-  console.log(`  delivered-throughput ratio tspub / mosquitto_pub: ${fmt(rate.tspub / rate.mosquitto_pub, 2)}x  (target >= 1.0)`);
+  console.log(
+    `  delivered-throughput ratio tspub / mosquitto_pub: ${fmt(rate.tspub / rate.mosquitto_pub, 2)}x  (target >= 1.0)`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });

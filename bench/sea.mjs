@@ -23,9 +23,14 @@ import { join } from 'node:path';
 import { buildSea, makeExecutable, DEFAULT_START } from '../scripts/sea.mjs';
 import { ROOT, need, startBroker, timed, median, fmt } from './lib.mjs';
 
-const option = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const option = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
 const RUNS = Number(option('--runs', 15));
-const STARTS = option('--start', '').split(',').filter((s) => s && s !== DEFAULT_START);
+const STARTS = option('--start', '')
+  .split(',')
+  .filter((s) => s && s !== DEFAULT_START);
 const LOADS = option('--load', 'idle,busy').split(',');
 need(['mosquitto', 'mosquitto_pub']);
 const sea = join(ROOT, 'dist', 'sea');
@@ -42,10 +47,17 @@ for (const start of STARTS) {
   others.push([start, dir]);
 }
 // The npm package as a user installs it.
-const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: ROOT, encoding: 'utf8' });
+const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {
+  cwd: ROOT,
+  encoding: 'utf8',
+});
 const tarball = join(scratch, JSON.parse(packed.stdout)[0].filename);
 const prefix = join(scratch, 'prefix');
-const inst = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--ignore-scripts', '--offline', '--no-audit', '--no-fund', tarball], { encoding: 'utf8' });
+const inst = spawnSync(
+  'npm',
+  ['install', '-g', '--prefix', prefix, '--ignore-scripts', '--offline', '--no-audit', '--no-fund', tarball],
+  { encoding: 'utf8' },
+);
 if (inst.status !== 0) throw new Error(inst.stderr);
 const npmTspub = join(prefix, 'bin', 'tspub');
 // Warm the installed bundle's code cache (bin/launch.cjs writes it on first run where missing).
@@ -57,7 +69,11 @@ const publish = [...conn, '-t', 'bench/one', '-m', 'hello', '-q', '1'];
 const COMMANDS = [
   ['node -e 0', process.execPath, ['-e', '0']],
   ['empty single exe', join(scratch, 'empty-sea'), []],
-  ['node TCP connect', process.execPath, ['-e', `require('net').connect(${broker.port},'127.0.0.1').on('connect',function(){this.end()})`]],
+  [
+    'node TCP connect',
+    process.execPath,
+    ['-e', `require('net').connect(${broker.port},'127.0.0.1').on('connect',function(){this.end()})`],
+  ],
   ['sea --version', join(sea, 'tspub'), ['--version']],
   [`sea publish`, join(sea, 'tspub'), publish],
   ...others.map(([start, dir]) => [`sea ${start} publish`, join(dir, 'tspub'), publish]),
@@ -75,7 +91,9 @@ for (const load of LOADS) {
   // One core spinning for the whole measurement: a process that never sleeps, stopped by pid.
   const spinner = load === 'busy' ? spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }) : undefined;
   for (const [label, env] of envs) {
-    console.log(`one-shot publish, QoS 1, median of ${RUNS} runs taking turns (${label}; ${load === 'busy' ? 'the other core busy' : 'machine as it is'})`);
+    console.log(
+      `one-shot publish, QoS 1, median of ${RUNS} runs taking turns (${label}; ${load === 'busy' ? 'the other core busy' : 'machine as it is'})`,
+    );
     const times = Object.fromEntries(COMMANDS.map(([name]) => [name, []]));
     for (let round = 0; round < RUNS + 2; round++) {
       for (const [name, cmd, args] of COMMANDS) {
@@ -86,9 +104,13 @@ for (const load of LOADS) {
     }
     const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const node = m['node -e 0'];
-    for (const [name] of COMMANDS) console.log(`  ${name.padEnd(22)} ${fmt(m[name]).padStart(6)} ms  ${fmt(m[name] / node, 2)}x node -e 0`);
+    for (const [name] of COMMANDS)
+      console.log(`  ${name.padEnd(22)} ${fmt(m[name]).padStart(6)} ms  ${fmt(m[name] / node, 2)}x node -e 0`);
     console.log(`  single executable / npm bin/tspub:     ${fmt(m['sea publish'] / m['npm bin/tspub'], 2)}x`);
-    for (const [start] of others) console.log(`  sea ${start} / sea (${DEFAULT_START}):${' '.repeat(Math.max(1, 18 - start.length - DEFAULT_START.length))}${fmt(m[`sea ${start} publish`] / m['sea publish'], 2)}x`);
+    for (const [start] of others)
+      console.log(
+        `  sea ${start} / sea (${DEFAULT_START}):${' '.repeat(Math.max(1, 18 - start.length - DEFAULT_START.length))}${fmt(m[`sea ${start} publish`] / m['sea publish'], 2)}x`,
+      );
     console.log(`  single executable / node TCP connect: ${fmt(m['sea publish'] / m['node TCP connect'], 2)}x`);
     console.log(`  single executable / empty one:        ${fmt(m['sea publish'] / m['empty single exe'], 2)}x`);
     console.log(`  single executable / mosquitto_pub:    ${fmt(m['sea publish'] / m.mosquitto_pub, 2)}x`);
@@ -112,7 +134,8 @@ for (const [name, cmd, args] of COMMANDS) {
 console.log('sizes');
 const size = (p) => `${fmt(statSync(p).size / 1e6)} MB`;
 console.log(`  dist/sea/tsmqtt (every tool)  ${size(join(sea, 'tsmqtt'))}`);
-for (const [start, dir] of others) console.log(`  ${start} build${' '.repeat(Math.max(1, 24 - start.length))}${size(join(dir, 'tsmqtt'))}`);
+for (const [start, dir] of others)
+  console.log(`  ${start} build${' '.repeat(Math.max(1, 24 - start.length))}${size(join(dir, 'tsmqtt'))}`);
 console.log(`  empty single executable       ${size(join(scratch, 'empty-sea'))}`);
 console.log(`  node                          ${size(process.execPath)}`);
 console.log(`  npm tarball                   ${fmt(statSync(tarball).size / 1e3)} kB`);

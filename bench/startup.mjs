@@ -34,7 +34,12 @@ async function mqttjsFloor(dir) {
   copyFileSync(join(ROOT, 'bin', 'launch.cjs'), join(dir, 'bin', 'launch.cjs'));
   writeFileSync(join(dir, 'bin', 'package.json'), '{"type":"commonjs"}\n');
   writeFileSync(join(dir, 'bin', 'mqttjs-publish'), "require('./launch.cjs')('mqttjs-publish');\n");
-  await build(bundleOptions({ entryPoints: { 'mqttjs-publish': join(ROOT, 'bench', 'mqttjs-publish.ts') }, outdir: join(dir, 'dist') }));
+  await build(
+    bundleOptions({
+      entryPoints: { 'mqttjs-publish': join(ROOT, 'bench', 'mqttjs-publish.ts') },
+      outdir: join(dir, 'dist'),
+    }),
+  );
   return join(dir, 'bin', 'mqttjs-publish');
 }
 
@@ -47,12 +52,18 @@ export async function oneShot(port, { runs = 20, before, floors = true, cpu = fa
   const publish = ['-h', '127.0.0.1', '-p', String(port), '-t', 'bench/one', '-m', 'hello', '-q', '1'];
   const commands = [
     ['node -e 0', process.execPath, ['-e', '0']],
-    ...(floors ? [
-      ['node TCP connect', process.execPath, ['-e', `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end()})`]],
-      ['MQTT.js publish', process.execPath, [await mqttjsFloor(scratch), String(port)]],
-      // mosquitto's tools exit 1 after --version.
-      ['tspub --version', bin('tspub'), ['--version'], 1],
-    ] : []),
+    ...(floors
+      ? [
+          [
+            'node TCP connect',
+            process.execPath,
+            ['-e', `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end()})`],
+          ],
+          ['MQTT.js publish', process.execPath, [await mqttjsFloor(scratch), String(port)]],
+          // mosquitto's tools exit 1 after --version.
+          ['tspub --version', bin('tspub'), ['--version'], 1],
+        ]
+      : []),
     ['tspub', bin('tspub'), publish],
     ...(before ? [['tspub(before)', join(before, 'bin', 'tspub'), publish]] : []),
     ['mosquitto_pub', 'mosquitto_pub', publish],
@@ -72,7 +83,15 @@ export async function oneShot(port, { runs = 20, before, floors = true, cpu = fa
         if (r.code !== status) throw new Error(`${name} exited ${r.code}: ${r.err}`);
         if (round < 2) continue;
         times[e][name].push(r.ms);
-        if (cpu) cpuTimes[e][name].push(Number(readFileSync(perfOut, 'utf8').split('\n').find((l) => l.includes('task-clock')).split(',')[0]));
+        if (cpu)
+          cpuTimes[e][name].push(
+            Number(
+              readFileSync(perfOut, 'utf8')
+                .split('\n')
+                .find((l) => l.includes('task-clock'))
+                .split(',')[0],
+            ),
+          );
       }
     }
   }
@@ -82,13 +101,17 @@ export async function oneShot(port, { runs = 20, before, floors = true, cpu = fa
     console.log(`one-shot publish, QoS 1, median of ${runs} rounds (${label})`);
     for (const [name] of commands) {
       const cpuPart = cpu ? `   CPU ${fmt(c[name]).padStart(6)} ms  ${fmt(c[name] / c['node -e 0'], 2)}x` : '';
-      console.log(`  ${name.padEnd(17)} ${fmt(m[name]).padStart(6)} ms  ${fmt(m[name] / m['node -e 0'], 2)}x node -e 0${cpuPart}`);
+      console.log(
+        `  ${name.padEnd(17)} ${fmt(m[name]).padStart(6)} ms  ${fmt(m[name] / m['node -e 0'], 2)}x node -e 0${cpuPart}`,
+      );
     }
     if (cpu) {
       console.log(`  CPU ratio tspub / node -e 0:      ${fmt(c.tspub / c['node -e 0'], 2)}x`);
       if (before) console.log(`  CPU ratio tspub / tspub(before):  ${fmt(c.tspub / c['tspub(before)'], 2)}x`);
     }
-    console.log(`  ratio tspub / node -e 0:          ${fmt(m.tspub / m['node -e 0'], 2)}x${e === 0 ? '  (target <= 1.25)' : ''}`);
+    console.log(
+      `  ratio tspub / node -e 0:          ${fmt(m.tspub / m['node -e 0'], 2)}x${e === 0 ? '  (target <= 1.25)' : ''}`,
+    );
     if (floors) console.log(`  ratio tspub / MQTT.js publish:    ${fmt(m.tspub / m['MQTT.js publish'], 2)}x`);
     console.log(`  ratio tspub / mosquitto_pub:      ${fmt(m.tspub / m.mosquitto_pub, 2)}x`);
     if (before) {
@@ -100,13 +123,19 @@ export async function oneShot(port, { runs = 20, before, floors = true, cpu = fa
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const option = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+  const option = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
   need(['mosquitto', 'mosquitto_pub']);
   const broker = await startBroker();
   try {
     if (process.argv.includes('--cpu')) need(['perf']);
     await oneShot(broker.port, {
-      runs: Number(option('--runs') ?? 20), before: option('--before'), floors: !process.argv.includes('--no-floors'), cpu: process.argv.includes('--cpu'),
+      runs: Number(option('--runs') ?? 20),
+      before: option('--before'),
+      floors: !process.argv.includes('--no-floors'),
+      cpu: process.argv.includes('--cpu'),
     });
   } finally {
     await broker.stop();

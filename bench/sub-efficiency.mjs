@@ -17,7 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, need, freePort, median } from './lib.mjs';
 
-const opt = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
 const RUNS = Number(opt('--runs', 3));
 const LINES = Number(opt('--lines', 200000));
 const QOS = opt('--qos', '0,1,2').split(',').map(Number);
@@ -31,15 +34,32 @@ need(['mosquitto', 'mosquitto_pub', 'mosquitto_sub', '/usr/bin/time']);
 const dir = mkdtempSync(join(tmpdir(), 'tssub-eff-'));
 const port = await freePort();
 const log = join(dir, 'broker.log');
-writeFileSync(join(dir, 'm.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0',
-  'max_inflight_messages 20', 'queue_qos0_messages true', 'persistence false', `log_dest file ${log}`, 'log_type subscribe',
-  ...(process.getuid() === 0 ? ['user root'] : [])].join('\n') + '\n');
+writeFileSync(
+  join(dir, 'm.conf'),
+  [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'max_queued_messages 0',
+    'max_inflight_messages 20',
+    'queue_qos0_messages true',
+    'persistence false',
+    `log_dest file ${log}`,
+    'log_type subscribe',
+    ...(process.getuid() === 0 ? ['user root'] : []),
+  ].join('\n') + '\n',
+);
 const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
 const C = ['-h', '127.0.0.1', '-p', String(port)];
 const input = join(dir, 'lines');
 writeFileSync(input, Array.from({ length: LINES }, (_, i) => `${i + 1} 0123456789abcdef0123456789abcdef\n`).join(''));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const logLines = () => { try { return readFileSync(log, 'utf8').split('\n').length - 1; } catch { return 0; } };
+const logLines = () => {
+  try {
+    return readFileSync(log, 'utf8').split('\n').length - 1;
+  } catch {
+    return 0;
+  }
+};
 for (let i = 0; i < 100 && logLines() === 0; i++) await sleep(50);
 
 /** Runs a command under /usr/bin/time; resolves with wall ms, CPU ms (user + system), peak RSS MiB. */
@@ -50,7 +70,9 @@ function run(cmd, args, { stdin = 'ignore', started } = {}) {
     const p = spawn('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], { stdio: [stdin, out, 'pipe'] });
     p.stdout?.on('data', () => {});
     let err = '';
-    p.stderr.on('data', (d) => { err += d; });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     started?.(p);
     p.once('error', reject);
     p.once('close', (code) => {
@@ -62,14 +84,19 @@ function run(cmd, args, { stdin = 'ignore', started } = {}) {
 }
 
 async function waitSubscribed(before, n) {
-  for (let i = 0; i < 800; i++) { if (logLines() - before >= n) return; await sleep(25); }
+  for (let i = 0; i < 800; i++) {
+    if (logLines() - before >= n) return;
+    await sleep(25);
+  }
   throw new Error('bench: subscribers did not subscribe');
 }
 
 /** mosquitto_pub -l sends the lines, its input held open until `until` settles (mosquitto_pub
  * 2.0.11 drops QoS 1 and 2 messages still queued when its input ends). */
 function send(qos, until) {
-  const p = spawn('mosquitto_pub', [...C, '-t', 'bench/t', '-q', String(qos), '-l'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const p = spawn('mosquitto_pub', [...C, '-t', 'bench/t', '-q', String(qos), '-l'], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
   p.stdin.on('error', () => {});
   p.stdin.write(readFileSync(input));
   until.finally(() => p.stdin.end());
@@ -88,9 +115,20 @@ async function queued(q, args, r) {
   await watcher;
   const res = {};
   for (const who of r % 2 ? ['ts', 'mq'] : ['mq', 'ts']) {
-    res[who] = await run(tools[who], [...C, ...id(who), '-t', 'bench/t', '-q', String(q), '-C', String(LINES), ...args]);
+    res[who] = await run(tools[who], [
+      ...C,
+      ...id(who),
+      '-t',
+      'bench/t',
+      '-q',
+      String(q),
+      '-C',
+      String(LINES),
+      ...args,
+    ]);
   }
-  for (const who of ['mq', 'ts']) await run('mosquitto_sub', [...C, '-i', `eff-${who}-${q}-${r}`, '-t', 'bench/none', '-E']);
+  for (const who of ['mq', 'ts'])
+    await run('mosquitto_sub', [...C, '-i', `eff-${who}-${q}-${r}`, '-t', 'bench/none', '-E']);
   return res;
 }
 
@@ -109,8 +147,12 @@ async function e2e(q, args, r) {
 }
 
 const f = (n, d = 1) => n.toFixed(d);
-console.log(`tssub vs mosquitto_sub: ${LINES} messages, median of ${RUNS} runs, stdout to ${OUT === 'pipe' ? 'a pipe' : '/dev/null'} (${(await import('node:os')).cpus().length} CPUs, node ${process.version})`);
-console.log('mode   case     QoS |  mosquitto_sub: msg/s  µs/msg  RSS MiB |          tssub: msg/s  µs/msg  RSS MiB | tssub/mosquitto_sub: msg/s  CPU   RSS');
+console.log(
+  `tssub vs mosquitto_sub: ${LINES} messages, median of ${RUNS} runs, stdout to ${OUT === 'pipe' ? 'a pipe' : '/dev/null'} (${(await import('node:os')).cpus().length} CPUs, node ${process.version})`,
+);
+console.log(
+  'mode   case     QoS |  mosquitto_sub: msg/s  µs/msg  RSS MiB |          tssub: msg/s  µs/msg  RSS MiB | tssub/mosquitto_sub: msg/s  CPU   RSS',
+);
 try {
   for (const mode of MODES) {
     for (const name of cases) {
@@ -122,10 +164,16 @@ try {
         }
         const m = {};
         for (const who of ['mq', 'ts']) {
-          m[who] = { rate: LINES / median(all[who].map((x) => x.ms)) * 1000, cpu: median(all[who].map((x) => x.cpu)) * 1000 / LINES, rss: median(all[who].map((x) => x.rss)) };
+          m[who] = {
+            rate: (LINES / median(all[who].map((x) => x.ms))) * 1000,
+            cpu: (median(all[who].map((x) => x.cpu)) * 1000) / LINES,
+            rss: median(all[who].map((x) => x.rss)),
+          };
         }
         const cell = (x) => `${f(x.rate / 1000).padStart(15)}k ${f(x.cpu, 2).padStart(7)} ${f(x.rss).padStart(8)}`;
-        console.log(`${mode.padEnd(6)} ${name.padEnd(8)} ${String(q).padStart(3)} | ${cell(m.mq)} | ${cell(m.ts)} | ${f(m.ts.rate / m.mq.rate, 2).padStart(26)} ${f(m.ts.cpu / m.mq.cpu, 2).padStart(5)} ${f(m.ts.rss / m.mq.rss, 1).padStart(5)}`);
+        console.log(
+          `${mode.padEnd(6)} ${name.padEnd(8)} ${String(q).padStart(3)} | ${cell(m.mq)} | ${cell(m.ts)} | ${f(m.ts.rate / m.mq.rate, 2).padStart(26)} ${f(m.ts.cpu / m.mq.cpu, 2).padStart(5)} ${f(m.ts.rss / m.mq.rss, 1).padStart(5)}`,
+        );
       }
     }
   }

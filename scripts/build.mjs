@@ -7,13 +7,16 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bundleOptions, root } from './bundle-options.mjs';
 
-const tools = (process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tsrr', 'tspasswd'])
-  .filter((t) => existsSync(join(root, 'src', `${t}.ts`)));
+const tools = (process.argv.slice(2).length ? process.argv.slice(2) : ['tspub', 'tssub', 'tsrr', 'tspasswd']).filter(
+  (t) => existsSync(join(root, 'src', `${t}.ts`)),
+);
 
-await build(bundleOptions({
-  entryPoints: Object.fromEntries(tools.map((t) => [t, join(root, 'src', `${t}.ts`)])),
-  outdir: join(root, 'dist'),
-}));
+await build(
+  bundleOptions({
+    entryPoints: Object.fromEntries(tools.map((t) => [t, join(root, 'src', `${t}.ts`)])),
+    outdir: join(root, 'dist'),
+  }),
+);
 
 // Warm each tool's V8 code cache (see bin/launch.cjs) with one run through its usual path, so
 // the functions a real run needs are in it: against the embedded broker (aedes, a dev
@@ -22,7 +25,10 @@ const run = (t, args) =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'bin', t), ...args], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill(), 10000);
-    child.once('close', () => { clearTimeout(timer); resolve(); });
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 const broker = await startWarmBroker();
 const at = ['-h', '127.0.0.1', '-p', String(broker?.port ?? 9)];

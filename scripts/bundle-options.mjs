@@ -19,8 +19,12 @@ const v5PasswordOnly = {
   setup(b) {
     b.onLoad({ filter: /[\\/]mqtt-packet[\\/]writeToStream\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (source.split(PASSWORD_CHECK).length !== 2) throw new Error(`${args.path}: the password check to adjust is not there`);
-      return { contents: source.replace(PASSWORD_CHECK, 'if (!providedUsername && protocolVersion !== 5) {'), loader: 'js' };
+      if (source.split(PASSWORD_CHECK).length !== 2)
+        throw new Error(`${args.path}: the password check to adjust is not there`);
+      return {
+        contents: source.replace(PASSWORD_CHECK, 'if (!providedUsername && protocolVersion !== 5) {'),
+        loader: 'js',
+      };
     });
   },
 };

@@ -17,11 +17,15 @@ console.log(`embedded broker (aedes) on 127.0.0.1:${port}`);
 const sub = mqtt.connect({ host: '127.0.0.1', port, reconnectPeriod: 0 });
 await new Promise((resolve) => sub.once('connect', resolve));
 await sub.subscribeAsync('woniu', { qos: 2 });
-const received = new Promise((resolve) => sub.once('message', (topic, payload, packet) => resolve({ topic, payload, packet })));
+const received = new Promise((resolve) =>
+  sub.once('message', (topic, payload, packet) => resolve({ topic, payload, packet })),
+);
 
 const args = ['-h', '127.0.0.1', '-p', String(port), '-t', 'woniu', '-m', 'hello', '-q', '2', '-d'];
 console.log(`\n$ tspub ${args.join(' ')}`);
-const status = await new Promise((resolve) => spawn(join(root, 'bin', 'tspub'), args, { stdio: 'inherit' }).once('close', resolve));
+const status = await new Promise((resolve) =>
+  spawn(join(root, 'bin', 'tspub'), args, { stdio: 'inherit' }).once('close', resolve),
+);
 console.log(`(exit status ${status})`);
 
 const { topic, payload, packet } = await received;

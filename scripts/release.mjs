@@ -18,7 +18,19 @@
 // ARM blobs. Usage: node scripts/release.mjs [--target T ...] [--start S]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  lstatSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -35,7 +47,8 @@ const dist = join(root, 'dist');
 
 /** Where a target's executables are built: dist/sea for this machine's, dist/sea-<target> else. */
 export const seaDir = (target) => join(dist, target === 'linux-x64' ? 'sea' : `sea-${target}`);
-export const archiveName = (target) => `tsmqtt-${version}-${target}${TARGETS[target].os === 'win' ? '.zip' : '.tar.gz'}`;
+export const archiveName = (target) =>
+  `tsmqtt-${version}-${target}${TARGETS[target].os === 'win' ? '.zip' : '.tar.gz'}`;
 export const debName = (target) => `${DEB_NAME}_${version}_${TARGETS[target].deb}.deb`;
 
 /**
@@ -66,7 +79,8 @@ export async function completions() {
 /** Writes the completion scripts under `share` (a prefix's share/); zsh's directory under it. */
 export async function writeCompletions(share, zshDir = 'zsh/site-functions') {
   const c = await completions();
-  for (const d of ['bash-completion/completions', zshDir, 'fish/vendor_completions.d']) mkdirSync(join(share, d), { recursive: true });
+  for (const d of ['bash-completion/completions', zshDir, 'fish/vendor_completions.d'])
+    mkdirSync(join(share, d), { recursive: true });
   for (const t of TOOLS) {
     writeFileSync(join(share, 'bash-completion', 'completions', t), c.bashCompletion(t));
     writeFileSync(join(share, 'fish', 'vendor_completions.d', `${t}.fish`), c.fishCompletion(t));
@@ -77,7 +91,12 @@ export async function writeCompletions(share, zshDir = 'zsh/site-functions') {
 const WHAT = `tspub, tssub, tsrr and tspasswd: drop-in
 equivalents of mosquitto_pub, mosquitto_sub, mosquitto_rr and mosquitto_passwd 2.0.11.`;
 
-const PLATFORM = { 'linux-x64': 'Linux x86-64', 'linux-arm64': 'Linux ARM 64-bit (aarch64)', 'linux-armv7l': 'Linux ARM 32-bit (armv7l, hard float)', 'win-x64': 'Windows x64' };
+const PLATFORM = {
+  'linux-x64': 'Linux x86-64',
+  'linux-arm64': 'Linux ARM 64-bit (aarch64)',
+  'linux-armv7l': 'Linux ARM 32-bit (armv7l, hard float)',
+  'win-x64': 'Windows x64',
+};
 
 function readme(target) {
   const node = `Node.js ${PINS[target].version} (${PINS[target].package} on the npm registry; its licence: LICENSE.node)`;
@@ -162,7 +181,15 @@ export async function archive(target, sea = seaDir(target), outDir = dist) {
 // The Debian package
 
 /** Debian's package for each library the Node binary links to. */
-const SONAME_PACKAGE = { 'libc.so.6': 'libc6', 'libm.so.6': 'libc6', 'libdl.so.2': 'libc6', 'libpthread.so.0': 'libc6', 'libstdc++.so.6': 'libstdc++6', 'libgcc_s.so.1': 'libgcc-s1', 'libatomic.so.1': 'libatomic1' };
+const SONAME_PACKAGE = {
+  'libc.so.6': 'libc6',
+  'libm.so.6': 'libc6',
+  'libdl.so.2': 'libc6',
+  'libpthread.so.0': 'libc6',
+  'libstdc++.so.6': 'libstdc++6',
+  'libgcc_s.so.1': 'libgcc-s1',
+  'libatomic.so.1': 'libatomic1',
+};
 
 /**
  * Depends: from the executable's own ELF (readelf): a package per library it links to, libc6
@@ -171,13 +198,23 @@ const SONAME_PACKAGE = { 'libc.so.6': 'libc6', 'libm.so.6': 'libc6', 'libdl.so.2
  */
 export function debDepends(exe) {
   const dyn = must('readelf', ['-d', exe]);
-  const libs = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]).filter((l) => !l.startsWith('ld-linux'));
+  const libs = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)]
+    .map((m) => m[1])
+    .filter((l) => !l.startsWith('ld-linux'));
   const versions = must('readelf', ['-V', exe]);
-  const newest = (prefix) => [...versions.matchAll(new RegExp(`${prefix}_([0-9.]+)`, 'g'))].map((m) => m[1]).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop();
+  const newest = (prefix) =>
+    [...versions.matchAll(new RegExp(`${prefix}_([0-9.]+)`, 'g'))]
+      .map((m) => m[1])
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+      .pop();
   const glibcxx = Number(newest('GLIBCXX')?.split('.')[2] ?? 0);
   // GLIBCXX_3.4.N came with: 21 GCC 5, 26 GCC 9, 28 GCC 10, 29 GCC 11, 30 GCC 12.
   const gcc = glibcxx >= 30 ? 12 : glibcxx >= 29 ? 11 : glibcxx >= 28 ? 10 : glibcxx >= 26 ? 9 : 5;
-  const minimum = { libc6: newest('GLIBC') && `>= ${newest('GLIBC')}`, 'libstdc++6': `>= ${gcc}`, 'libgcc-s1': '>= 3.0' };
+  const minimum = {
+    libc6: newest('GLIBC') && `>= ${newest('GLIBC')}`,
+    'libstdc++6': `>= ${gcc}`,
+    'libgcc-s1': '>= 3.0',
+  };
   const packages = [];
   for (const lib of libs) {
     const p = SONAME_PACKAGE[lib];
@@ -185,7 +222,10 @@ export function debDepends(exe) {
     if (!packages.includes(p)) packages.push(p);
   }
   // libgcc-s1 is libgcc1 before Debian 11.
-  return packages.map((p) => (minimum[p] ? `${p} (${minimum[p]})` : p)).join(', ').replace('libgcc-s1 (>= 3.0)', 'libgcc-s1 (>= 3.0) | libgcc1');
+  return packages
+    .map((p) => (minimum[p] ? `${p} (${minimum[p]})` : p))
+    .join(', ')
+    .replace('libgcc-s1 (>= 3.0)', 'libgcc-s1 (>= 3.0) | libgcc1');
 }
 
 const COPYRIGHT = (target) => `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -252,7 +292,9 @@ const MAINTAINER = 'tsmqtt-clients maintainers <tsmqtt-clients@users.noreply.git
 
 /** The package's changelog: this version, dated as the commit it is built from. */
 function changelog() {
-  const date = spawnSync('git', ['log', '-1', '--format=%aD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || new Date().toUTCString().replace('GMT', '+0000');
+  const date =
+    spawnSync('git', ['log', '-1', '--format=%aD'], { cwd: root, encoding: 'utf8' }).stdout.trim() ||
+    new Date().toUTCString().replace('GMT', '+0000');
   return `${DEB_NAME} (${version}) unstable; urgency=medium
 
   * Release ${version}: tspub, tssub, tsrr and tspasswd as one single executable.
@@ -289,16 +331,20 @@ export async function deb(target, sea = seaDir(target), outDir = dist) {
     // What the package's files are, for dpkg --verify (md5sums) and the Installed-Size.
     const files = walk(stage).filter((f) => !lstatSync(f).isDirectory());
     let bytes = 0;
-    const sums = files.filter((f) => !lstatSync(f).isSymbolicLink()).map((f) => {
-      const data = readFileSync(f);
-      bytes += data.length;
-      chmodSync(f, statSync(f).mode & 0o111 ? 0o755 : 0o644);
-      return `${createHash('md5').update(data).digest('hex')}  ${relative(stage, f)}\n`;
-    });
+    const sums = files
+      .filter((f) => !lstatSync(f).isSymbolicLink())
+      .map((f) => {
+        const data = readFileSync(f);
+        bytes += data.length;
+        chmodSync(f, statSync(f).mode & 0o111 ? 0o755 : 0o644);
+        return `${createHash('md5').update(data).digest('hex')}  ${relative(stage, f)}\n`;
+      });
     for (const d of walk(stage).filter((f) => lstatSync(f).isDirectory())) chmodSync(d, 0o755);
     mkdirSync(join(stage, 'DEBIAN'));
     writeFileSync(join(stage, 'DEBIAN', 'md5sums'), sums.join(''));
-    writeFileSync(join(stage, 'DEBIAN', 'control'), `Package: ${DEB_NAME}
+    writeFileSync(
+      join(stage, 'DEBIAN', 'control'),
+      `Package: ${DEB_NAME}
 Version: ${version}
 Architecture: ${TARGETS[target].deb}
 Maintainer: ${MAINTAINER}
@@ -314,7 +360,8 @@ Description: MQTT command-line clients: tspub, tssub, tsrr, tspasswd
  .
  The four tools are one single executable (Node.js ${PINS[target].version} with the tools built
  in): no Node.js package is needed. They install beside mosquitto-clients.
-`);
+`,
+    );
     rmSync(out, { force: true });
     must('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, out]);
     console.log(out);
@@ -333,7 +380,10 @@ function walk(dir) {
 
 function must(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message} (apt-get install ${{ zip: 'zip', 'dpkg-deb': 'dpkg-dev', readelf: 'binutils' }[cmd] ?? cmd})`);
+  if (r.error)
+    throw new Error(
+      `${cmd}: ${r.error.message} (apt-get install ${{ zip: 'zip', 'dpkg-deb': 'dpkg-dev', readelf: 'binutils' }[cmd] ?? cmd})`,
+    );
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -348,7 +398,9 @@ export async function release(targets = ALL_TARGETS, start) {
     const bundle = await bundleSea(work);
     for (const target of targets) {
       const size = await buildSea(seaDir(target), start, target, bundle);
-      console.log(`${relative(root, seaDir(target))}: ${(size / 1e6).toFixed(1)} MB each executable (${target}, Node ${PINS[target].version}, ${start} start-up)`);
+      console.log(
+        `${relative(root, seaDir(target))}: ${(size / 1e6).toFixed(1)} MB each executable (${target}, Node ${PINS[target].version}, ${start} start-up)`,
+      );
       made.push(await archive(target));
       if (TARGETS[target].os === 'linux') made.push(await deb(target));
     }

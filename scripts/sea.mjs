@@ -31,7 +31,12 @@ const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** The Node that makes `target`'s blob, and the command line that runs it here. */
 function blobMaker(target) {
   if (TARGETS[target].os === 'win') {
-    const linux = Object.keys(PINS).find((t) => TARGETS[t]?.os === 'linux' && TARGETS[t].cpu === TARGETS[target].cpu && PINS[t].version === PINS[target].version);
+    const linux = Object.keys(PINS).find(
+      (t) =>
+        TARGETS[t]?.os === 'linux' &&
+        TARGETS[t].cpu === TARGETS[target].cpu &&
+        PINS[t].version === PINS[target].version,
+    );
     if (!linux) throw new Error(`${target}: no Linux Node ${PINS[target].version} pinned to make its blob with`);
     return [...needRunner(linux), nodeBinary(linux)];
   }
@@ -48,12 +53,15 @@ export function makeExecutable(main, exe, start, target = HOST_TARGET) {
   try {
     const config = join(work, 'sea-config.json');
     const blob = join(work, 'app.blob');
-    writeFileSync(config, JSON.stringify({
-      main,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useCodeCache: start === 'codecache',
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: start === 'codecache',
+      }),
+    );
     const [cmd, ...args] = blobMaker(target);
     run(cmd, [...args, '--experimental-sea-config', config]);
     rmSync(exe, { force: true });
@@ -62,7 +70,14 @@ export function makeExecutable(main, exe, start, target = HOST_TARGET) {
     // Node's Linux binaries come with their symbols (12 MB of 99): not needed to run.
     const strip = stripCommand(target);
     if (strip) run(strip, [exe]);
-    run(process.execPath, [join(root, 'node_modules', 'postject', 'dist', 'cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+    run(process.execPath, [
+      join(root, 'node_modules', 'postject', 'dist', 'cli.js'),
+      exe,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      FUSE,
+    ]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -76,7 +91,9 @@ export async function bundleSea(dir) {
 
 /** The executables' file names in `out` for `target`: [file, tool] pairs. */
 export function executables(target) {
-  return TARGETS[target].os === 'win' ? TOOLS.map((t) => [`${t}.exe`, t]) : [['tsmqtt', undefined], ...TOOLS.map((t) => [t, t])];
+  return TARGETS[target].os === 'win'
+    ? TOOLS.map((t) => [`${t}.exe`, t])
+    : [['tsmqtt', undefined], ...TOOLS.map((t) => [t, t])];
 }
 
 /**
@@ -103,17 +120,28 @@ export async function buildSea(out, start = DEFAULT_START, target = HOST_TARGET,
 }
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, WINEDEBUG: '-all' } });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, WINEDEBUG: '-all' },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}${r.stdout}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
   const start = arg('--start', DEFAULT_START);
   const target = arg('--target', HOST_TARGET);
   if (!TARGETS[target]) throw new Error(`--target: one of ${Object.keys(TARGETS).join(', ')}`);
   const out = resolve(arg('--out', join(root, 'dist', target === HOST_TARGET ? 'sea' : `sea-${target}`)));
   const size = await buildSea(out, start, target);
-  console.log(`${out}: ${executables(target).map(([f]) => f).join(', ')}; ${(size / 1e6).toFixed(1)} MB each executable (${start} start-up, ${target})`);
+  console.log(
+    `${out}: ${executables(target)
+      .map(([f]) => f)
+      .join(', ')}; ${(size / 1e6).toFixed(1)} MB each executable (${start} start-up, ${target})`,
+  );
   if (!process.argv.includes('--no-archive')) await (await import('./release.mjs')).archive(target, out);
 }

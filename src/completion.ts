@@ -73,7 +73,14 @@ export function zshCompletion(): string {
       let arg = '';
       if (r.takes === 'property') arg = ':command: :identifier: :value: ';
       else if (r.takes === 'word') {
-        const what = r.complete === 'file' ? '_files' : r.complete === 'dir' ? '_files -/' : r.complete ? `(${r.complete.join(' ')})` : ' ';
+        const what =
+          r.complete === 'file'
+            ? '_files'
+            : r.complete === 'dir'
+              ? '_files -/'
+              : r.complete
+                ? `(${r.complete.join(' ')})`
+                : ' ';
         arg = `:value:${what}`;
       }
       return r.flags.map((f) => `    '*${f}[${esc(r.text)}]${quote(arg)}'`);
@@ -101,7 +108,9 @@ _tsmqtt "$@"
 export function fishCompletion(tool: CompletedTool): string {
   const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const lines = rows(tool).map((r) => {
-    const names = r.flags.map((f) => (f.startsWith('--') ? `-l ${f.slice(2)}` : f.length === 2 ? `-s ${f.slice(1)}` : `-o ${f.slice(1)}`));
+    const names = r.flags.map((f) =>
+      f.startsWith('--') ? `-l ${f.slice(2)}` : f.length === 2 ? `-s ${f.slice(1)}` : `-o ${f.slice(1)}`,
+    );
     let arg = '';
     if (r.takes) {
       if (r.complete === 'file' || r.complete === 'dir') arg = ' -r -F';

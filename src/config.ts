@@ -10,7 +10,8 @@ export type Tool = 'pub' | 'sub' | 'rr';
 export type PasswordFlag = '--pw-env' | '--pw-file' | '--pw-prompt';
 
 /** An MQTT protocol level as users know it, for messages. */
-export const protocolName = (level: 3 | 4 | 5): string => (level === 3 ? 'MQTT v3.1' : level === 4 ? 'MQTT v3.1.1' : 'MQTT v5');
+export const protocolName = (level: 3 | 4 | 5): string =>
+  level === 3 ? 'MQTT v3.1' : level === 4 ? 'MQTT v3.1.1' : 'MQTT v5';
 
 export type PublishMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null' | 'replay';
 
@@ -198,4 +199,8 @@ export function defaultConfig(tool: Tool): ClientConfig {
 }
 
 /** --tls-version: the lowest version accepted (OpenSSL's names for Node). */
-export const TLS_VERSIONS: Record<string, 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1'> = { 'tlsv1.3': 'TLSv1.3', 'tlsv1.2': 'TLSv1.2', 'tlsv1.1': 'TLSv1.1' };
+export const TLS_VERSIONS: Record<string, 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1'> = {
+  'tlsv1.3': 'TLSv1.3',
+  'tlsv1.2': 'TLSv1.2',
+  'tlsv1.1': 'TLSv1.1',
+};

@@ -29,8 +29,17 @@ export class ToolError extends Error {
 
 /** libmosquitto's error codes that the tools end with (their exit statuses). */
 export const MOSQ_ERR = {
-  PROTOCOL: 2, INVAL: 3, NO_CONN: 4, CONN_REFUSED: 5, CONN_LOST: 7, TLS: 8, AUTH: 11, PROXY: 16,
-  MALFORMED_UTF8: 18, KEEPALIVE: 19, DUPLICATE_PROPERTY: 22,
+  PROTOCOL: 2,
+  INVAL: 3,
+  NO_CONN: 4,
+  CONN_REFUSED: 5,
+  CONN_LOST: 7,
+  TLS: 8,
+  AUTH: 11,
+  PROXY: 16,
+  MALFORMED_UTF8: 18,
+  KEEPALIVE: 19,
+  DUPLICATE_PROPERTY: 22,
 } as const;
 
 /** mosquitto_strerror()'s words (2.0.11) for those codes. */

@@ -11,7 +11,9 @@ function transport(indent: number): string {
     '  [--ciphers ciphers] [--insecure] [--tls-alpn protocol] [--tls-version version]]',
     '[--tls-use-os-certs] [--psk hex-key --psk-identity identity [--ciphers ciphers]]',
     '[--proxy socks-url] [--ws] [--no-tls] [--tls-keylog file] [-o options-file]',
-  ].map((l) => `${pad}${l}\n`).join('');
+  ]
+    .map((l) => `${pad}${l}\n`)
+    .join('');
 }
 
 const SYNOPSIS: Record<Tool, string> = {

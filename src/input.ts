@@ -97,7 +97,10 @@ export class LineSplitter {
       const long = new (ArrayBuffer as unknown as GrowableConstructor)(length, { maxByteLength: MAX_MESSAGE_BYTES });
       const view = new Uint8Array(long);
       let at = 0;
-      for (const p of this.parts) { view.set(p, at); at += p.length; }
+      for (const p of this.parts) {
+        view.set(p, at);
+        at += p.length;
+      }
       view.set(piece, at);
       this.long = long;
       this.parts = [];
@@ -109,9 +112,13 @@ export class LineSplitter {
 
   /** The line gathered, joined. */
   private take(): Buffer {
-    const line = this.tooLong ? LineSplitter.TOO_LONG
-      : this.long !== undefined ? Buffer.from(this.long, 0, this.partsLength)
-      : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
+    const line = this.tooLong
+      ? LineSplitter.TOO_LONG
+      : this.long !== undefined
+        ? Buffer.from(this.long, 0, this.partsLength)
+        : this.parts.length === 1
+          ? this.parts[0]!
+          : Buffer.concat(this.parts, this.partsLength);
     this.parts = [];
     this.partsLength = 0;
     this.long = undefined;
@@ -139,9 +146,13 @@ export async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined
       const tooLarge = `Error: File must be less than ${MAX_MESSAGE_BYTES} bytes.\n\n`;
       try {
         // The size first, so that a file too large is never read.
-        const size = await new Promise<number>((resolve, reject) => stat(path, (e, st) => (e ? reject(e) : resolve(st.size))));
+        const size = await new Promise<number>((resolve, reject) =>
+          stat(path, (e, st) => (e ? reject(e) : resolve(st.size))),
+        );
         if (size > MAX_MESSAGE_BYTES) throw new ToolError(`${tooLarge}Error loading input file "${cfg.file}".\n`);
-        return await new Promise<Buffer>((resolve, reject) => readFile(path, (e, data) => (e ? reject(e) : resolve(data))));
+        return await new Promise<Buffer>((resolve, reject) =>
+          readFile(path, (e, data) => (e ? reject(e) : resolve(data))),
+        );
       } catch (e) {
         if (e instanceof ToolError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
@@ -152,7 +163,10 @@ export async function loadPayload(cfg: ClientConfig): Promise<Buffer | undefined
     case 'stdin-file': {
       const all = await readAll(process.stdin, MAX_MESSAGE_BYTES);
       // mosquitto_pub 2.0.11 prints this and then crashes (SIGSEGV, status 139): status 1 here.
-      if (all === undefined) throw new ToolError(`Error: Message length must be less than ${MAX_MESSAGE_BYTES} bytes.\n\nError loading input from stdin.\n`);
+      if (all === undefined)
+        throw new ToolError(
+          `Error: Message length must be less than ${MAX_MESSAGE_BYTES} bytes.\n\nError loading input from stdin.\n`,
+        );
       if (all.length === 0) throw new ToolError('Error: Zero length input.\nError loading input from stdin.\n');
       return all;
     }

@@ -26,18 +26,44 @@ export interface PropertyInfo {
 }
 
 export type Command =
-  | 'connect' | 'connack' | 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'
-  | 'subscribe' | 'unsubscribe' | 'disconnect' | 'auth' | 'will';
+  | 'connect'
+  | 'connack'
+  | 'publish'
+  | 'puback'
+  | 'pubrec'
+  | 'pubrel'
+  | 'pubcomp'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'disconnect'
+  | 'auth'
+  | 'will';
 
 const COMMANDS: ReadonlySet<string> = new Set<Command>([
-  'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
-  'subscribe', 'unsubscribe', 'disconnect', 'auth', 'will',
+  'connect',
+  'connack',
+  'publish',
+  'puback',
+  'pubrec',
+  'pubrel',
+  'pubcomp',
+  'subscribe',
+  'unsubscribe',
+  'disconnect',
+  'auth',
+  'will',
 ]);
 
 /** Commands whose properties the clients really send; the others are refused as "not supported". */
 const SENDABLE: ReadonlySet<string> = new Set(['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will']);
 
-const P = (id: number, name: string, key: string, type: ValueType, ...packets: Packet[]): PropertyInfo => ({ id, name, key, type, packets });
+const P = (id: number, name: string, key: string, type: ValueType, ...packets: Packet[]): PropertyInfo => ({
+  id,
+  name,
+  key,
+  type,
+  packets,
+});
 const MESSAGE: Packet[] = ['publish', 'will'];
 
 /**
@@ -63,14 +89,47 @@ export const PROPERTY_TABLE: readonly PropertyInfo[] = [
   P(0x1c, 'server-reference', 'serverReference', 'string', 'connack', 'disconnect'),
   // mosquitto 2.0.11 also lets reason-string through for a will; kept so the same
   // command lines are accepted.
-  P(0x1f, 'reason-string', 'reasonString', 'string', 'connack', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'disconnect', 'auth', 'will'),
+  P(
+    0x1f,
+    'reason-string',
+    'reasonString',
+    'string',
+    'connack',
+    'puback',
+    'pubrec',
+    'pubrel',
+    'pubcomp',
+    'suback',
+    'unsuback',
+    'disconnect',
+    'auth',
+    'will',
+  ),
   P(0x21, 'receive-maximum', 'receiveMaximum', 'int16', 'connect', 'connack'),
   P(0x22, 'topic-alias-maximum', 'topicAliasMaximum', 'int16', 'connect', 'connack'),
   P(0x23, 'topic-alias', 'topicAlias', 'int16', 'publish'),
   P(0x24, 'maximum-qos', 'maximumQoS', 'byte', 'connack'),
   P(0x25, 'retain-available', 'retainAvailable', 'byte', 'connack'),
-  P(0x26, 'user-property', 'userProperties', 'pair', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback',
-    'unsubscribe', 'unsuback', 'disconnect', 'auth', 'will'),
+  P(
+    0x26,
+    'user-property',
+    'userProperties',
+    'pair',
+    'connect',
+    'connack',
+    'publish',
+    'puback',
+    'pubrec',
+    'pubrel',
+    'pubcomp',
+    'subscribe',
+    'suback',
+    'unsubscribe',
+    'unsuback',
+    'disconnect',
+    'auth',
+    'will',
+  ),
   P(0x27, 'maximum-packet-size', 'maximumPacketSize', 'int32', 'connect', 'connack'),
   P(0x28, 'wildcard-subscription-available', 'wildcardSubscriptionAvailable', 'byte', 'connack'),
   P(0x29, 'subscription-identifier-available', 'subscriptionIdentifiersAvailable', 'byte', 'connack'),
@@ -167,11 +226,14 @@ export function addProperty(sets: PropertySets, words: readonly string[]): void 
  */
 export function checkPropertySets(sets: PropertySets): void {
   const bad = (packet: string) =>
-    new UsageError(`Error in ${packet} properties: A network protocol error occurred when communicating with the broker.\n`);
+    new UsageError(
+      `Error in ${packet} properties: A network protocol error occurred when communicating with the broker.\n`,
+    );
   const c = sets.connect;
   if (c) {
     if (c.receiveMaximum === 0 || c.maximumPacketSize === 0) throw bad('CONNECT');
-    if ((c.requestProblemInformation as number) > 1 || (c.requestResponseInformation as number) > 1) throw bad('CONNECT');
+    if ((c.requestProblemInformation as number) > 1 || (c.requestResponseInformation as number) > 1)
+      throw bad('CONNECT');
   }
   const p = sets.publish;
   if (p && p.topicAlias === 0) throw bad('PUBLISH');

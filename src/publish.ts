@@ -89,7 +89,9 @@ export class Publisher {
   lost(code: number): void {
     if (this.ending || this.failure || this.reconnecting) return;
     const disconnect = this.session.disconnectReason;
-    const passing = code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ||
+    const passing =
+      code === MOSQ_ERR.CONN_LOST ||
+      code === MOSQ_ERR.KEEPALIVE ||
       (code === MOSQ_ERR.NO_CONN && disconnect !== undefined && PASSING_DISCONNECTS.has(disconnect));
     if (this.reconnection && passing) {
       this.reconnect(code);
@@ -103,9 +105,14 @@ export class Publisher {
     // Our own line: what the broker never acknowledged (or, at QoS 0, what was sent).
     const inflight = this.session.unacknowledged;
     // (A replay mixes QoS: what awaits an acknowledgement is counted if anything does.)
-    const unacked = this.cfg.qos > 0 || inflight > 0
-      ? (code === MOSQ_ERR.CONN_LOST || inflight > 0 ? `Error: ${inflight} message${inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n` : '')
-      : (code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n` : '');
+    const unacked =
+      this.cfg.qos > 0 || inflight > 0
+        ? code === MOSQ_ERR.CONN_LOST || inflight > 0
+          ? `Error: ${inflight} message${inflight === 1 ? ' was' : 's were'} not acknowledged by the broker.\n`
+          : ''
+        : code === MOSQ_ERR.CONN_LOST || code === MOSQ_ERR.KEEPALIVE
+          ? `Error: ${this.sent} message${this.sent === 1 ? ' was' : 's were'} sent at QoS 0 (unacknowledged by design) before the loss.\n`
+          : '';
     this.failWith(new ToolError(mosquittoError(code) + unacked, code));
   }
 
@@ -125,7 +132,9 @@ export class Publisher {
     const lostAt = Date.now();
     if (this.cfg.qos === 0 && r.trace) {
       const n = this.session.qos0OnLostConnection;
-      r.trace.write(`Connection lost: ${n} QoS 0 message${n === 1 ? '' : 's'} written to it may not have reached the broker.\n`);
+      r.trace.write(
+        `Connection lost: ${n} QoS 0 message${n === 1 ? '' : 's'} written to it may not have reached the broker.\n`,
+      );
     }
     this.reconnecting = (async () => {
       for (;;) {
@@ -140,7 +149,8 @@ export class Publisher {
           return;
         } catch (e) {
           if (this.failure) return;
-          if (e instanceof ConnectError && e.refused && !PASSING_REFUSALS.has(e.status)) return this.failWith(explain(e));
+          if (e instanceof ConnectError && e.refused && !PASSING_REFUSALS.has(e.status))
+            return this.failWith(explain(e));
           if (e instanceof ToolError && !(e instanceof ConnectError)) return this.failWith(e);
           if (e instanceof ProtocolError && fatal(e.code)) return this.failWith(e);
           // Refused connections, lookups, TLS: the broker may be on its way back.
@@ -219,7 +229,9 @@ export class Publisher {
     let base = message ? undefined : this.emptyRemaining.get(topic);
     if (base === undefined) {
       const qos = message?.qos ?? this.cfg.qos;
-      const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), qos > 0 ? 1 : undefined, message), { protocolVersion: this.cfg.protocolVersion });
+      const empty = mqttPacket.generate(this.packet(topic, Buffer.alloc(0), qos > 0 ? 1 : undefined, message), {
+        protocolVersion: this.cfg.protocolVersion,
+      });
       let header = 2; // the packet type, then the remaining length's bytes
       while (empty[header - 1]! & 0x80) header++;
       base = empty.length - header;
@@ -251,7 +263,12 @@ export class Publisher {
   /** The PUBLISH this tool sends (the message id is the session's to give). */
   private packet(topic: string, payload: Buffer, messageId?: number, message?: Message): IPublishPacket {
     const packet: IPublishPacket = {
-      cmd: 'publish', topic, payload, qos: message?.qos ?? this.cfg.qos, retain: this.retain(message?.retain ?? this.cfg.retain), dup: false,
+      cmd: 'publish',
+      topic,
+      payload,
+      qos: message?.qos ?? this.cfg.qos,
+      retain: this.retain(message?.retain ?? this.cfg.retain),
+      dup: false,
     };
     if (messageId !== undefined) packet.messageId = messageId;
     const properties = message ? message.properties : this.properties;
@@ -275,9 +292,11 @@ export class Publisher {
     if (topic === '') {
       // mosquitto_pub -l stops at the first line with libmosquitto's MOSQ_ERR_INVAL; without
       // -l it says this, disconnects and exits 0 having sent nothing: we fail instead.
-      return this.refuse(this.cfg.mode === 'stdin-line'
-        ? new ToolError(mosquittoError(MOSQ_ERR.INVAL), MOSQ_ERR.INVAL)
-        : new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n"));
+      return this.refuse(
+        this.cfg.mode === 'stdin-line'
+          ? new ToolError(mosquittoError(MOSQ_ERR.INVAL), MOSQ_ERR.INVAL)
+          : new ToolError("Error: Invalid input. Does your topic contain '+' or '#'?\n"),
+      );
     }
     // With a topic alias (-D publish topic-alias N), mosquitto_pub names the topic in its
     // first message only; the rest carry the alias alone (traced as '(null)').
@@ -287,7 +306,10 @@ export class Publisher {
       if (this.alias > aliases) {
         // mosquitto_pub sends it, and the broker hangs up on it (DISCONNECT 148), status 4.
         return this.finish().then(() => {
-          throw new ToolError(`Error: Topic alias ${this.alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`, 4);
+          throw new ToolError(
+            `Error: Topic alias ${this.alias} is above the broker's maximum of ${aliases}; nothing was sent.\n`,
+            4,
+          );
         });
       }
     }
@@ -333,7 +355,9 @@ export class Publisher {
 
   /** Until the next wake-up (an acknowledgement, a drained socket, a failure, a reconnection). */
   private sleep(): Promise<void> {
-    return new Promise<void>((resolve) => { this.wake = resolve; });
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
   }
 
   /** A QoS 0 message is in the socket's hands. */
@@ -343,14 +367,18 @@ export class Publisher {
   };
 
   /** The broker acknowledged a QoS 1 or 2 message (session.ts). */
-  private readonly onAcknowledged = (ack: Packet & { reasonCode?: number; messageId?: number; properties?: { reasonString?: string } }): void => {
+  private readonly onAcknowledged = (
+    ack: Packet & { reasonCode?: number; messageId?: number; properties?: { reasonString?: string } },
+  ): void => {
     const rc = ack.reasonCode ?? 0;
     // An MQTT v5 broker's refusal in PUBACK, PUBREC or PUBCOMP: mosquitto_pub warns and goes
     // on (status 0). A code below 128 is no refusal.
     if (rc >= 0x80 && !this.cfg.quiet) {
       // mosquitto_pub prints the broker's reason string, if any, on the next line.
       const why = ack.properties?.reasonString;
-      this.warn(`Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`);
+      this.warn(
+        `Warning: Publish ${ack.messageId} failed: ${REASON_V5[rc] ?? 'Unknown reason'}.\n${why !== undefined ? `${why}\n` : ''}`,
+      );
     }
     this.wakeSoon();
   };
@@ -365,8 +393,14 @@ export class Publisher {
     return new Promise<T>((resolve, reject) => {
       this.interrupt = reject;
       p.then(
-        (v) => { this.interrupt = undefined; resolve(v); },
-        (e) => { this.interrupt = undefined; reject(e); },
+        (v) => {
+          this.interrupt = undefined;
+          resolve(v);
+        },
+        (e) => {
+          this.interrupt = undefined;
+          reject(e);
+        },
       );
     });
   }
@@ -390,7 +424,10 @@ export class Publisher {
   async finish(): Promise<void> {
     await this.drain();
     this.ending = true;
-    await this.session.disconnect(undefined, this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined);
+    await this.session.disconnect(
+      undefined,
+      this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined,
+    );
   }
 }
 
@@ -419,10 +456,20 @@ function explain<E>(e: E): E | ToolError {
  * acknowledgement in the buffers they were read into: `reclaim` is told how much was read
  * (heap.ts).
  */
-export async function publishLines(publisher: Publisher, reclaim?: (bytes: number) => void, pace?: Paced): Promise<void> {
+export async function publishLines(
+  publisher: Publisher,
+  reclaim?: (bytes: number) => void,
+  pace?: Paced,
+): Promise<void> {
   let k = 0;
-  const sendLine = (line: Buffer) => (line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line));
-  await forEachLine(publisher, process.stdin, (line) => (pace ? whenDue(publisher, pace.schedule, k++ * pace.intervalMs, () => sendLine(line)) : sendLine(line)), reclaim);
+  const sendLine = (line: Buffer) =>
+    line === LineSplitter.TOO_LONG ? publisher.refuseTooLarge() : publisher.send(line);
+  await forEachLine(
+    publisher,
+    process.stdin,
+    (line) => (pace ? whenDue(publisher, pace.schedule, k++ * pace.intervalMs, () => sendLine(line)) : sendLine(line)),
+    reclaim,
+  );
 }
 
 /**
@@ -431,7 +478,10 @@ export async function publishLines(publisher: Publisher, reclaim?: (bytes: numbe
  * for input does not hide a failed connection.
  */
 export async function forEachLine(
-  publisher: Publisher, input: NodeJS.ReadableStream, each: (line: Buffer) => Promise<void> | undefined, reclaim?: (bytes: number) => void,
+  publisher: Publisher,
+  input: NodeJS.ReadableStream,
+  each: (line: Buffer) => Promise<void> | undefined,
+  reclaim?: (bytes: number) => void,
 ): Promise<void> {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const lines = new LineSplitter();
@@ -456,7 +506,12 @@ export interface Paced {
 }
 
 /** Sends (by calling `send`) once `offset` ms of the schedule have passed; at once if they have. */
-export function whenDue(publisher: Publisher, schedule: Schedule, offset: number, send: () => Promise<void> | undefined): Promise<void> | undefined {
+export function whenDue(
+  publisher: Publisher,
+  schedule: Schedule,
+  offset: number,
+  send: () => Promise<void> | undefined,
+): Promise<void> | undefined {
   const due = schedule.at(offset);
   return due ? publisher.waitFor(due).then(send) : send();
 }
@@ -466,7 +521,12 @@ export function whenDue(publisher: Publisher, schedule: Schedule, offset: number
  * mosquitto_pub 2.1 waits), or on the schedule of --rate or --interval (through the window
  * of -M: a message does not wait for the one before it).
  */
-export async function publishRepeated(publisher: Publisher, cfg: ClientConfig, payload: Buffer, pace?: Paced): Promise<void> {
+export async function publishRepeated(
+  publisher: Publisher,
+  cfg: ClientConfig,
+  payload: Buffer,
+  pace?: Paced,
+): Promise<void> {
   for (let i = 0; i < cfg.repeat; i++) {
     if (pace) {
       const sent = whenDue(publisher, pace.schedule, i * pace.intervalMs, () => publisher.send(payload));

@@ -17,9 +17,11 @@ export const TIMED_OUT_STATUS = 27;
 /** The subscriptions of -t as mosquitto's clients ask for them (tssub, tsrr). */
 export function subscriptions(cfg: ClientConfig, topics: readonly string[]): ISubscription[] {
   const v5 = cfg.protocolVersion === 5;
-  return topics.map((topic) => (v5
-    ? { topic, qos: cfg.qos, nl: cfg.noLocal === true, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
-    : { topic, qos: cfg.qos }));
+  return topics.map((topic) =>
+    v5
+      ? { topic, qos: cfg.qos, nl: cfg.noLocal === true, rap: cfg.retainAsPublished, rh: cfg.retainHandling ?? 0 }
+      : { topic, qos: cfg.qos },
+  );
 }
 
 export type Formatter = (packet: IPublishPacket) => Buffer;
@@ -27,8 +29,13 @@ export type Formatter = (packet: IPublishPacket) => Buffer;
 /** The bytes printed for each message, as -F, -v, -N and --pretty ask (colour on a terminal). */
 export function messageFormatter(cfg: ClientConfig): ReturnType<typeof createFormatter> {
   return createFormatter({
-    format: cfg.format, verbose: cfg.verbose, noEol: cfg.noEol, pretty: cfg.pretty,
+    format: cfg.format,
+    verbose: cfg.verbose,
+    noEol: cfg.noEol,
+    pretty: cfg.pretty,
     paintJson: cfg.pretty ? paintFor(stdout())?.json : undefined,
-    onError: (line) => { if (!cfg.quiet) stderr().write(`${line}\n`); },
+    onError: (line) => {
+      if (!cfg.quiet) stderr().write(`${line}\n`);
+    },
   });
 }

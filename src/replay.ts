@@ -32,7 +32,11 @@ export function openReplay(cfg: ClientConfig): NodeJS.ReadableStream {
  * are left out because the connection is not MQTT v5.
  */
 export async function publishReplay(
-  publisher: Publisher, cfg: ClientConfig, input: NodeJS.ReadableStream, warn: (text: string) => void, pace?: Paced,
+  publisher: Publisher,
+  cfg: ClientConfig,
+  input: NodeJS.ReadableStream,
+  warn: (text: string) => void,
+  pace?: Paced,
   reclaim?: (bytes: number) => void,
 ): Promise<void> {
   const name = cfg.replay === '-' ? 'stdin' : cfg.replay!;
@@ -61,30 +65,45 @@ export async function publishReplay(
     offset = Math.max(offset, (m.time - firstTime) / 1000 / speed);
     return offset;
   };
-  await forEachLine(publisher, input, (line) => {
-    let m: Replayed | undefined;
-    let at: number | undefined;
-    try {
-      m = line === LineSplitter.TOO_LONG ? reader.tooLong() : reader.read(line);
-      if (m === undefined) return undefined;
-      at = due(m);
-    } catch (e) {
-      // What went before is acknowledged, and the connection closed, before the error.
-      return publisher.finish().then(() => { throw e; });
-    }
-    if (m.dropped && !warned) {
-      warned = true;
-      if (!cfg.quiet) warn(`Warning: ${name} has MQTT v5 properties; they are not sent on an MQTT v${cfg.protocolVersion === 3 ? '3.1' : '3.1.1'} connection (use -V 5).\n`);
-    }
-    const message = m;
-    sent++;
-    // The recording's order is kept: a broker passes a QoS 2 message on once its exchange
-    // is complete (PUBREL), so one at QoS 0 or 1 after it waits for that, or would overtake it.
-    const overtakes = qos2 && message.qos < 2;
-    qos2 = message.qos === 2;
-    const send = overtakes
-      ? () => { const done = publisher.drain(); return done ? done.then(() => publisher.send(message.payload, message)) : publisher.send(message.payload, message); }
-      : () => publisher.send(message.payload, message);
-    return at === undefined ? send() : whenDue(publisher, schedule!, at, send);
-  }, reclaim);
+  await forEachLine(
+    publisher,
+    input,
+    (line) => {
+      let m: Replayed | undefined;
+      let at: number | undefined;
+      try {
+        m = line === LineSplitter.TOO_LONG ? reader.tooLong() : reader.read(line);
+        if (m === undefined) return undefined;
+        at = due(m);
+      } catch (e) {
+        // What went before is acknowledged, and the connection closed, before the error.
+        return publisher.finish().then(() => {
+          throw e;
+        });
+      }
+      if (m.dropped && !warned) {
+        warned = true;
+        if (!cfg.quiet)
+          warn(
+            `Warning: ${name} has MQTT v5 properties; they are not sent on an MQTT v${cfg.protocolVersion === 3 ? '3.1' : '3.1.1'} connection (use -V 5).\n`,
+          );
+      }
+      const message = m;
+      sent++;
+      // The recording's order is kept: a broker passes a QoS 2 message on once its exchange
+      // is complete (PUBREL), so one at QoS 0 or 1 after it waits for that, or would overtake it.
+      const overtakes = qos2 && message.qos < 2;
+      qos2 = message.qos === 2;
+      const send = overtakes
+        ? () => {
+            const done = publisher.drain();
+            return done
+              ? done.then(() => publisher.send(message.payload, message))
+              : publisher.send(message.payload, message);
+          }
+        : () => publisher.send(message.payload, message);
+      return at === undefined ? send() : whenDue(publisher, schedule!, at, send);
+    },
+    reclaim,
+  );
 }

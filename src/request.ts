@@ -34,9 +34,10 @@ function explain(err: unknown): unknown {
   if (!(err instanceof ConnectError) || !err.refused) return err;
   const rc = err.status;
   const reason = REASON_V5[rc] ?? 'Unknown reason';
-  const text = rc === 132
-    ? `Connection error: ${reason}. tsrr only supports connecting to an MQTT v5 broker\n`
-    : `Connection error: ${reason}\n`;
+  const text =
+    rc === 132
+      ? `Connection error: ${reason}. tsrr only supports connecting to an MQTT v5 broker\n`
+      : `Connection error: ${reason}\n`;
   return new ToolError(text, rc);
 }
 
@@ -64,7 +65,8 @@ export class Requester {
     private readonly format: Formatter,
   ) {
     if (cfg.protocolVersion === 5) {
-      this.correlation = (cfg.properties.publish?.correlationData as Buffer | undefined) ?? randomBytes(CORRELATION_BYTES);
+      this.correlation =
+        (cfg.properties.publish?.correlationData as Buffer | undefined) ?? randomBytes(CORRELATION_BYTES);
     }
     this.session = new Session(cfg, {
       trace: cfg.debug ? this.trace : undefined,
@@ -85,7 +87,8 @@ export class Requester {
       this.reject = reject;
     });
     // mosquitto_rr sets its alarm as it starts to connect.
-    if (this.cfg.timeout !== undefined) this.deadline = setTimeout(() => this.stop(TIMED_OUT_STATUS, DISCONNECT_WITH_WILL), this.cfg.timeout * 1000);
+    if (this.cfg.timeout !== undefined)
+      this.deadline = setTimeout(() => this.stop(TIMED_OUT_STATUS, DISCONNECT_WITH_WILL), this.cfg.timeout * 1000);
     this.session.connect().catch((err: unknown) => this.finish(explain(err)));
     return result;
   }
@@ -116,28 +119,40 @@ export class Requester {
     if (this.stopping) return;
     const cfg = this.cfg;
     const v5 = cfg.protocolVersion === 5;
-    this.session.subscribe(subscriptions(cfg, [cfg.responseTopic!]), v5 ? cfg.properties.subscribe : undefined, (granted) => {
-      if (this.stopping) return;
-      const code = granted[0] ?? 0;
-      if (code < 128) {
-        this.publish();
-      } else {
-        // Refused: mosquitto_rr says why and leaves, status 0, without sending the request.
-        if (!cfg.quiet) stderr().write(`${REASON_V5[code] ?? 'Unknown reason'}\n`);
-        this.stop(0);
-      }
-    });
+    this.session.subscribe(
+      subscriptions(cfg, [cfg.responseTopic!]),
+      v5 ? cfg.properties.subscribe : undefined,
+      (granted) => {
+        if (this.stopping) return;
+        const code = granted[0] ?? 0;
+        if (code < 128) {
+          this.publish();
+        } else {
+          // Refused: mosquitto_rr says why and leaves, status 0, without sending the request.
+          if (!cfg.quiet) stderr().write(`${REASON_V5[code] ?? 'Unknown reason'}\n`);
+          this.stop(0);
+        }
+      },
+    );
   }
 
   private publish(): void {
     const cfg = this.cfg;
     // MQTT v3 has no properties: the request names no response topic (as with mosquitto_rr).
-    const properties = cfg.protocolVersion === 5
-      ? { ...(cfg.properties.publish ?? {}), responseTopic: cfg.responseTopic!, correlationData: this.correlation! }
-      : undefined;
+    const properties =
+      cfg.protocolVersion === 5
+        ? { ...(cfg.properties.publish ?? {}), responseTopic: cfg.responseTopic!, correlationData: this.correlation! }
+        : undefined;
     this.sentAt = process.hrtime.bigint();
     // The request is mosquitto_rr's, acknowledged or not: what answers it is all that counts.
-    const packet: IPublishPacket = { cmd: 'publish', topic: cfg.topic!, payload: this.payload, qos: cfg.qos, retain: false, dup: false };
+    const packet: IPublishPacket = {
+      cmd: 'publish',
+      topic: cfg.topic!,
+      payload: this.payload,
+      qos: cfg.qos,
+      retain: false,
+      dup: false,
+    };
     if (properties) packet.properties = properties;
     try {
       this.session.publish(packet);
@@ -152,11 +167,12 @@ export class Requester {
     if (packet.topic !== cfg.responseTopic) return 'not on the response topic';
     // The broker sets the retain flag on what it had stored before the subscription (and, with
     // --retain-as-published, on live messages published retained).
-    if (packet.retain && (cfg.noStaleRetained || !(cfg.protocolVersion === 5 && cfg.retainAsPublished))) return 'a stale retained message';
+    if (packet.retain && (cfg.noStaleRetained || !(cfg.protocolVersion === 5 && cfg.retainAsPublished)))
+      return 'a stale retained message';
     if (this.sentAt === undefined) return 'the request is not sent yet';
     if (this.correlation) {
       const data = packet.properties?.correlationData;
-      if (data !== undefined && !this.correlation.equals(data)) return 'correlation data other than the request\'s';
+      if (data !== undefined && !this.correlation.equals(data)) return "correlation data other than the request's";
     }
     return undefined;
   }
@@ -166,7 +182,8 @@ export class Requester {
     if (this.stopping) return;
     const why = this.notTheResponse(packet);
     if (why !== undefined) {
-      if (this.cfg.debug) this.write(`Ignored PUBLISH (m${packet.qos > 0 ? packet.messageId : 0}, '${packet.topic}'): ${why}\n`);
+      if (this.cfg.debug)
+        this.write(`Ignored PUBLISH (m${packet.qos > 0 ? packet.messageId : 0}, '${packet.topic}'): ${why}\n`);
       return;
     }
     if (this.sentAt !== undefined) this.latency = process.hrtime.bigint() - this.sentAt;
@@ -190,7 +207,9 @@ export class Requester {
     }
     // Nothing waits for acknowledgements still due.
     const properties = this.cfg.protocolVersion === 5 ? this.cfg.properties.disconnect : undefined;
-    void this.session.disconnect(reason && this.cfg.protocolVersion === 5 ? reason : undefined, properties).then(() => this.finish());
+    void this.session
+      .disconnect(reason && this.cfg.protocolVersion === 5 ? reason : undefined, properties)
+      .then(() => this.finish());
   }
 
   private finish(err?: unknown): void {

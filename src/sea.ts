@@ -22,7 +22,9 @@ function toolOf(argv0: string, windows = process.platform === 'win32'): string |
 function start(argv0: string): void {
   const tool = toolOf(argv0);
   if (tool === undefined) {
-    process.stderr.write(`tsmqtt: start this executable as one of ${Object.keys(TOOLS).join(', ')} (a link named so).\n`);
+    process.stderr.write(
+      `tsmqtt: start this executable as one of ${Object.keys(TOOLS).join(', ')} (a link named so).\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -10,7 +10,15 @@ export function keepIgnoredSignals(env: NodeJS.ProcessEnv = process.env): void {
   if (mask === undefined) return;
   delete env.TSMQTT_SIGIGN;
   const low = parseInt(mask.slice(-8), 16) || 0;
-  const SIGNALS = [['SIGHUP', 1], ['SIGINT', 2], ['SIGQUIT', 3], ['SIGTERM', 15], ['SIGUSR1', 10], ['SIGUSR2', 12], ['SIGALRM', 14]] as const;
+  const SIGNALS = [
+    ['SIGHUP', 1],
+    ['SIGINT', 2],
+    ['SIGQUIT', 3],
+    ['SIGTERM', 15],
+    ['SIGUSR1', 10],
+    ['SIGUSR2', 12],
+    ['SIGALRM', 14],
+  ] as const;
   for (const [signal, nr] of SIGNALS) {
     if (low & (1 << (nr - 1))) process.on(signal, () => {});
   }

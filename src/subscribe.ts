@@ -103,7 +103,11 @@ export class Subscriber {
   private reject!: (err: unknown) => void;
   private readonly filterOut: readonly string[];
   /** -d lines; none after DISCONNECT (libmosquitto reads nothing more once it is sent). */
-  private readonly trace = { write: (line: string) => { if (this.state !== 'disconnecting' && this.state !== 'ended') this.out.write(line); } };
+  private readonly trace = {
+    write: (line: string) => {
+      if (this.state !== 'disconnecting' && this.state !== 'ended') this.out.write(line);
+    },
+  };
 
   constructor(
     private readonly cfg: ClientConfig,
@@ -117,10 +121,14 @@ export class Subscriber {
       disconnectOnRefusal: true,
       // mosquitto_sub sets its alarm once the connection is made (to the broker, or to the
       // proxy) and CONNECT is on its way, or queued behind the proxy's or TLS's handshake.
-      onConnected: () => { if (cfg.timeout !== undefined) this.startDeadline(cfg.timeout); },
+      onConnected: () => {
+        if (cfg.timeout !== undefined) this.startDeadline(cfg.timeout);
+      },
       onAccepted: () => this.connected(),
       onMessage: (packet) => this.receive(packet),
-      onDisconnect: () => { this.serverDisconnected = true; },
+      onDisconnect: () => {
+        this.serverDisconnected = true;
+      },
       onLost: (code) => this.closed(code),
     });
   }
@@ -208,7 +216,11 @@ export class Subscriber {
     const v5 = cfg.protocolVersion === 5;
     // One SUBSCRIBE for every -t, then one UNSUBSCRIBE per -U.
     if (cfg.topics.length > 0) {
-      this.subscribeMid = this.session.subscribe(subscriptions(cfg, cfg.topics), v5 ? cfg.properties.subscribe : undefined, (granted) => this.subscribed(granted));
+      this.subscribeMid = this.session.subscribe(
+        subscriptions(cfg, cfg.topics),
+        v5 ? cfg.properties.subscribe : undefined,
+        (granted) => this.subscribed(granted),
+      );
     }
     let unacknowledged = cfg.unsubscribe.length;
     for (const topic of cfg.unsubscribe) {
@@ -222,7 +234,8 @@ export class Subscriber {
 
   private subscribed(granted: number[]): void {
     if (this.state === 'disconnecting' || this.state === 'ended') return;
-    if (this.cfg.debug && !this.cfg.quiet) this.out.write(`Subscribed (mid: ${this.subscribeMid}): ${granted.join(', ')}\n`);
+    if (this.cfg.debug && !this.cfg.quiet)
+      this.out.write(`Subscribed (mid: ${this.subscribeMid}): ${granted.join(', ')}\n`);
     if (granted.every((code) => code >= 128)) {
       if (!this.cfg.quiet) stderr().write('All subscription requests were denied.\n');
       this.stop(0, true);
@@ -274,7 +287,14 @@ export class Subscriber {
 
   /** --remove-retained: an empty retained message (QoS 1) in place of the one received. */
   private clear(topic: string): void {
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 1, retain: true, dup: false };
+    const packet: IPublishPacket = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.alloc(0),
+      qos: 1,
+      retain: true,
+      dup: false,
+    };
     this.session.publish(packet, () => {
       this.clearing.delete(packet.messageId!);
       if (this.state === 'stopping' && this.clearing.size === 0) this.disconnect();

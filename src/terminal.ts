@@ -7,7 +7,10 @@ import { openSync, closeSync, writeSync } from 'node:fs';
  * Ctrl-U edit it, Ctrl-D on an empty line is the end of input (null), Ctrl-C calls
  * `interrupted` and then stops the process as SIGINT would.
  */
-export async function terminalLine(next: () => Promise<Buffer | null>, interrupted: () => void): Promise<Buffer | null> {
+export async function terminalLine(
+  next: () => Promise<Buffer | null>,
+  interrupted: () => void,
+): Promise<Buffer | null> {
   const typed: number[] = [];
   for (;;) {
     const chunk = await next();
@@ -74,7 +77,11 @@ export async function askTerminal(prompt: string): Promise<Buffer | null> {
     return line;
   } finally {
     input.destroy();
-    try { closeSync(fd); } catch { /* closed with the stream */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* closed with the stream */
+    }
     if (out !== fd) closeSync(out);
   }
 }

@@ -47,7 +47,9 @@ export class Tracer {
       case 'publish': {
         const mid = packet.qos > 0 ? packet.messageId : this.mids.allocate();
         // A message sent by topic alias alone has no topic: libmosquitto prints '(null)'.
-        return this.line(`sending PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic === '' ? '(null)' : packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+        return this.line(
+          `sending PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic === '' ? '(null)' : packet.topic}', ... (${payloadLength(packet.payload)} bytes))`,
+        );
       }
       case 'puback':
         return this.line(`sending PUBACK (m${packet.messageId}, rc${packet.reasonCode ?? 0})`);
@@ -60,7 +62,9 @@ export class Tracer {
       case 'subscribe':
         for (const s of packet.subscriptions) {
           const options = ((s.nl ? 1 : 0) << 2) | ((s.rap ? 1 : 0) << 3) | ((s.rh ?? 0) << 4);
-          this.line(`sending SUBSCRIBE (Mid: ${packet.messageId}, Topic: ${s.topic}, QoS: ${s.qos}, Options: 0x${hex2(options)})`);
+          this.line(
+            `sending SUBSCRIBE (Mid: ${packet.messageId}, Topic: ${s.topic}, QoS: ${s.qos}, Options: 0x${hex2(options)})`,
+          );
         }
         return;
       case 'unsubscribe':
@@ -99,7 +103,9 @@ export class Tracer {
       }
       case 'publish': {
         const mid = packet.qos > 0 ? packet.messageId : 0;
-        return this.in(`received PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`);
+        return this.in(
+          `received PUBLISH (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${mid}, '${packet.topic}', ... (${payloadLength(packet.payload)} bytes))`,
+        );
       }
       case 'puback':
         return this.in(`received PUBACK (Mid: ${packet.messageId}, RC:${packet.reasonCode ?? 0})`);

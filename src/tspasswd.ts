@@ -17,10 +17,14 @@ async function main(): Promise<number> {
   const cmd = parsePasswdArgs(argv, commandLine(argv).map(bytesOf));
   switch (cmd.mode) {
     case 'create':
-    case 'update': return setPassword(cmd);
-    case 'delete': return deleteUser(cmd);
-    case 'upgrade': return hashPlainPasswords(cmd);
-    case 'verify': return verify(cmd);
+    case 'update':
+      return setPassword(cmd);
+    case 'delete':
+      return deleteUser(cmd);
+    case 'upgrade':
+      return hashPlainPasswords(cmd);
+    case 'verify':
+      return verify(cmd);
   }
 }
 
@@ -33,7 +37,12 @@ async function setPassword(cmd: PasswdCommand): Promise<number> {
   if (fresh && cmd.file === '-') {
     // -c - (mosquitto 2.1): the new file goes to standard output, nothing is written.
     const password = cmd.password ?? (await promptPassword(true, stdout()));
-    stdout().write(Buffer.concat([Buffer.from(binary(cmd.user!.bytes), 'latin1'), Buffer.from(`:${await hashFor(cmd, password)}\n`)]));
+    stdout().write(
+      Buffer.concat([
+        Buffer.from(binary(cmd.user!.bytes), 'latin1'),
+        Buffer.from(`:${await hashFor(cmd, password)}\n`),
+      ]),
+    );
     return 0;
   }
   const path = locate(cmd.file);
@@ -53,10 +62,15 @@ async function deleteUser(cmd: PasswdCommand): Promise<number> {
   const path = locate(cmd.file);
   openForUpdate(path);
   const user = binary(cmd.user!.bytes);
-  const removed = await edit(path, false, (file) => {
-    const n = file.deleteUser(user);
-    return { changed: n > 0, value: n };
-  }, (file, line) => (file.entries().some((e) => e.index < line - 1 && e.user === user) ? '' : notFound(cmd.user!).text));
+  const removed = await edit(
+    path,
+    false,
+    (file) => {
+      const n = file.deleteUser(user);
+      return { changed: n > 0, value: n };
+    },
+    (file, line) => (file.entries().some((e) => e.index < line - 1 && e.user === user) ? '' : notFound(cmd.user!).text),
+  );
   if (removed === 0) throw notFound(cmd.user!);
   return 0;
 }
@@ -72,10 +86,13 @@ async function hashPlainPasswords(cmd: PasswdCommand): Promise<number> {
       const stored = parseStored(entry.secret);
       const where = `Line ${entry.index + 1} of ${path.shown}`;
       if (stored.kind === 'foreign') {
-        notes.push(`Warning: ${where}: the password of user ${text(entry.user)} is a ${stored.scheme} hash, which tspasswd does not make; left unchanged.\n`);
+        notes.push(
+          `Warning: ${where}: the password of user ${text(entry.user)} is a ${stored.scheme} hash, which tspasswd does not make; left unchanged.\n`,
+        );
       } else if (stored.kind === 'plain') {
         const plain = plainPassword(entry.secret);
-        if (plain.length === 0) notes.push(`Warning: ${where}: user ${text(entry.user)} has no password; left unchanged.\n`);
+        if (plain.length === 0)
+          notes.push(`Warning: ${where}: user ${text(entry.user)} has no password; left unchanged.\n`);
         else {
           file.replaceSecret(entry, await hashFor(cmd, Buffer.from(plain, 'latin1')));
           hashed++;
@@ -97,7 +114,9 @@ async function verify(cmd: PasswdCommand): Promise<number> {
   const password = cmd.password ?? (await promptPassword(false, stdout()));
   const ok = await verifyPasswordAsync(password, entry.secret);
   if (ok === undefined) {
-    throw new ToolError(`Error: The password of user ${cmd.user!.text} is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n`);
+    throw new ToolError(
+      `Error: The password of user ${cmd.user!.text} is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n`,
+    );
   }
   if (!ok) throw new ToolError(`Error: Password for user ${cmd.user!.text} does not match.\n`);
   stdout().write(`Password for user ${cmd.user!.text} is correct.\n`);
@@ -106,8 +125,10 @@ async function verify(cmd: PasswdCommand): Promise<number> {
 
 /** Said once a run when tspasswd writes a hash that mosquitto as shipped cannot read. */
 const UNREADABLE: Partial<Record<HashType, string>> = {
-  bcrypt: 'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n',
-  argon2id: 'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n',
+  bcrypt:
+    'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n',
+  argon2id:
+    'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n',
 };
 let warned = false;
 

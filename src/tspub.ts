@@ -34,13 +34,20 @@ async function main(): Promise<number> {
   heap?.sizeHeapForStreaming();
   let lost: Publisher | undefined;
   const trace = cfg.debug ? stdout() : undefined;
-  const session = await connectSession(cfg, { trace, tracePaint: trace && traceColours(), onLost: (code) => lost?.lost(code) });
+  const session = await connectSession(cfg, {
+    trace,
+    tracePaint: trace && traceColours(),
+    onLost: (code) => lost?.lost(code),
+  });
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
   // with mosquitto_pub: status 7 and a count, at once, for a script to try again.
   const warn = (text: string) => stderr().write(text);
-  const publisher = new Publisher(session, cfg, warn, lines
-    ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace }
-    : undefined);
+  const publisher = new Publisher(
+    session,
+    cfg,
+    warn,
+    lines ? { limitMs: cfg.reconnectFor === undefined ? Infinity : cfg.reconnectFor * 1000, trace } : undefined,
+  );
   lost = publisher;
   const pace = cfg.paceMs !== undefined ? { schedule: new Schedule(), intervalMs: cfg.paceMs } : undefined;
   // A replay makes garbage with every line it reads (the JSON, the message) besides the

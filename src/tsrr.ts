@@ -32,12 +32,15 @@ async function main(): Promise<number> {
   return status;
 }
 
-runTool({
-  name: 'tsrr',
-  help: () => clientHelp('rr'),
-  quiet: () => quiet,
-  stdoutError: () => {
-    if (requester) requester.outputFailed();
-    else process.exit(128 + 13);
+runTool(
+  {
+    name: 'tsrr',
+    help: () => clientHelp('rr'),
+    quiet: () => quiet,
+    stdoutError: () => {
+      if (requester) requester.outputFailed();
+      else process.exit(128 + 13);
+    },
   },
-}, main);
+  main,
+);

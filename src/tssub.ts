@@ -43,13 +43,16 @@ async function main(): Promise<number> {
   return status;
 }
 
-runTool({
-  name: 'tssub',
-  help: () => clientHelp('sub'),
-  quiet: () => quiet,
-  // Like mosquitto_sub: when stdout fails (`tssub | head -1`), disconnect and exit 0.
-  stdoutError: () => {
-    if (subscriber) subscriber.outputFailed();
-    else process.exit(0);
+runTool(
+  {
+    name: 'tssub',
+    help: () => clientHelp('sub'),
+    quiet: () => quiet,
+    // Like mosquitto_sub: when stdout fails (`tssub | head -1`), disconnect and exit 0.
+    stdoutError: () => {
+      if (subscriber) subscriber.outputFailed();
+      else process.exit(0);
+    },
   },
-}, main);
+  main,
+);

@@ -21,7 +21,8 @@ export function commandLine(argv: readonly string[] = process.argv.slice(2)): st
       }
     }
     const tail = words.slice(words.length - argv.length);
-    if (words.length >= argv.length && tail.every((w, i) => w.toString('utf8') === argv[i])) return tail.map(decodeBytes);
+    if (words.length >= argv.length && tail.every((w, i) => w.toString('utf8') === argv[i]))
+      return tail.map(decodeBytes);
   } catch {
     // not Linux: the words as Node decoded them
   }

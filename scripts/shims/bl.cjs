@@ -58,19 +58,19 @@ class BufferList {
   }
 
   toString(encoding, start, end) {
-    if ((start >>> 0) === start && (end >>> 0) === end && start <= end && end <= this.length) {
+    if (start >>> 0 === start && end >>> 0 === end && start <= end && end <= this.length) {
       return this.buf.toString(encoding, this.start + start, this.start + end);
     }
     return this.slice(start, end).toString(encoding);
   }
 
   readUInt8(offset = 0) {
-    if ((offset >>> 0) === offset && offset < this.length) return this.buf[this.start + offset];
+    if (offset >>> 0 === offset && offset < this.length) return this.buf[this.start + offset];
     return this.slice(offset, offset + 1).readUInt8(0);
   }
 
   readUInt16BE(offset = 0) {
-    if ((offset >>> 0) === offset && offset + 2 <= this.length) {
+    if (offset >>> 0 === offset && offset + 2 <= this.length) {
       const p = this.start + offset;
       return (this.buf[p] << 8) | this.buf[p + 1];
     }
@@ -78,7 +78,7 @@ class BufferList {
   }
 
   readUInt32BE(offset = 0) {
-    if ((offset >>> 0) === offset && offset + 4 <= this.length) return this.buf.readUInt32BE(this.start + offset);
+    if (offset >>> 0 === offset && offset + 4 <= this.length) return this.buf.readUInt32BE(this.start + offset);
     return this.slice(offset, offset + 4).readUInt32BE(0);
   }
 }

@@ -30,7 +30,14 @@ export const CORRELATION_BASE64 = 'correlation-data-base64';
  * that is UTF-8 is printed whole (NUL bytes escaped, where %j stops), one that is not is
  * printed in base64 under a member of its own.
  */
-export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onError: (line: string) => void, lossless = false): Op {
+export function jsonOp(
+  o: Out,
+  raw: boolean,
+  pretty: boolean,
+  iso: IsoTime,
+  onError: (line: string) => void,
+  lossless = false,
+): Op {
   // A key with what comes before it (the comma, and in cJSON's "formatted" layout the new line
   // and tabs) and after it: made once, copied for each message.
   const key = (depth: number, name: string, first: boolean): Buffer =>
@@ -74,7 +81,13 @@ export function jsonOp(o: Out, raw: boolean, pretty: boolean, iso: IsoTime, onEr
     o.bytes(keys[firstProperty ? 0 : 1]);
   };
   /** One user property; the first one opens "user-properties" (`keys`) first. */
-  const userProperty = (keys: [Buffer, Buffer], firstProperty: boolean, firstPair: boolean, name: string, value: unknown) => {
+  const userProperty = (
+    keys: [Buffer, Buffer],
+    firstProperty: boolean,
+    firstPair: boolean,
+    name: string,
+    value: unknown,
+  ) => {
     if (firstPair) {
       propertyKey(keys, firstProperty);
       o.byte(0x7b);

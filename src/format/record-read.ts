@@ -41,12 +41,18 @@ class JsonText {
   }
 
   private fail(): never {
-    throw new Bad(this.i < this.s.length ? `not valid JSON (column ${this.i + 1})` : 'not valid JSON (it ends too soon)');
+    throw new Bad(
+      this.i < this.s.length ? `not valid JSON (column ${this.i + 1})` : 'not valid JSON (it ends too soon)',
+    );
   }
 
   private space(): void {
     const s = this.s;
-    for (let c = s.charCodeAt(this.i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = s.charCodeAt(++this.i));
+    for (
+      let c = s.charCodeAt(this.i);
+      c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+      c = s.charCodeAt(++this.i)
+    );
   }
 
   private value(): Json {
@@ -57,36 +63,58 @@ class JsonText {
       this.i++;
       const entries: [string, Json][] = [];
       this.space();
-      if (s[this.i] === '}') { this.i++; return new Members(entries); }
+      if (s[this.i] === '}') {
+        this.i++;
+        return new Members(entries);
+      }
       for (;;) {
         this.space();
         if (s[this.i] !== '"') this.fail();
         const name = this.string();
         this.space();
-        if (s[this.i++] !== ':') { this.i--; this.fail(); }
+        if (s[this.i++] !== ':') {
+          this.i--;
+          this.fail();
+        }
         entries.push([name, this.value()]);
         this.space();
         const next = s[this.i++];
         if (next === '}') return new Members(entries);
-        if (next !== ',') { this.i--; this.fail(); }
+        if (next !== ',') {
+          this.i--;
+          this.fail();
+        }
       }
     }
     if (c === '[') {
       this.i++;
       const items: Json[] = [];
       this.space();
-      if (s[this.i] === ']') { this.i++; return items; }
+      if (s[this.i] === ']') {
+        this.i++;
+        return items;
+      }
       for (;;) {
         items.push(this.value());
         this.space();
         const next = s[this.i++];
         if (next === ']') return items;
-        if (next !== ',') { this.i--; this.fail(); }
+        if (next !== ',') {
+          this.i--;
+          this.fail();
+        }
       }
     }
     if (c === '"') return this.string();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (s.startsWith(word, this.i)) { this.i += word.length; return v; }
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return v;
+      }
     }
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(s);
@@ -103,7 +131,10 @@ class JsonText {
       const c = s.charCodeAt(this.i);
       if (c === 0x22) break;
       if (Number.isNaN(c) || c < 0x20) this.fail();
-      if (c !== 0x5c) { this.i++; continue; }
+      if (c !== 0x5c) {
+        this.i++;
+        continue;
+      }
       text += s.slice(run, this.i);
       const e = s[++this.i]!;
       if (e === 'u') {
@@ -168,7 +199,8 @@ const TOP = new Set(['tst', 'topic', 'qos', 'retain', 'payloadlen', 'mid', 'prop
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UINT32 = 0xffffffff;
 
-const isInteger = (v: Json, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const isInteger = (v: Json, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 
 function base64(v: Json, what: string): Buffer {
   if (typeof v !== 'string' || !BASE64.test(v)) throw new Bad(`${what} is not base64`);
@@ -195,7 +227,8 @@ function properties(v: Json): Record<string, unknown> {
   const once = new Set<string>();
   for (const [name, value] of v.entries) {
     if (name !== 'subscription-identifier' && name !== 'user-properties') {
-      if (once.has(name) || (name.startsWith('correlation-data') && once.has('correlation-data'))) throw new Bad(`property "${name}" is given twice`);
+      if (once.has(name) || (name.startsWith('correlation-data') && once.has('correlation-data')))
+        throw new Bad(`property "${name}" is given twice`);
       once.add(name.startsWith('correlation-data') ? 'correlation-data' : name);
     }
     switch (name) {
@@ -212,7 +245,8 @@ function properties(v: Json): Record<string, unknown> {
         break;
       case 'response-topic':
         p.responseTopic = mqttString(value, '"response-topic"');
-        if (p.responseTopic === '' || !checkPublishTopic(p.responseTopic as string)) throw new Bad('"response-topic" is not a topic one may publish to');
+        if (p.responseTopic === '' || !checkPublishTopic(p.responseTopic as string))
+          throw new Bad('"response-topic" is not a topic one may publish to');
         break;
       case 'correlation-data':
         if (typeof value !== 'string') throw new Bad('"correlation-data" is not a string');
@@ -235,7 +269,8 @@ function properties(v: Json): Record<string, unknown> {
       }
       case 'subscription-identifier':
         // The broker's, for the subscription that matched: a client does not send it.
-        if (!isInteger(value, 268435455) || value === 0) throw new Bad('"subscription-identifier" is not a number from 1 to 268435455');
+        if (!isInteger(value, 268435455) || value === 0)
+          throw new Bad('"subscription-identifier" is not a number from 1 to 268435455');
         break;
       case 'topic-alias':
         // The broker's, for the connection it was received on: meaningless on another.
@@ -282,7 +317,10 @@ export class RecordReader {
   }
 
   private message(bytes: Buffer): Replayed | undefined {
-    if (!isUtf8(bytes)) throw new Bad('not UTF-8 text (mosquitto_sub -F %j prints a binary payload as it is; tssub --record gives it in base64)');
+    if (!isUtf8(bytes))
+      throw new Bad(
+        'not UTF-8 text (mosquitto_sub -F %j prints a binary payload as it is; tssub --record gives it in base64)',
+      );
     const text = bytes.toString('utf8');
     if (text.trim() === '') return undefined;
     const record = JsonText.parse(text);
@@ -307,7 +345,8 @@ export class RecordReader {
     if (recordedTopic !== undefined) mqttString(recordedTopic, '"topic"');
     const topic = o.topic ?? (recordedTopic as string | undefined);
     if (topic === undefined) throw new Bad('no "topic" (and no -t)');
-    if (topic === '' || !checkPublishTopic(topic)) throw new Bad(`"topic" ${JSON.stringify(topic)} is not a topic one may publish to`);
+    if (topic === '' || !checkPublishTopic(topic))
+      throw new Bad(`"topic" ${JSON.stringify(topic)} is not a topic one may publish to`);
 
     const qos = get('qos') ?? 0;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new Bad('"qos" is not 0, 1 or 2');
@@ -333,7 +372,10 @@ export class RecordReader {
     if (length !== undefined) {
       if (!isInteger(length, 268435455)) throw new Bad('"payloadlen" is not a length');
       // mosquitto_sub -F %j prints a payload up to its first NUL byte: what is missing is said.
-      if (length !== payload.length) throw new Bad(`"payloadlen" is ${length} but the payload has ${payload.length} byte${payload.length === 1 ? '' : 's'}`);
+      if (length !== payload.length)
+        throw new Bad(
+          `"payloadlen" is ${length} but the payload has ${payload.length} byte${payload.length === 1 ? '' : 's'}`,
+        );
     }
 
     const recorded = get('properties');
@@ -344,7 +386,10 @@ export class RecordReader {
     if (props !== undefined && Object.keys(props).length === 0) props = undefined;
 
     return {
-      topic, payload, time, dropped,
+      topic,
+      payload,
+      time,
+      dropped,
       qos: o.qos ?? (qos as 0 | 1 | 2),
       retain: o.retain || retain === 1 || retain === true,
       ...(props ? { properties: props } : {}),

@@ -11,7 +11,9 @@ export function checkBeyondMosquitto(cfg: ClientConfig): void {
   const given = Object.keys(cfg.passwordFrom ?? {});
   if (cfg.password !== undefined) given.unshift('-P');
   if (given.length > 1) {
-    fail1(`Error: ${given.join(' and ')} both give a password: only one of -P (or a password in -L), --pw-env, --pw-file and --pw-prompt may be used at once.`);
+    fail1(
+      `Error: ${given.join(' and ')} both give a password: only one of -P (or a password in -L), --pw-env, --pw-file and --pw-prompt may be used at once.`,
+    );
   }
   if (cfg.noLocal && cfg.protocolVersion !== 5) {
     fail1(`Error: --no-local needs MQTT v5, but -V chose ${protocolName(cfg.protocolVersion)}.`);
@@ -20,7 +22,10 @@ export function checkBeyondMosquitto(cfg: ClientConfig): void {
 
 export function checkRecordAndPace(cfg: ClientConfig): void {
   if (cfg.tool === 'sub') {
-    if (cfg.record && (cfg.format !== undefined || cfg.verbose || cfg.noEol || cfg.pretty || cfg.watch || cfg.messageRate)) {
+    if (
+      cfg.record &&
+      (cfg.format !== undefined || cfg.verbose || cfg.noEol || cfg.pretty || cfg.watch || cfg.messageRate)
+    ) {
       fail1('Error: --record cannot be used with -F, -v, -N, --pretty, --watch or --message-rate.');
     }
     return;
@@ -33,6 +38,7 @@ export function checkRecordAndPace(cfg: ClientConfig): void {
   if (cfg.mode === 'replay') {
     if (cfg.repeat > 1) fail1('Error: --repeat cannot be used with --replay.');
     // An alias stands for one topic on one connection: a recording has many topics.
-    if (cfg.protocolVersion === 5 && cfg.properties.publish?.topicAlias !== undefined) fail1('Error: -D publish topic-alias cannot be used with --replay.');
+    if (cfg.protocolVersion === 5 && cfg.properties.publish?.topicAlias !== undefined)
+      fail1('Error: -D publish topic-alias cannot be used with --replay.');
   }
 }

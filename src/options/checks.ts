@@ -36,7 +36,6 @@ export function addTopic(c: ClientConfig, v: string, flag: string): void {
   else c.topics.push(checkedTopic(flag, v, 'subscription'));
 }
 
-
 /**
  * mosquitto_pub's last check, made after the message of -f or -s has been read (a file that
  * cannot be read is reported before a missing topic).
@@ -62,15 +61,22 @@ export function checkRequest(cfg: ClientConfig): void {
 
 /** mosquitto's checks across options, in its order. */
 export function checkClientConfig(cfg: ClientConfig): void {
-  if (cfg.will.payload !== undefined && cfg.will.topic === undefined) fail1('Error: Will payload given, but no will topic given.');
+  if (cfg.will.payload !== undefined && cfg.will.topic === undefined)
+    fail1('Error: Will payload given, but no will topic given.');
   if (cfg.will.retain && cfg.will.topic === undefined) fail1('Error: Will retain given, but no will topic given.');
   const t = cfg.tls;
-  if ((t.cert === undefined) !== (t.key === undefined)) fail1('Error: Both certfile and keyfile must be provided if one of them is set.');
-  if (t.keyform !== undefined && t.key === undefined) fail1('Error: If keyform is set, keyfile must be also specified.');
-  if ((t.cafile !== undefined || t.capath !== undefined) && t.psk !== undefined) fail1('Error: Only one of --psk or --cafile/--capath may be used at once.');
+  if ((t.cert === undefined) !== (t.key === undefined))
+    fail1('Error: Both certfile and keyfile must be provided if one of them is set.');
+  if (t.keyform !== undefined && t.key === undefined)
+    fail1('Error: If keyform is set, keyfile must be also specified.');
+  if ((t.cafile !== undefined || t.capath !== undefined) && t.psk !== undefined)
+    fail1('Error: Only one of --psk or --cafile/--capath may be used at once.');
   if (t.psk !== undefined && t.pskIdentity === undefined) fail1('Error: --psk-identity required if --psk used.');
-  if (cfg.protocolVersion === 5 && cfg.properties.connect?.sessionExpiryInterval !== undefined
-    && (cfg.sessionExpiry ?? (cfg.cleanSession ? 0 : 0xffffffff)) !== 0) {
+  if (
+    cfg.protocolVersion === 5 &&
+    cfg.properties.connect?.sessionExpiryInterval !== undefined &&
+    (cfg.sessionExpiry ?? (cfg.cleanSession ? 0 : 0xffffffff)) !== 0
+  ) {
     // -x (or -c's default of "never") adds its own session-expiry-interval to CONNECT.
     fail1('Error in CONNECT properties: Duplicate property in property list');
   }

@@ -12,8 +12,12 @@ export function defaultsFileLines(name: string, env: NodeJS.ProcessEnv = process
   const windows = process.platform === 'win32';
   if (windows && !env.USERPROFILE) return [];
   // HOME as mosquitto reads it; the os module (a start-up cost) only when HOME is unset.
-  const file = windows ? `${env.USERPROFILE}\\${name}.conf`
-    : join(env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config'), name);
+  const file = windows
+    ? `${env.USERPROFILE}\\${name}.conf`
+    : join(
+        env.XDG_CONFIG_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.config'),
+        name,
+      );
   try {
     return optionsFileLines(readFileSync(file));
   } catch {

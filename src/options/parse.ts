@@ -30,7 +30,10 @@ function fileLines(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv):
     return optionsFileLines(readFileSync(bytesOf(optionsFile)));
   } catch (e) {
     // mosquitto 2.1 goes on without the file; the options it holds (a login, TLS) matter.
-    throw new UsageError(`Error: Unable to read options file "${optionsFile}": ${errnoWords(e) ?? (e as Error).message}.\n`, false);
+    throw new UsageError(
+      `Error: Unable to read options file "${optionsFile}": ${errnoWords(e) ?? (e as Error).message}.\n`,
+      false,
+    );
   }
 }
 
@@ -46,7 +49,10 @@ export type ValueChecks = Readonly<Record<string, (value: string) => void>>;
  * checks across options.
  */
 export function parseClientArgs(
-  tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv = process.env, checks: ValueChecks = {},
+  tool: Tool,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  checks: ValueChecks = {},
 ): ClientConfig {
   const cfg = defaultConfig(tool);
   for (const line of fileLines(tool, argv, env)) {

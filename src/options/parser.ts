@@ -54,7 +54,11 @@ function flagsOf<C>(table: readonly OptionSpec<C>[], tool: string): Map<string, 
 }
 
 /** Walks `argv` for `tool`, one option (or other word) at a time, in order. */
-export function* walkOptions<C>(table: readonly OptionSpec<C>[], tool: string, argv: readonly string[]): Generator<Met<C>> {
+export function* walkOptions<C>(
+  table: readonly OptionSpec<C>[],
+  tool: string,
+  argv: readonly string[],
+): Generator<Met<C>> {
   const byFlag = flagsOf(table, tool);
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
@@ -72,7 +76,8 @@ export function* walkOptions<C>(table: readonly OptionSpec<C>[], tool: string, a
     } else {
       const eq = word.startsWith('--') ? word.indexOf('=') : -1;
       const long = eq > 0 ? byFlag.get(word.slice(0, eq)) : undefined;
-      if (long?.takes === 'word') yield { spec: long, word: word.slice(0, eq), value: word.slice(eq + 1), at: i, inline: true };
+      if (long?.takes === 'word')
+        yield { spec: long, word: word.slice(0, eq), value: word.slice(eq + 1), at: i, inline: true };
       else yield { word, at: i, inline: false };
     }
   }

@@ -15,14 +15,21 @@ const URLS = new Set(['-L', '--url', '--proxy']);
 
 /** The password of a URL (scheme://user:password@...) starred out: byte for byte, or as `stars`. */
 export function starUrl(url: string, stars = (pw: string) => '*'.repeat(Buffer.byteLength(pw))): string {
-  return url.replace(/^([^/]*\/\/[^:@/]*:)([^@/]*)(@)/, (_m, head: string, pw: string, at: string) => head + stars(pw) + at);
+  return url.replace(
+    /^([^/]*\/\/[^:@/]*:)([^@/]*)(@)/,
+    (_m, head: string, pw: string, at: string) => head + stars(pw) + at,
+  );
 }
 
 /**
  * The command line with its secrets starred out, read one word at a time as the tools read
  * it (a flag's value is never taken for a flag), or undefined when it holds none.
  */
-export function starSecrets<C>(table: readonly OptionSpec<C>[], tool: string, argv: readonly string[]): string[] | undefined {
+export function starSecrets<C>(
+  table: readonly OptionSpec<C>[],
+  tool: string,
+  argv: readonly string[],
+): string[] | undefined {
   const out = [...argv];
   let found = false;
   eachOption(table, tool, argv, (flag, value, at, inline) => {

@@ -55,10 +55,13 @@ export function applyUrl(cfg: ClientConfig, url: string): void {
 export function parseProxyUrl(url: string): ProxyConfig {
   const prefix = 'socks5h://';
   // mosquitto's message repeats the URL; the password in it is starred out (never shown).
-  if (!url.startsWith(prefix)) throw new UsageError(`Error: Unsupported proxy protocol: ${starUrl(url, () => '*****')}\n`);
+  if (!url.startsWith(prefix))
+    throw new UsageError(`Error: Unsupported proxy protocol: ${starUrl(url, () => '*****')}\n`);
   const rest = url.slice(prefix.length);
   // Malformed in a way mosquitto does not name: only the usage hint.
-  const malformed = (): never => { throw new UsageError(''); };
+  const malformed = (): never => {
+    throw new UsageError('');
+  };
   let username: string | undefined;
   let password: string | undefined;
   let host: string | undefined;

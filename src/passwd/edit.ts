@@ -3,7 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ToolError } from '../errors.ts';
 import {
-  editPasswordFile, FileError, PasswordFile, readForUpdate, resolvePasswordPath, fileErrorWords, type PasswordPath,
+  editPasswordFile,
+  FileError,
+  PasswordFile,
+  readForUpdate,
+  resolvePasswordPath,
+  fileErrorWords,
+  type PasswordPath,
 } from './file.ts';
 
 /** The messages mosquitto_passwd prints for each way a file operation can fail. */
@@ -16,14 +22,21 @@ function failure(path: PasswordPath, e: unknown): unknown {
     case 'create':
       return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
     case 'beside':
-      if (!existsSync(path.target)) return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
-      return new ToolError(`Error: Unable to create a file in the directory of ${path.shown}: ${why}. tspasswd writes a new file beside the old one and renames it over; the file was not changed.\n`);
+      if (!existsSync(path.target))
+        return new ToolError(`Error: Unable to open file ${path.shown} for writing. ${why}.\n`);
+      return new ToolError(
+        `Error: Unable to create a file in the directory of ${path.shown}: ${why}. tspasswd writes a new file beside the old one and renames it over; the file was not changed.\n`,
+      );
     case 'write':
       return new ToolError(`Error: Unable to write password file ${path.shown}: ${why}. The file was not changed.\n`);
     case 'owner':
-      return new ToolError(`Error: Unable to keep the owner (${e.detail}) of password file ${path.shown}: ${why}. The file was not changed.\n`);
+      return new ToolError(
+        `Error: Unable to keep the owner (${e.detail}) of password file ${path.shown}: ${why}. The file was not changed.\n`,
+      );
     case 'locked':
-      return new ToolError(`Error: Password file ${path.shown} is being changed by another tspasswd (${e.detail}). Try again, or remove the lock file if no tspasswd is running.\n`);
+      return new ToolError(
+        `Error: Password file ${path.shown} is being changed by another tspasswd (${e.detail}). Try again, or remove the lock file if no tspasswd is running.\n`,
+      );
   }
 }
 

@@ -101,7 +101,9 @@ export class PasswordFile {
 
   /** The entry the broker uses for `user` (the last one, when a user appears twice). */
   find(user: string): Entry | undefined {
-    return this.entries().filter((e) => e.user === user).pop();
+    return this.entries()
+      .filter((e) => e.user === user)
+      .pop();
   }
 
   /** Replaces the password of every entry for `user`, or appends one; returns how many were replaced. */
@@ -119,7 +121,11 @@ export class PasswordFile {
 
   /** Removes every entry for `user`; returns how many there were. */
   deleteUser(user: string): number {
-    const doomed = new Set(this.entries().filter((e) => e.user === user).map((e) => e.index));
+    const doomed = new Set(
+      this.entries()
+        .filter((e) => e.user === user)
+        .map((e) => e.index),
+    );
     this.lines.splice(0, this.lines.length, ...this.lines.filter((_, i) => !doomed.has(i)));
     return doomed.size;
   }
@@ -235,8 +241,15 @@ export function newFileOwner(passwd = '/etc/passwd'): Ownership | undefined {
   } catch {
     return undefined;
   }
-  const [, uid, gid] = text.split('\n').map((line) => line.split(':')).find((f) => f[0] === BROKER_USER)?.slice(1) ?? [];
-  return uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { mode: NEW_FILE_MODE, uid: Number(uid), gid: Number(gid) } : undefined;
+  const [, uid, gid] =
+    text
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((f) => f[0] === BROKER_USER)
+      ?.slice(1) ?? [];
+  return uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid)
+    ? { mode: NEW_FILE_MODE, uid: Number(uid), gid: Number(gid) }
+    : undefined;
 }
 
 export function tempName(target: string): string {
@@ -250,11 +263,20 @@ export function tempName(target: string): string {
  * the directory flushed. On any failure the temporary file is removed and the old file is
  * as it was.
  */
-export function writeFileAtomic(target: string, data: Buffer, keep: Ownership | undefined, ops: WriteOps = nodeFs): void {
+export function writeFileAtomic(
+  target: string,
+  data: Buffer,
+  keep: Ownership | undefined,
+  ops: WriteOps = nodeFs,
+): void {
   const tmp = tempName(target);
   let fd: number;
   try {
-    fd = ops.openSync(tmp, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL, NEW_FILE_MODE);
+    fd = ops.openSync(
+      tmp,
+      nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL,
+      NEW_FILE_MODE,
+    );
   } catch (e) {
     throw new FileError('beside', e);
   }
@@ -276,9 +298,17 @@ export function writeFileAtomic(target: string, data: Buffer, keep: Ownership | 
     ops.renameSync(tmp, target);
   } catch (e) {
     if (fd >= 0) {
-      try { ops.closeSync(fd); } catch { /* already failing */ }
+      try {
+        ops.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
     }
-    try { ops.unlinkSync(tmp); } catch { /* gone or never made */ }
+    try {
+      ops.unlinkSync(tmp);
+    } catch {
+      /* gone or never made */
+    }
     throw new FileError(stage, e, stage === 'owner' && keep ? `${keep.uid}:${keep.gid}` : '');
   }
   syncDirectory(dirname(target));
@@ -349,7 +379,9 @@ function breakStaleLock(lock: string, holder: { pid: number; mtimeMs: number }):
     // Someone else is breaking it; a breaker left by a crash expires.
     try {
       if (Date.now() - nodeFs.statSync(breaker).mtimeMs > 10_000) nodeFs.unlinkSync(breaker);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     return;
   }
   try {
@@ -389,16 +421,23 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>, opts
     const holder = readLockPid(lock);
     if (holder) {
       // Our own id in a lock we do not hold is left from an earlier process that had it.
-      const dead = holder.pid > 0
-        ? (holder.pid === process.pid ? !held.has(lock) : !processAlive(holder.pid))
-        : Date.now() - holder.mtimeMs > staleMs;
+      const dead =
+        holder.pid > 0
+          ? holder.pid === process.pid
+            ? !held.has(lock)
+            : !processAlive(holder.pid)
+          : Date.now() - holder.mtimeMs > staleMs;
       if (dead) {
         breakStaleLock(lock, holder);
         continue;
       }
     }
     if (Date.now() > deadline) {
-      throw new FileError('locked', undefined, `lock file ${lock}${holder?.pid ? `, held by process ${holder.pid}` : ''}`);
+      throw new FileError(
+        'locked',
+        undefined,
+        `lock file ${lock}${holder?.pid ? `, held by process ${holder.pid}` : ''}`,
+      );
     }
     await sleep(delay * (0.5 + Math.random()));
     delay = Math.min(delay * 2, 100);
@@ -426,29 +465,34 @@ export async function editPasswordFile<T>(
   edit: (file: PasswordFile) => { changed: boolean; value: T } | Promise<{ changed: boolean; value: T }>,
   lockOptions?: LockOptions,
 ): Promise<T> {
-  return withLock(path.target, async () => {
-    let keep: Ownership | undefined;
-    let file: PasswordFile;
-    try {
-      const st = nodeFs.statSync(path.target);
-      if (st.isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory'), { code: 'EISDIR' });
-      keep = { mode: st.mode, uid: st.uid, gid: st.gid };
-    } catch (e) {
-      if (!fresh || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileError(fresh ? 'create' : 'read', e);
-    }
-    if (fresh) {
-      file = new PasswordFile();
-    } else {
+  return withLock(
+    path.target,
+    async () => {
+      let keep: Ownership | undefined;
+      let file: PasswordFile;
       try {
-        file = PasswordFile.parse(readForUpdate(path.target));
+        const st = nodeFs.statSync(path.target);
+        if (st.isDirectory())
+          throw Object.assign(new Error('EISDIR: illegal operation on a directory'), { code: 'EISDIR' });
+        keep = { mode: st.mode, uid: st.uid, gid: st.gid };
       } catch (e) {
-        throw new FileError('read', e);
+        if (!fresh || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileError(fresh ? 'create' : 'read', e);
       }
-    }
-    const { changed, value } = await edit(file);
-    if (changed) writeFileAtomic(path.target, file.toBuffer(), keep ?? newFileOwner());
-    return value;
-  }, lockOptions);
+      if (fresh) {
+        file = new PasswordFile();
+      } else {
+        try {
+          file = PasswordFile.parse(readForUpdate(path.target));
+        } catch (e) {
+          throw new FileError('read', e);
+        }
+      }
+      const { changed, value } = await edit(file);
+      if (changed) writeFileAtomic(path.target, file.toBuffer(), keep ?? newFileOwner());
+      return value;
+    },
+    lockOptions,
+  );
 }
 
 /**

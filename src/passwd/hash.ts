@@ -62,7 +62,8 @@ export function parseStored(secret: string): Stored {
   if (m) {
     const iterations = Number(m[1]);
     const digest = digestOf(m[3]!);
-    if (iterations > 0 && digest) return { kind: 'sha512-pbkdf2', iterations, salt: Buffer.from(m[2]!, 'base64'), digest };
+    if (iterations > 0 && digest)
+      return { kind: 'sha512-pbkdf2', iterations, salt: Buffer.from(m[2]!, 'base64'), digest };
   }
   m = SHA512.exec(text);
   if (m) {
@@ -89,7 +90,12 @@ function pbkdf2(password: Buffer, salt: Buffer, iterations: number): Buffer {
  * `work` is the PBKDF2 iteration count or the bcrypt cost (ignored for sha512); `salt` is for
  * tests. argon2id: hashPasswordAsync.
  */
-export function hashPassword(password: Buffer, type: Exclude<HashType, 'argon2id'>, work = defaultWork(type), salt: Buffer = randomBytes(SALT_BYTES)): string {
+export function hashPassword(
+  password: Buffer,
+  type: Exclude<HashType, 'argon2id'>,
+  work = defaultWork(type),
+  salt: Buffer = randomBytes(SALT_BYTES),
+): string {
   switch (type) {
     case 'sha512':
       return `$6$${salt.toString('base64')}$${sha512(password, salt).toString('base64')}`;
@@ -101,12 +107,22 @@ export function hashPassword(password: Buffer, type: Exclude<HashType, 'argon2id
 }
 
 /** hashPassword for every -H, argon2id included (-I does not apply to it, as in mosquitto 2.1). */
-export async function hashPasswordAsync(password: Buffer, type: HashType, work = defaultWork(type), salt?: Buffer): Promise<string> {
+export async function hashPasswordAsync(
+  password: Buffer,
+  type: HashType,
+  work = defaultWork(type),
+  salt?: Buffer,
+): Promise<string> {
   if (type !== 'argon2id') return hashPassword(password, type, work, salt ?? randomBytes(SALT_BYTES));
   const { argon2id } = await import('hash-wasm');
   return argon2id({
-    password, salt: salt ?? randomBytes(ARGON2.saltBytes), iterations: ARGON2.iterations, memorySize: ARGON2.memorySize,
-    parallelism: ARGON2.parallelism, hashLength: ARGON2.hashBytes, outputType: 'encoded',
+    password,
+    salt: salt ?? randomBytes(ARGON2.saltBytes),
+    iterations: ARGON2.iterations,
+    memorySize: ARGON2.memorySize,
+    parallelism: ARGON2.parallelism,
+    hashLength: ARGON2.hashBytes,
+    outputType: 'encoded',
   });
 }
 

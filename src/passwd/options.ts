@@ -57,32 +57,53 @@ const ONLY: readonly string[] = [TOOL];
 
 export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
   {
-    flags: ['-b'], tools: ONLY,
+    flags: ['-b'],
+    tools: ONLY,
     help: ['', 'batch mode: the password is the last argument (visible in ps and shell history)'],
-    apply: (c) => { c.batch = true; },
+    apply: (c) => {
+      c.batch = true;
+    },
   },
   {
-    flags: ['-c'], tools: ONLY,
+    flags: ['-c'],
+    tools: ONLY,
     help: ['', 'create a new password file, replacing an existing one (file - : write it to standard output)'],
-    apply: (c) => { c.create = true; },
+    apply: (c) => {
+      c.create = true;
+    },
   },
   {
-    flags: ['-D'], tools: ONLY,
+    flags: ['-D'],
+    tools: ONLY,
     help: ['', 'delete the user instead of setting a password'],
-    apply: (c) => { c.remove = true; },
+    apply: (c) => {
+      c.remove = true;
+    },
   },
   {
-    flags: ['-H'], tools: ONLY, takes: 'word', missing: 'Error: -H argument given but not enough other arguments.\n',
+    flags: ['-H'],
+    tools: ONLY,
+    takes: 'word',
+    missing: 'Error: -H argument given but not enough other arguments.\n',
     complete: HASH_TYPES,
-    help: ['hash', 'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier), argon2id (only for a mosquitto built with argon2) or bcrypt (not read by mosquitto itself)'],
+    help: [
+      'hash',
+      'sha512-pbkdf2 (default), sha512 (mosquitto 1.6 and earlier), argon2id (only for a mosquitto built with argon2) or bcrypt (not read by mosquitto itself)',
+    ],
     apply: (c, v) => {
       if (!(HASH_TYPES as readonly string[]).includes(v)) stop(`Error: Unknown hash type '${v}'`);
       c.hash = v as HashType;
     },
   },
   {
-    flags: ['-I'], tools: ONLY, takes: 'word', missing: 'Error: -I argument given but not enough other arguments.\n',
-    help: ['iterations', `PBKDF2 iterations (default ${defaultWork('sha512-pbkdf2')}) or bcrypt cost (${BCRYPT_COST_RANGE.join('-')}, default ${defaultWork('bcrypt')}); not for argon2id`],
+    flags: ['-I'],
+    tools: ONLY,
+    takes: 'word',
+    missing: 'Error: -I argument given but not enough other arguments.\n',
+    help: [
+      'iterations',
+      `PBKDF2 iterations (default ${defaultWork('sha512-pbkdf2')}) or bcrypt cost (${BCRYPT_COST_RANGE.join('-')}, default ${defaultWork('bcrypt')}); not for argon2id`,
+    ],
     apply: (c, v) => {
       const n = atoi(v);
       if (n < 1) stop('Error: Number of iterations must be > 0.');
@@ -90,14 +111,20 @@ export const PASSWD_OPTIONS: readonly OptionSpec<PasswdConfig>[] = [
     },
   },
   {
-    flags: ['-U'], tools: ONLY,
+    flags: ['-U'],
+    tools: ONLY,
     help: ['', 'hash the plain-text passwords of a file; entries already hashed are left alone'],
-    apply: (c) => { c.upgrade = true; },
+    apply: (c) => {
+      c.upgrade = true;
+    },
   },
   {
-    flags: ['--verify'], tools: ONLY,
-    help: ['', 'check a user\'s password: exit 0 if it matches, 1 if not'],
-    apply: (c) => { c.verify = true; },
+    flags: ['--verify'],
+    tools: ONLY,
+    help: ['', "check a user's password: exit 0 if it matches, 1 if not"],
+    apply: (c) => {
+      c.verify = true;
+    },
   },
 ];
 
@@ -125,7 +152,8 @@ function checkUserName(user: UserName): void {
   if (user.bytes.some((b) => b < 0x20 || b === 0x7f)) stop('Error: Username must not contain control characters.');
   if (user.bytes.includes(0x3a)) stop("Error: Username must not contain the ':' character.");
   // Deliberate difference: mosquitto_passwd accepts it, and the broker then reads the line as a comment.
-  if (user.bytes[0] === 0x23) stop("Error: Username must not start with '#': mosquitto reads such a line as a comment.");
+  if (user.bytes[0] === 0x23)
+    stop("Error: Username must not start with '#': mosquitto reads such a line as a comment.");
 }
 
 /**
@@ -133,8 +161,18 @@ function checkUserName(user: UserName): void {
  * is not one (so "--" or "-x" is a file name, and options after the file are operands), in
  * order, each checked as it comes; then the checks across options; then the operands.
  */
-export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] = argv.map((a) => Buffer.from(a, 'utf8'))): PasswdCommand {
-  const cfg: PasswdConfig = { batch: false, create: false, remove: false, upgrade: false, verify: false, hash: 'sha512-pbkdf2' };
+export function parsePasswdArgs(
+  argv: readonly string[],
+  raw: readonly Buffer[] = argv.map((a) => Buffer.from(a, 'utf8')),
+): PasswdCommand {
+  const cfg: PasswdConfig = {
+    batch: false,
+    create: false,
+    remove: false,
+    upgrade: false,
+    verify: false,
+    hash: 'sha512-pbkdf2',
+  };
   let end = argv.length;
   for (const met of walkOptions(PASSWD_OPTIONS, TOOL, argv)) {
     if (!met.spec) {
@@ -150,7 +188,11 @@ export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] 
   if (cfg.create && cfg.upgrade) stop('Error: -c and -U cannot be used together.');
   if (cfg.remove && cfg.upgrade) stop('Error: -D and -U cannot be used together.');
   if (cfg.remove && cfg.batch) stop('Error: -b and -D cannot be used together.');
-  for (const [on, flag] of [[cfg.create, '-c'], [cfg.remove, '-D'], [cfg.upgrade, '-U']] as const) {
+  for (const [on, flag] of [
+    [cfg.create, '-c'],
+    [cfg.remove, '-D'],
+    [cfg.upgrade, '-U'],
+  ] as const) {
     if (cfg.verify && on) stop(`Error: --verify and ${flag} cannot be used together.`);
   }
   const [lo, hi] = BCRYPT_COST_RANGE;
@@ -166,7 +208,9 @@ export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] 
   if (cfg.create) {
     mode = 'create';
     if (cfg.batch ? n < 3 : n < 2) {
-      stop(`Error: -c argument given but ${cfg.batch ? 'password file, username, or password' : 'password file or username'} missing.`);
+      stop(
+        `Error: -c argument given but ${cfg.batch ? 'password file, username, or password' : 'password file or username'} missing.`,
+      );
     }
   } else if (cfg.remove) {
     mode = 'delete';
@@ -178,7 +222,9 @@ export function parsePasswdArgs(argv: readonly string[], raw: readonly Buffer[] 
   } else if (cfg.verify) {
     mode = 'verify';
     if (n < (cfg.batch ? 3 : 2)) {
-      stop(`Error: --verify argument given but ${cfg.batch ? 'password file, username, or password' : 'password file or username'} missing.`);
+      stop(
+        `Error: --verify argument given but ${cfg.batch ? 'password file, username, or password' : 'password file or username'} missing.`,
+      );
     }
     if (n > (cfg.batch ? 3 : 2)) usage();
   } else {

@@ -104,7 +104,8 @@ function connectProperties(cfg: ClientConfig): IConnectPacket['properties'] {
   for (const k of ['requestResponseInformation', 'requestProblemInformation']) {
     if (k in props) props[k] = props[k] !== 0;
   }
-  const expiry = cfg.sessionExpiry ?? (props.sessionExpiryInterval as number | undefined) ?? (cfg.cleanSession ? 0 : 0xffffffff);
+  const expiry =
+    cfg.sessionExpiry ?? (props.sessionExpiryInterval as number | undefined) ?? (cfg.cleanSession ? 0 : 0xffffffff);
   if (expiry !== 0) props.sessionExpiryInterval = expiry;
   else delete props.sessionExpiryInterval;
   // libmosquitto asks for at most 20 unacknowledged messages from the broker (its default
@@ -161,7 +162,6 @@ export function v3Properties(cfg: ClientConfig): string | undefined {
   return undefined;
 }
 
-
 /**
  * libmosquitto's checks before it connects, in its order: the client id when the client is
  * made, then the will, the user name and password, the TLS options, the host. Returns the
@@ -206,8 +206,9 @@ export async function preflight(cfg: ClientConfig): Promise<{ clientId: string; 
 
 /** The broker's refusal in CONNACK, as the clients word it. */
 export function refusal(cfg: ClientConfig, rc: number): ConnectError {
-  const text = cfg.protocolVersion === 5
-    ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}${rc === 132 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : ''}\n`
-    : `Connection error: ${CONNACK_V3[rc] ?? 'Connection Refused: unknown reason.'}\n`;
+  const text =
+    cfg.protocolVersion === 5
+      ? `Connection error: ${REASON_V5[rc] ?? 'Unknown reason'}${rc === 132 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : ''}\n`
+      : `Connection error: ${CONNACK_V3[rc] ?? 'Connection Refused: unknown reason.'}\n`;
   return new ConnectError(text, rc, true);
 }

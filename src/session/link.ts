@@ -58,7 +58,11 @@ export class Link {
     hasId: boolean,
   ) {
     this.opts = { protocolVersion: cfg.protocolVersion };
-    this.keepalive = new KeepAlive(cfg.keepalive, () => this.send({ cmd: 'pingreq' }), (code) => this.fail(code));
+    this.keepalive = new KeepAlive(
+      cfg.keepalive,
+      () => this.send({ cmd: 'pingreq' }),
+      (code) => this.fail(code),
+    );
     this.receiver = new Receiver(cfg.protocolVersion, hasId, this.keepalive, {
       packet: (p) => {
         this.tracer?.received(p);

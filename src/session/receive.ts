@@ -29,14 +29,39 @@ export interface ReceiveHooks {
   outgoingQos(mid: number): number | undefined;
 }
 
-const CONNECT = 0x10, CONNACK = 0x20, PUBLISH = 0x30, PUBACK = 0x40, PUBREC = 0x50, PUBREL = 0x60, PUBCOMP = 0x70;
-const SUBSCRIBE = 0x80, SUBACK = 0x90, UNSUBSCRIBE = 0xa0, UNSUBACK = 0xb0, PINGREQ = 0xc0, PINGRESP = 0xd0;
-const DISCONNECT = 0xe0, AUTH = 0xf0, WILL = 0x100;
+const CONNECT = 0x10,
+  CONNACK = 0x20,
+  PUBLISH = 0x30,
+  PUBACK = 0x40,
+  PUBREC = 0x50,
+  PUBREL = 0x60,
+  PUBCOMP = 0x70;
+const SUBSCRIBE = 0x80,
+  SUBACK = 0x90,
+  UNSUBSCRIBE = 0xa0,
+  UNSUBACK = 0xb0,
+  PINGREQ = 0xc0,
+  PINGRESP = 0xd0;
+const DISCONNECT = 0xe0,
+  AUTH = 0xf0,
+  WILL = 0x100;
 
 /** Each packet of the property table (properties.ts) as the command it is read for here. */
 const COMMAND_OF: Record<PropertyPacket, number> = {
-  connect: CONNECT, connack: CONNACK, publish: PUBLISH, puback: PUBACK, pubrec: PUBREC, pubrel: PUBREL, pubcomp: PUBCOMP,
-  subscribe: SUBSCRIBE, suback: SUBACK, unsubscribe: UNSUBSCRIBE, unsuback: UNSUBACK, disconnect: DISCONNECT, auth: AUTH, will: WILL,
+  connect: CONNECT,
+  connack: CONNACK,
+  publish: PUBLISH,
+  puback: PUBACK,
+  pubrec: PUBREC,
+  pubrel: PUBREL,
+  pubcomp: PUBCOMP,
+  subscribe: SUBSCRIBE,
+  suback: SUBACK,
+  unsubscribe: UNSUBSCRIBE,
+  unsuback: UNSUBACK,
+  disconnect: DISCONNECT,
+  auth: AUTH,
+  will: WILL,
 };
 /** Property id -> its value type, as libmosquitto reads it. */
 const PROP_TYPE: Record<number, string> = Object.fromEntries(PROPERTY_TABLE.map((p) => [p.id, p.type]));
@@ -57,11 +82,21 @@ export function validUtf8(b: Buffer, start: number, end: number): boolean {
     let len: number;
     let cp: number;
     if (c === 0) return false;
-    if (c <= 0x7f) { len = 1; cp = c; }
-    else if ((c & 0xe0) === 0xc0) { if (c < 0xc2) return false; len = 2; cp = c & 0x1f; }
-    else if ((c & 0xf0) === 0xe0) { len = 3; cp = c & 0x0f; }
-    else if ((c & 0xf8) === 0xf0) { if (c > 0xf4) return false; len = 4; cp = c & 0x07; }
-    else return false;
+    if (c <= 0x7f) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xe0) === 0xc0) {
+      if (c < 0xc2) return false;
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) === 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) === 0xf0) {
+      if (c > 0xf4) return false;
+      len = 4;
+      cp = c & 0x07;
+    } else return false;
     if (i + len > end) return false;
     for (let j = 1; j < len; j++) {
       const n = b[++i]!;
@@ -76,7 +111,10 @@ export function validUtf8(b: Buffer, start: number, end: number): boolean {
 
 /** A libmosquitto error code, thrown while reading a packet. */
 class Bad {
-  constructor(readonly code: number, readonly trace: TraceItem[] = []) {}
+  constructor(
+    readonly code: number,
+    readonly trace: TraceItem[] = [],
+  ) {}
 }
 
 /** libmosquitto's packet__read_*() over one packet's body. */
@@ -141,16 +179,32 @@ class Reader {
       const id = this.varint();
       let value: number | string = 0;
       switch (PROP_TYPE[id]) {
-        case 'byte': value = this.byte(); break;
-        case 'int16': value = this.u16(); break;
-        case 'int32': value = this.u32(); break;
-        case 'var': value = this.varint(); break;
-        case 'string': value = this.string(); break;
-        case 'binary': this.binary(); break;
-        case 'pair': this.string(); this.string(); break;
+        case 'byte':
+          value = this.byte();
+          break;
+        case 'int16':
+          value = this.u16();
+          break;
+        case 'int32':
+          value = this.u32();
+          break;
+        case 'var':
+          value = this.varint();
+          break;
+        case 'string':
+          value = this.string();
+          break;
+        case 'binary':
+          this.binary();
+          break;
+        case 'pair':
+          this.string();
+          this.string();
+          break;
         // libmosquitto 2.0.11 aborts on an unknown property (its log call has no client):
         // we give the protocol error.
-        default: throw new Bad(MOSQ_ERR.PROTOCOL);
+        default:
+          throw new Bad(MOSQ_ERR.PROTOCOL);
       }
       length -= this.pos - before;
       if (length < 0) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -158,7 +212,8 @@ class Reader {
     }
     const seen = new Map<number, number | string>();
     for (const [id, value] of list) {
-      const isFlag = id === 0x17 || id === 0x19 || id === 0x24 || id === 0x25 || id === 0x28 || id === 0x29 || id === 0x2a;
+      const isFlag =
+        id === 0x17 || id === 0x19 || id === 0x24 || id === 0x25 || id === 0x28 || id === 0x29 || id === 0x2a;
       if (isFlag && (value as number) > 1) throw new Bad(MOSQ_ERR.PROTOCOL);
       if ((id === 0x27 || id === 0x21 || id === 0x23) && value === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
       if (!allowed(command, id)) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -211,8 +266,12 @@ export class Receiver {
     private readonly hooks: ReceiveHooks,
   ) {
     this.parser = mqttPacket.parser({ protocolVersion: version });
-    this.parser.on('packet', (p: Packet) => { this.decoded = p; });
-    this.parser.on('error', () => { this.decodeFailed = true; });
+    this.parser.on('packet', (p: Packet) => {
+      this.decoded = p;
+    });
+    this.parser.on('error', () => {
+      this.decodeFailed = true;
+    });
   }
 
   /** Nothing more is read or handed on (DISCONNECT sent, the connection failed or closed). */
@@ -248,7 +307,11 @@ export class Receiver {
         if (i > 4) break;
         const byte = data[pos + i]!;
         length += (byte & 127) * mult;
-        if ((byte & 128) === 0) { complete = true; i++; break; }
+        if ((byte & 128) === 0) {
+          complete = true;
+          i++;
+          break;
+        }
       }
       if (!complete) {
         if (i > 4) return this.violate(new Bad(MOSQ_ERR.PROTOCOL));
@@ -292,7 +355,8 @@ export class Receiver {
     // What mqtt-packet refuses that libmosquitto takes and the check let through: a protocol
     // error all the same.
     if (packet === undefined) return this.violate(new Bad(MOSQ_ERR.PROTOCOL));
-    if (verdict.lenient?.reasonCode !== undefined) (packet as { reasonCode?: number }).reasonCode = verdict.lenient.reasonCode;
+    if (verdict.lenient?.reasonCode !== undefined)
+      (packet as { reasonCode?: number }).reasonCode = verdict.lenient.reasonCode;
     if (verdict.lenient?.granted !== undefined) (packet as { granted?: number[] }).granted = verdict.lenient.granted;
     this.hooks.packet(packet);
     if (verdict.thenFail !== undefined && !this.stopped) {
@@ -326,21 +390,26 @@ export class Receiver {
     const v5 = this.version === 5;
     // libmosquitto ignores the four flag bits of some packets (MQTT 3.1: of PUBREL too);
     // mqtt-packet refuses any but MQTT's.
-    const flagsOff = (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) && header !== (type | (type === PUBREL ? 0x02 : 0x00));
+    const flagsOff =
+      (FLAGS_IGNORED.has(type) || (type === PUBREL && this.version === 3)) &&
+      header !== (type | (type === PUBREL ? 0x02 : 0x00));
     const lenient = (l: Leniency): Verdict => {
       if (flagsOff) {
         const copy = l.bytes ?? Buffer.from(b.subarray(start, end));
         copy[0] = type | (type === PUBREL ? 0x02 : 0x00);
         l.bytes = copy;
       }
-      return l.bytes === undefined && l.reasonCode === undefined && l.granted === undefined ? PASS : { kind: 'packet', lenient: l };
+      return l.bytes === undefined && l.reasonCode === undefined && l.granted === undefined
+        ? PASS
+        : { kind: 'packet', lenient: l };
     };
     switch (type) {
       case CONNACK: {
         const flags = r.byte();
         // libmosquitto 2.0.11 takes a second CONNACK as a new connection (mosquitto_pub then
         // publishes its message again); MQTT forbids it, and we stop with the protocol error.
-        if (this.active) throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'connack', returnCode: r.byte(), sessionPresent: false } as Packet]);
+        if (this.active)
+          throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'connack', returnCode: r.byte(), sessionPresent: false } as Packet]);
         const code = r.byte();
         if (v5) {
           let props: Map<number, number | string> | undefined;
@@ -384,11 +453,23 @@ export class Receiver {
         if (qos === 3) {
           const payload = b.subarray(r.pos, end);
           const topic = b.toString('utf8', ts, te);
-          throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd: 'publish', qos: 3 as 0, messageId: mid, dup: (header & 8) !== 0, retain: (header & 1) !== 0, topic, payload }]);
+          throw new Bad(MOSQ_ERR.PROTOCOL, [
+            {
+              cmd: 'publish',
+              qos: 3 as 0,
+              messageId: mid,
+              dup: (header & 8) !== 0,
+              retain: (header & 1) !== 0,
+              topic,
+              payload,
+            },
+          ]);
         }
         return PASS;
       }
-      case PUBACK: case PUBCOMP: case PUBREC: {
+      case PUBACK:
+      case PUBCOMP:
+      case PUBREC: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
         const mid = r.u16();
         if (mid === 0) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -402,7 +483,16 @@ export class Receiver {
         if (qos !== undefined && qos !== (type === PUBACK ? 1 : 2)) {
           throw new Bad(MOSQ_ERR.PROTOCOL, [{ cmd, messageId: mid, reasonCode } as Packet]);
         }
-        return lenient(this.reason(b, start, end, body + 2, reasonCode, type === PUBCOMP ? constants.MQTT5_PUBREL_PUBCOMP_CODES : constants.MQTT5_PUBACK_PUBREC_CODES));
+        return lenient(
+          this.reason(
+            b,
+            start,
+            end,
+            body + 2,
+            reasonCode,
+            type === PUBCOMP ? constants.MQTT5_PUBREL_PUBCOMP_CODES : constants.MQTT5_PUBACK_PUBREC_CODES,
+          ),
+        );
       }
       case PUBREL: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
@@ -416,7 +506,8 @@ export class Receiver {
         }
         return lenient(this.reason(b, start, end, body + 2, reasonCode, constants.MQTT5_PUBREL_PUBCOMP_CODES));
       }
-      case SUBACK: case UNSUBACK: {
+      case SUBACK:
+      case UNSUBACK: {
         if (!this.active) throw new Bad(MOSQ_ERR.PROTOCOL);
         // libmosquitto traces these before reading them.
         const traced = [{ cmd: type === SUBACK ? 'suback' : 'unsuback' } as Packet];
@@ -426,7 +517,8 @@ export class Receiver {
           if (v5) r.properties(type);
           if (type === UNSUBACK) {
             // libmosquitto reads no further; mqtt-packet wants v3's two bytes and v5's own codes.
-            if (!v5) return lenient(end - body === 2 ? {} : { bytes: Buffer.from([0xb0, 0x02, b[body]!, b[body + 1]!]) });
+            if (!v5)
+              return lenient(end - body === 2 ? {} : { bytes: Buffer.from([0xb0, 0x02, b[body]!, b[body + 1]!]) });
             if ([...b.subarray(r.pos, end)].every((c) => c in constants.MQTT5_UNSUBACK_CODES)) return lenient({});
             const copy = Buffer.from(b.subarray(start, end));
             copy.fill(0x80, r.pos - start);
@@ -456,7 +548,11 @@ export class Receiver {
         const verdict = lenient(this.reason(b, start, end, body, reasonCode, constants.MQTT5_DISCONNECT_CODES));
         // libmosquitto closes the connection: MOSQ_ERR_NO_CONN once the packet is handled.
         this.keepalive.stop();
-        return { kind: 'packet', lenient: verdict.kind === 'packet' ? verdict.lenient : undefined, thenFail: MOSQ_ERR.NO_CONN };
+        return {
+          kind: 'packet',
+          lenient: verdict.kind === 'packet' ? verdict.lenient : undefined,
+          thenFail: MOSQ_ERR.NO_CONN,
+        };
       }
       case AUTH: {
         const traced = ['received AUTH'];
@@ -474,7 +570,8 @@ export class Receiver {
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and type 0: not for a client.
         // libmosquitto answers a PINGREQ from the broker.
-        if (type === PINGREQ && this.active) return { kind: 'note', line: 'received PINGREQ', answer: { cmd: 'pingresp' } };
+        if (type === PINGREQ && this.active)
+          return { kind: 'note', line: 'received PINGREQ', answer: { cmd: 'pingresp' } };
         throw new Bad(MOSQ_ERR.PROTOCOL, [`Error: Unrecognised command ${type}\n`]);
     }
   }
@@ -484,7 +581,14 @@ export class Receiver {
    * takes it): decoded as one it takes, of the same kind (success or failure), and the
    * broker's own is put back on the packet.
    */
-  private reason(b: Buffer, start: number, end: number, at: number, code: number, codes: Record<number, string>): Leniency {
+  private reason(
+    b: Buffer,
+    start: number,
+    end: number,
+    at: number,
+    code: number,
+    codes: Record<number, string>,
+  ): Leniency {
     if (at >= end || code in codes) return {};
     const copy = Buffer.from(b.subarray(start, end));
     copy[at - start] = code >= 0x80 ? 0x80 : 0x00;

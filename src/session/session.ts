@@ -95,7 +95,10 @@ export class Session {
   /** The reason code of the broker's DISCONNECT on the current connection (MQTT v5), if any. */
   disconnectReason: number | undefined;
 
-  constructor(cfg: ClientConfig, private readonly options: SessionOptions = {}) {
+  constructor(
+    cfg: ClientConfig,
+    private readonly options: SessionOptions = {},
+  ) {
     this.cfg = cfg;
   }
 
@@ -138,14 +141,17 @@ export class Session {
       try {
         prepared = await prepareTransport(cfg, this.options.onConnected);
       } catch (e) {
-        if (e instanceof ConnectError && this.options.trace) for (const line of e.traceLines) this.options.trace.write(`${line}\n`);
+        if (e instanceof ConnectError && this.options.trace)
+          for (const line of e.traceLines) this.options.trace.write(`${line}\n`);
         throw e;
       }
     }
     if (this.closing) throw new ToolError('');
     return new Promise<IConnackPacket>((resolve, reject) => {
       const clientId = this.clientId;
-      const tracer = this.options.trace ? new Tracer(this.options.trace, this.ids, clientId, this.options.tracePaint) : undefined;
+      const tracer = this.options.trace
+        ? new Tracer(this.options.trace, this.ids, clientId, this.options.tracePaint)
+        : undefined;
       let settled = false;
       /** Why this attempt is given up, once its connection has closed. */
       let givenUp: unknown;
@@ -156,22 +162,33 @@ export class Session {
         else reject(err);
       };
       this.accepted = false;
-      const link: Link = new Link(cfg, prepared, tracer, {
-        connected: this.options.onConnected,
-        outgoingQos: (mid) => this.inflight.get(mid)?.packet.qos,
-        packet: (p) => {
-          if (this.accepted) this.received(link, p);
-          else this.connackReceived(link, tracer, p, settle, (err) => { givenUp = err; });
+      const link: Link = new Link(
+        cfg,
+        prepared,
+        tracer,
+        {
+          connected: this.options.onConnected,
+          outgoingQos: (mid) => this.inflight.get(mid)?.packet.qos,
+          packet: (p) => {
+            if (this.accepted) this.received(link, p);
+            else
+              this.connackReceived(link, tracer, p, settle, (err) => {
+                givenUp = err;
+              });
+          },
+          closed: (end) => {
+            if (!settled) {
+              settle(
+                givenUp ?? (end.code !== undefined ? new ProtocolError(end.code) : (end.transport ?? lostError())),
+              );
+            } else if (this.link === link && this.accepted) {
+              this.accepted = false;
+              this.options.onLost?.(lostCode(end));
+            }
+          },
         },
-        closed: (end) => {
-          if (!settled) {
-            settle(givenUp ?? (end.code !== undefined ? new ProtocolError(end.code) : end.transport ?? lostError()));
-          } else if (this.link === link && this.accepted) {
-            this.accepted = false;
-            this.options.onLost?.(lostCode(end));
-          }
-        },
-      }, clientId !== '');
+        clientId !== '',
+      );
       this.link = link;
       this.qos0Written = 0;
       this.disconnectReason = undefined;
@@ -184,7 +201,13 @@ export class Session {
     });
   }
 
-  private connackReceived(link: Link, tracer: Tracer | undefined, p: Packet, settle: (err: unknown, connack?: IConnackPacket) => void, giveUp: (err: unknown) => void): void {
+  private connackReceived(
+    link: Link,
+    tracer: Tracer | undefined,
+    p: Packet,
+    settle: (err: unknown, connack?: IConnackPacket) => void,
+    giveUp: (err: unknown) => void,
+  ): void {
     if (p.cmd !== 'connack') return;
     const rc = p.reasonCode ?? p.returnCode ?? 0;
     if (rc !== 0) {
@@ -267,9 +290,12 @@ export class Session {
         }
         return;
       }
-      case 'puback': case 'pubrec': case 'pubcomp':
+      case 'puback':
+      case 'pubrec':
+      case 'pubcomp':
         return this.acknowledged(link, p);
-      case 'suback': case 'unsuback': {
+      case 'suback':
+      case 'unsuback': {
         const request = this.requests.get(p.messageId!);
         if (request === undefined) {
           // An acknowledgement of a request for a message id a PUBLISH of ours holds.
@@ -282,7 +308,9 @@ export class Session {
           return;
         }
         this.requests.delete(p.messageId!);
-        request.done(p.cmd === 'suback' ? (p.granted as number[]) : ((p as { reasonCode?: number[] }).reasonCode ?? []));
+        request.done(
+          p.cmd === 'suback' ? (p.granted as number[]) : ((p as { reasonCode?: number[] }).reasonCode ?? []),
+        );
         return;
       }
       case 'disconnect':
@@ -346,17 +374,27 @@ export class Session {
   }
 
   /** One SUBSCRIBE for all these; `done` gets the return codes as the broker sent them. */
-  subscribe(subscriptions: ISubscription[], properties: Record<string, unknown> | undefined, done: (codes: number[]) => void): number {
+  subscribe(
+    subscriptions: ISubscription[],
+    properties: Record<string, unknown> | undefined,
+    done: (codes: number[]) => void,
+  ): number {
     const mid = this.ids.allocate();
     this.requests.set(mid, { cmd: 'subscribe', done });
-    this.trySend({ cmd: 'subscribe', messageId: mid, subscriptions, ...(properties ? { properties } : {}) } as Packet, mid);
+    this.trySend(
+      { cmd: 'subscribe', messageId: mid, subscriptions, ...(properties ? { properties } : {}) } as Packet,
+      mid,
+    );
     return mid;
   }
 
   unsubscribe(topic: string, properties: Record<string, unknown> | undefined, done: () => void): number {
     const mid = this.ids.allocate();
     this.requests.set(mid, { cmd: 'unsubscribe', done });
-    this.trySend({ cmd: 'unsubscribe', messageId: mid, unsubscriptions: [topic], ...(properties ? { properties } : {}) } as Packet, mid);
+    this.trySend(
+      { cmd: 'unsubscribe', messageId: mid, unsubscriptions: [topic], ...(properties ? { properties } : {}) } as Packet,
+      mid,
+    );
     return mid;
   }
 
@@ -390,7 +428,11 @@ export class Session {
     const link = this.link;
     if (!link || link.closedAlready) return Promise.resolve();
     this.accepted = false;
-    const packet = { cmd: 'disconnect', ...(reasonCode ? { reasonCode } : {}), ...(properties ? { properties } : {}) } as Packet;
+    const packet = {
+      cmd: 'disconnect',
+      ...(reasonCode ? { reasonCode } : {}),
+      ...(properties ? { properties } : {}),
+    } as Packet;
     try {
       link.send(packet);
     } catch {
@@ -408,7 +450,10 @@ export class Session {
     if (!link || link.closedAlready) return;
     if (link.isUp) {
       try {
-        link.send({ cmd: 'disconnect', ...(reasonCode && this.cfg.protocolVersion === 5 ? { reasonCode } : {}) } as Packet);
+        link.send({
+          cmd: 'disconnect',
+          ...(reasonCode && this.cfg.protocolVersion === 5 ? { reasonCode } : {}),
+        } as Packet);
       } catch {
         // nothing more to do: the connection goes below
       }

@@ -34,7 +34,14 @@ export class PacketWriter {
     this.size = 0;
     this.callbacks = [];
     if (this.stream.destroyed) return false;
-    return this.stream.write(data, cbs.length === 0 ? undefined : (err) => { for (const cb of cbs) cb(err); });
+    return this.stream.write(
+      data,
+      cbs.length === 0
+        ? undefined
+        : (err) => {
+            for (const cb of cbs) cb(err);
+          },
+    );
   };
 
   write(chunk: Buffer | string, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
@@ -79,7 +86,10 @@ function join(parts: (Buffer | string)[], size: number): Buffer {
   let pos = 0;
   for (const p of parts) {
     if (typeof p === 'string') pos += out.write(p, pos);
-    else { out.set(p, pos); pos += p.length; }
+    else {
+      out.set(p, pos);
+      pos += p.length;
+    }
   }
   return out;
 }

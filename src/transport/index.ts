@@ -45,7 +45,12 @@ export function needsPreparing(cfg: ClientConfig): boolean {
 /** A TCP connection to the broker, or to the proxy in front of it, or a unix socket. */
 function baseSocket(cfg: ClientConfig, port: number): net.Socket {
   if (cfg.proxy) {
-    return net.connect({ host: cfg.proxy.host, port: cfg.proxy.port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
+    return net.connect({
+      host: cfg.proxy.host,
+      port: cfg.proxy.port,
+      localAddress: cfg.bindAddress,
+      noDelay: cfg.nodelay,
+    });
   }
   if (port === 0) return net.connect({ path: cfg.host });
   return net.connect({ host: cfg.host, port, localAddress: cfg.bindAddress, noDelay: cfg.nodelay });
@@ -107,7 +112,8 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   base.on('error', (err: NodeJS.ErrnoException) => {
     // An IPv6 bind address for an IPv4 connection: the kernel says EAFNOSUPPORT to
     // libmosquitto's socket, Node's (made for the bind address) says EINVAL.
-    if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host)) err.code = 'EAFNOSUPPORT';
+    if (err.syscall === 'bind' && err.code === 'EINVAL' && net.isIPv6(cfg.bindAddress ?? '') && !net.isIPv6(cfg.host))
+      err.code = 'EAFNOSUPPORT';
     // Once connected, whatever the layers above were doing, the connection was lost.
     fail(connected ? lostError() : socketError(err));
   });
@@ -124,7 +130,10 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
   if (cfg.tls.keylog !== undefined && !cfg.tls.off && !setup && !setupError) setupError = KEYLOG_WITHOUT_TLS;
   let stream: Duplex = base;
   if (setupError) {
-    const refuse = () => { fail(setupError!); base.destroy(); };
+    const refuse = () => {
+      fail(setupError!);
+      base.destroy();
+    };
     if (base.connecting) base.once('connect', refuse);
     else process.nextTick(refuse);
     return base;
@@ -138,7 +147,9 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
     const secure = prepared.tls!.connect({ ...setup.options, socket: base });
     if (cfg.tls.keylog !== undefined) prepared.tls!.logKeys(secure, cfg.tls.keylog);
     let handshaken = false;
-    secure.once('secureConnect', () => { handshaken = true; });
+    secure.once('secureConnect', () => {
+      handshaken = true;
+    });
     // Socket errors reach `base` first; TLS's own come here.
     secure.on('error', (err: NodeJS.ErrnoException) => {
       const layer = prepared.tls!;
@@ -157,10 +168,19 @@ export function openTransport(cfg: ClientConfig, prepared: Prepared, hooks: Tran
 }
 
 /** MQTT over WebSocket on top of `inner` (TCP, unix, tunnel, TLS): path /mqtt, subprotocol mqtt. */
-function webSocket(wsModule: typeof import('ws'), cfg: ClientConfig, port: number, inner: Duplex, secure: boolean, hooks: TransportHooks): Duplex {
+function webSocket(
+  wsModule: typeof import('ws'),
+  cfg: ClientConfig,
+  port: number,
+  inner: Duplex,
+  secure: boolean,
+  hooks: TransportHooks,
+): Duplex {
   // ws is CommonJS: its exports, whichever way the loader wrapped them.
   const loaded = wsModule as Partial<typeof import('ws')> & { default?: typeof import('ws') };
-  const { WebSocket, createWebSocketStream } = loaded.createWebSocketStream ? (loaded as typeof import('ws')) : loaded.default!;
+  const { WebSocket, createWebSocketStream } = loaded.createWebSocketStream
+    ? (loaded as typeof import('ws'))
+    : loaded.default!;
   const host = net.isIPv6(cfg.host) ? `[${cfg.host}]` : port === 0 ? 'localhost' : cfg.host;
   const url = `${secure ? 'wss' : 'ws'}://${host}:${port === 0 ? 80 : port}/mqtt`;
   const ws = new WebSocket(url, ['mqtt'], {
@@ -174,7 +194,9 @@ function webSocket(wsModule: typeof import('ws'), cfg: ClientConfig, port: numbe
   ws.on('error', (err: Error & { code?: string }) => {
     const status = /Unexpected server response: (\d+)/.exec(err.message);
     if (status) {
-      hooks.failed(new ConnectError(`Error: The broker refused the WebSocket connection (HTTP status ${status[1]}).\n`, 13, false));
+      hooks.failed(
+        new ConnectError(`Error: The broker refused the WebSocket connection (HTTP status ${status[1]}).\n`, 13, false),
+      );
     } else if (err.code && /^E[A-Z]+$/.test(err.code)) {
       hooks.failed(socketError(err as NodeJS.ErrnoException));
     } else {

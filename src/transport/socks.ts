@@ -2,7 +2,7 @@
 // what the proxy says. The TCP connection to the proxy is ours (so its errors are the usual
 // socket errors); the `socks` package speaks the SOCKS5 negotiation over it. socks5h: the
 // broker's host name goes to the proxy unresolved.
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { SocksClient } from 'socks';
 import type { ProxyConfig } from '../config.ts';
 import { MOSQ_ERR, mosquittoError } from '../errors.ts';
@@ -31,7 +31,12 @@ const REPLIES: Record<string, ConnectError> = {
  * Asks the proxy, over `socket` (connected to it), for a connection to host:port. Resolves
  * with the same socket, now a tunnel to the broker; rejects with libmosquitto's error.
  */
-export async function socksTunnel(socket: net.Socket, proxy: ProxyConfig, host: string, port: number): Promise<net.Socket> {
+export async function socksTunnel(
+  socket: net.Socket,
+  proxy: ProxyConfig,
+  host: string,
+  port: number,
+): Promise<net.Socket> {
   try {
     const { socket: tunnel } = await SocksClient.createConnection({
       proxy: {

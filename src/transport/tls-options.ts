@@ -23,16 +23,22 @@ export function checkTlsOptions(cfg: ClientConfig): void {
   const t = cfg.tls;
   if (t.off) return;
   if (t.cafile !== undefined || t.capath !== undefined) {
-    if ((t.cafile !== undefined && !readable(t.cafile)) || (t.cert !== undefined && !readable(t.cert)) || (t.key !== undefined && !readable(t.key))) {
+    if (
+      (t.cafile !== undefined && !readable(t.cafile)) ||
+      (t.cert !== undefined && !readable(t.cert)) ||
+      (t.key !== undefined && !readable(t.key))
+    ) {
       throw new ToolError('Error: Problem setting TLS options: File not found.\n');
     }
   } else if (t.psk !== undefined) {
     if (!/^[0-9a-fA-F]*$/.test(t.psk)) throw new ToolError('Error: Problem setting TLS-PSK options.\n');
   }
   if (t.keyform !== undefined && t.keyform !== 'pem') {
-    throw new ToolError(t.keyform === 'engine'
-      ? 'Error: --keyform engine needs a TLS engine, which this tool does not support; give the key as a PEM file.\n'
-      : "Error: Problem setting key form, it must be one of 'pem' or 'engine'.\n");
+    throw new ToolError(
+      t.keyform === 'engine'
+        ? 'Error: --keyform engine needs a TLS engine, which this tool does not support; give the key as a PEM file.\n'
+        : "Error: Problem setting key form, it must be one of 'pem' or 'engine'.\n",
+    );
   }
   if (t.version !== undefined && TLS_VERSIONS[t.version.toLowerCase()] === undefined) {
     throw new ToolError('Error: Problem setting TLS options, check the options are valid.\n');

@@ -39,12 +39,18 @@ export function pskBytes(hex: string): Buffer {
  * OpenSSL's default directory where the tools run: Debian's, or on Windows the one OpenSSL is
  * built with there (%CommonProgramFiles%\SSL, as for mosquitto's Windows build).
  */
-const OPENSSL_DIR = process.platform === 'win32' ? `${process.env.CommonProgramFiles || 'C:\\Program Files\\Common Files'}\\SSL` : '/usr/lib/ssl';
+const OPENSSL_DIR =
+  process.platform === 'win32'
+    ? `${process.env.CommonProgramFiles || 'C:\\Program Files\\Common Files'}\\SSL`
+    : '/usr/lib/ssl';
 
 /** Where OpenSSL looks for the operating system's CA certificates, as libmosquitto asks it to. */
 function osCertificates(env: NodeJS.ProcessEnv = process.env): string[] {
   const file = env.SSL_CERT_FILE || join(OPENSSL_DIR, 'cert.pem');
-  const fallbacks = process.platform === 'win32' ? [file] : [file, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
+  const fallbacks =
+    process.platform === 'win32'
+      ? [file]
+      : [file, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
   for (const f of fallbacks) {
     if (existsSync(f)) {
       try {
@@ -94,7 +100,9 @@ function pemCertificates(path: string): string[] | undefined {
 export function keyIsEncrypted(cfg: ClientConfig): boolean {
   if (cfg.tls.key === undefined || cfg.tls.cert === undefined) return false;
   try {
-    return /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(readFileSync(bytesOf(cfg.tls.key), 'latin1'));
+    return /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(
+      readFileSync(bytesOf(cfg.tls.key), 'latin1'),
+    );
   } catch {
     return false;
   }
@@ -179,7 +187,9 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   // "TLSv1.2" is refused now, as libmosquitto refuses it.
   const version = TLS_VERSIONS[t.version ?? 'tlsv1.2'];
   if (version === undefined) {
-    throw new ConnectError(`Unable to connect (${mosquittoStrerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [`Error: Protocol ${t.version} not supported.`]);
+    throw new ConnectError(`Unable to connect (${mosquittoStrerror(MOSQ_ERR.INVAL)}).\n`, 1, false, false, [
+      `Error: Protocol ${t.version} not supported.`,
+    ]);
   }
   options.minVersion = version;
   // Ciphers: --ciphers is OpenSSL's list for TLS 1.2 and below; TLS 1.3 keeps its suites.
@@ -188,7 +198,9 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   if (t.ciphers !== undefined) {
     ciphers = /(^|:)TLS_/.test(t.ciphers) ? t.ciphers : `${TLS13_SUITES}:${t.ciphers}`;
   } else if (psk) {
-    ciphers = `${TLS13_SUITES}:PSK:${tls.DEFAULT_CIPHERS.split(':').filter((c) => c !== '!PSK' && !c.startsWith('TLS_')).join(':')}`;
+    ciphers = `${TLS13_SUITES}:PSK:${tls.DEFAULT_CIPHERS.split(':')
+      .filter((c) => c !== '!PSK' && !c.startsWith('TLS_'))
+      .join(':')}`;
   }
   if (version === 'TLSv1.1') ciphers = `${ciphers ?? tls.DEFAULT_CIPHERS}:@SECLEVEL=0`;
   if (ciphers !== undefined) {
@@ -201,11 +213,15 @@ export function tlsSetup(cfg: ClientConfig, passphrase?: Buffer): TlsSetup | und
   }
   // Trusted CAs: the OS's (asked for, or by mqtts:// wss:// -p 8883), then --cafile, --capath.
   const ca: string[] = [];
-  if (t.useOsCerts || (cfg.port === 8883 && t.cafile === undefined && t.capath === undefined && !psk)) ca.push(...osCertificates());
+  if (t.useOsCerts || (cfg.port === 8883 && t.cafile === undefined && t.capath === undefined && !psk))
+    ca.push(...osCertificates());
   if (t.cafile !== undefined) {
     const certs = pemCertificates(t.cafile);
     if (!certs) {
-      throw setupFailure([`Error: Unable to load CA certificates, check cafile "${t.cafile}".`, 'OpenSSL Error[0]: error:05800088:x509 certificate routines::no certificate or crl found']);
+      throw setupFailure([
+        `Error: Unable to load CA certificates, check cafile "${t.cafile}".`,
+        'OpenSSL Error[0]: error:05800088:x509 certificate routines::no certificate or crl found',
+      ]);
     }
     ca.push(...certs);
   }
@@ -280,13 +296,35 @@ function reasons(e: unknown, pemLib = false): string[] {
 
 /** Node's words for a certificate that failed verification (its X509 error codes). */
 const VERIFY_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_CRL', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CRL_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
-  'CRL_NOT_YET_VALID', 'CRL_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'ERROR_IN_CRL_LAST_UPDATE_FIELD', 'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 'OUT_OF_MEM', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_CHAIN_TOO_LONG',
-  'CERT_REVOKED', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'OUT_OF_MEM',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**

@@ -32,7 +32,10 @@ before(async () => {
     socket.on('data', (d) => {
       chunks.push(d);
       const got = Buffer.concat(chunks);
-      if (packetEnd(got) <= got.length) { captured.push(got); socket.destroy(); }
+      if (packetEnd(got) <= got.length) {
+        captured.push(got);
+        socket.destroy();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,19 +55,94 @@ async function connectOf(cmd: string, args: string[]): Promise<string> {
 const PUB: Record<string, string[]> = {
   'MQTT v3.1.1, defaults': ['-t', 't', '-m', 'x', '-i', 'fixed'],
   'MQTT v3.1, keep-alive 30': ['-t', 't', '-m', 'x', '-i', 'fixed', '-V', '31', '-k', '30'],
-  'user name, password, will with payload, QoS 2, retained': ['-t', 't', '-m', 'x', '-i', 'fixed', '-u', 'user', '-P', 'secret',
-    '--will-topic', 'w/t', '--will-payload', 'gone', '--will-qos', '2', '--will-retain'],
+  'user name, password, will with payload, QoS 2, retained': [
+    '-t',
+    't',
+    '-m',
+    'x',
+    '-i',
+    'fixed',
+    '-u',
+    'user',
+    '-P',
+    'secret',
+    '--will-topic',
+    'w/t',
+    '--will-payload',
+    'gone',
+    '--will-qos',
+    '2',
+    '--will-retain',
+  ],
   'persistent session': ['-t', 't', '-m', 'x', '-c', '-i', 'fixed', '-q', '1'],
   'MQTT v5: password without a user name': ['-t', 't', '-m', 'x', '-i', 'fixed', '-V', '5', '-P', 'secret'],
-  'MQTT v5: -c, connect and will properties': ['-t', 't', '-m', 'x', '-V', '5', '-c', '-i', 'fixed', '-D', 'connect', 'maximum-packet-size', '1000',
-    '--will-topic', 'w', '-D', 'will', 'content-type', 'c', '-D', 'will', 'will-delay-interval', '3'],
-  'MQTT v5: -x, user property, receive-maximum given': ['-t', 't', '-m', 'x', '-V', '5', '-i', 'fixed', '-x', '30',
-    '-D', 'connect', 'user-property', 'k', 'v', '-D', 'connect', 'receive-maximum', '9'],
+  'MQTT v5: -c, connect and will properties': [
+    '-t',
+    't',
+    '-m',
+    'x',
+    '-V',
+    '5',
+    '-c',
+    '-i',
+    'fixed',
+    '-D',
+    'connect',
+    'maximum-packet-size',
+    '1000',
+    '--will-topic',
+    'w',
+    '-D',
+    'will',
+    'content-type',
+    'c',
+    '-D',
+    'will',
+    'will-delay-interval',
+    '3',
+  ],
+  'MQTT v5: -x, user property, receive-maximum given': [
+    '-t',
+    't',
+    '-m',
+    'x',
+    '-V',
+    '5',
+    '-i',
+    'fixed',
+    '-x',
+    '30',
+    '-D',
+    'connect',
+    'user-property',
+    'k',
+    'v',
+    '-D',
+    'connect',
+    'receive-maximum',
+    '9',
+  ],
   'MQTT v5: broker-assigned id, -M does not change receive-maximum': ['-t', 't', '-m', 'x', '-V', '5', '-M', '7'],
 };
 const SUB: Record<string, string[]> = {
   'MQTT v3.1.1, -c -i': ['-t', 't', '-c', '-i', 'fixed', '-q', '1', '-W', '1'],
-  'MQTT v5, -x, user property': ['-t', 't', '-V', '5', '-i', 'fixed', '-x', '30', '-D', 'connect', 'user-property', 'a', 'b', '-W', '1'],
+  'MQTT v5, -x, user property': [
+    '-t',
+    't',
+    '-V',
+    '5',
+    '-i',
+    'fixed',
+    '-x',
+    '30',
+    '-D',
+    'connect',
+    'user-property',
+    'a',
+    'b',
+    '-W',
+    '1',
+  ],
 };
 
 for (const [name, args] of Object.entries(PUB)) {

@@ -7,12 +7,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_RR, startTestBrokers, type TestBrokers } from '../helpers/broker.ts';
-import { run, bin } from '../helpers/run.ts';
+import {
+  needMosquitto,
+  MOSQUITTO_PUB,
+  MOSQUITTO_SUB,
+  MOSQUITTO_RR,
+  startTestBrokers,
+  type TestBrokers,
+} from '../helpers/broker.ts';
+import { bin } from '../helpers/run.ts';
 import { collect, type Collector } from '../helpers/collector.ts';
 import { assertSame, runCollecting, type Outcome } from '../helpers/differential.ts';
 
-const skip = needMosquitto || (MOSQUITTO_RR ? false : 'mosquitto_rr is not installed (apt-get install -y mosquitto-clients)');
+const skip =
+  needMosquitto || (MOSQUITTO_RR ? false : 'mosquitto_rr is not installed (apt-get install -y mosquitto-clients)');
 let brokers: TestBrokers;
 let coll: Collector;
 let port: number;
@@ -31,7 +39,11 @@ after(async () => {
 });
 
 type Tool = 'pub' | 'sub' | 'rr';
-const REFERENCE: Record<Tool, () => string> = { pub: () => MOSQUITTO_PUB!, sub: () => MOSQUITTO_SUB!, rr: () => MOSQUITTO_RR! };
+const REFERENCE: Record<Tool, () => string> = {
+  pub: () => MOSQUITTO_PUB!,
+  sub: () => MOSQUITTO_SUB!,
+  rr: () => MOSQUITTO_RR!,
+};
 
 interface Shape {
   /** The file's bytes. */
@@ -61,7 +73,10 @@ const SHAPES: Record<Tool, Record<string, Shape>> = {
     'a bad value': { file: '-q 3\n', args: ['-t', 'file/t', '-m', 'x'] },
     // The value is the rest of the line after the one space: leading and trailing spaces kept,
     // CR LF and blank lines fine.
-    'a value with spaces, CRLF and blank lines': { file: '\n\r\n-m  two  spaces  \r\n\n-q 1\r\n', args: ['-t', 'file/t', '-d'] },
+    'a value with spaces, CRLF and blank lines': {
+      file: '\n\r\n-m  two  spaces  \r\n\n-q 1\r\n',
+      args: ['-t', 'file/t', '-d'],
+    },
     // A NUL byte ends the line.
     'a NUL byte in a line': { file: Buffer.from('-t file/nul\0junk\n-m x\n'), args: ['-d'] },
     // Lines are read in pieces of 1023 bytes: the rest of a longer line is a line of its own.
@@ -76,13 +91,19 @@ const SHAPES: Record<Tool, Record<string, Shape>> = {
     // The trailing space is part of the filter: "Error: Invalid subscription topic 'file/+ ', ...".
     'a trailing space in the value': { file: '-t file/+ \n', args: ['-E'] },
     'a value after -v': { file: '-v extra\n', args: ['-t', 'file/t', '-E'] },
-    'options that work, one per line': { file: '# subscribe\n-t file/a\r\n\n-q 1\n-t  file/b\n', args: ['-E', '-d', '-i', 'fixed'] },
+    'options that work, one per line': {
+      file: '# subscribe\n-t file/a\r\n\n-q 1\n-t  file/b\n',
+      args: ['-E', '-d', '-i', 'fixed'],
+    },
   },
   rr: {
     'a line -e alone': { file: '-e\n', args: ['-t', 'file/req', '-e', 'file/resp', '-m', 'x'] },
     '-m followed by a space and nothing': { file: '-m \n', args: ['-t', 'file/req', '-e', 'file/resp'] },
     'an indented # comment': { file: ' # comment\n', args: ['-t', 'file/req', '-e', 'file/resp', '-m', 'x'] },
-    '-D publish user-property a b c': { file: '-D publish user-property a b c\n', args: ['-t', 'file/req', '-e', 'file/resp', '-m', 'x'] },
+    '-D publish user-property a b c': {
+      file: '-D publish user-property a b c\n',
+      args: ['-t', 'file/req', '-e', 'file/resp', '-m', 'x'],
+    },
     'a line longer than 1023 bytes': { file: `-t ${y(2000)}\n`, args: ['-e', 'file/resp', '-m', 'x'] },
   },
 };
@@ -99,7 +120,12 @@ function files(tool: Tool, shape: Shape): { xdg: string; optionsFile: string } {
 }
 
 function side(cmd: string, args: string[], xdg: string): Promise<Outcome> {
-  return runCollecting(cmd, ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { ...process.env, XDG_CONFIG_HOME: xdg }, timeoutMs: 15000 }, coll);
+  return runCollecting(
+    cmd,
+    ['-h', '127.0.0.1', '-p', String(port), ...args],
+    { env: { ...process.env, XDG_CONFIG_HOME: xdg }, timeoutMs: 15000 },
+    coll,
+  );
 }
 
 for (const tool of ['pub', 'sub', 'rr'] as const) {
@@ -124,16 +150,24 @@ test('mosquitto_pub 2.0.11 delivers the rest of a line after the one space as it
   const { xdg } = files('pub', SHAPES.pub['a value with spaces, CRLF and blank lines']!);
   const r = await side(bin('tspub'), ['-t', 'file/t'], xdg);
   assert.equal(r.code, 0, r.stderr.toString());
-  assert.deepEqual(r.got!.map((m) => [Buffer.from(m.payload, 'hex').toString(), m.qos]), [[' two  spaces  ', 1]]);
+  assert.deepEqual(
+    r.got!.map((m) => [Buffer.from(m.payload, 'hex').toString(), m.qos]),
+    [[' two  spaces  ', 1]],
+  );
 });
 
-test('-o inside an options file is passed over with its value (as mosquitto 2.1.2 was seen to do)', { skip }, async () => {
+test('-o inside an options file is passed over with its value (as mosquitto 2.1.2 was seen to do)', {
+  skip,
+}, async () => {
   // 2.1.2: a line "-o x" or "-o" in the file read by -o (or in the defaults file) is skipped;
   // 2.0.11 has no -o and says "Error: Unknown option '-o'." for it.
   const { xdg, optionsFile } = files('pub', { file: '-o /nonexistent\n-o\n-q 1\n', args: [] });
   for (const via of [['-o', optionsFile], []]) {
     const r = await side(bin('tspub'), [...via, '-t', 'file/o', '-m', 'x'], xdg);
     assert.equal(r.code, 0, r.stderr.toString());
-    assert.deepEqual(r.got!.map((m) => [m.topic, m.qos]), [['file/o', 1]]);
+    assert.deepEqual(
+      r.got!.map((m) => [m.topic, m.qos]),
+      [['file/o', 1]],
+    );
   }
 });

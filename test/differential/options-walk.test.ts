@@ -10,19 +10,33 @@ import { walkOptions } from '../../src/options/parser.ts';
 import { CLIENT_OPTIONS } from '../../src/options/table.ts';
 
 const walk = (tool: string, argv: string[]) =>
-  [...walkOptions(CLIENT_OPTIONS, tool, argv)].map((m) => [m.spec ? m.spec.flags[0] : null, m.word, m.value ?? m.group ?? null, m.at, m.inline]);
+  [...walkOptions(CLIENT_OPTIONS, tool, argv)].map((m) => [
+    m.spec ? m.spec.flags[0] : null,
+    m.word,
+    m.value ?? m.group ?? null,
+    m.at,
+    m.inline,
+  ]);
 
 test('a flag takes its words whatever they look like; other words are met as they stand', () => {
-  assert.deepEqual(walk('pub', ['-t', '--', '-m', '-q', '-rq', '-D', 'publish', 'user-property', 'k', 'v', '-r', '-q']), [
-    ['-t', '-t', '--', 1, false],
-    ['-m', '-m', '-q', 3, false],
-    [null, '-rq', null, 4, false],
-    ['-D', '-D', ['publish', 'user-property', 'k', 'v'], -1, false],
-    ['-r', '-r', null, -1, false],
-    ['-q', '-q', null, -1, false],
+  assert.deepEqual(
+    walk('pub', ['-t', '--', '-m', '-q', '-rq', '-D', 'publish', 'user-property', 'k', 'v', '-r', '-q']),
+    [
+      ['-t', '-t', '--', 1, false],
+      ['-m', '-m', '-q', 3, false],
+      [null, '-rq', null, 4, false],
+      ['-D', '-D', ['publish', 'user-property', 'k', 'v'], -1, false],
+      ['-r', '-r', null, -1, false],
+      ['-q', '-q', null, -1, false],
+    ],
+  );
+  assert.deepEqual(walk('pub', ['-D', 'publish', 'content-type']), [
+    ['-D', '-D', ['publish', 'content-type'], -1, false],
   ]);
-  assert.deepEqual(walk('pub', ['-D', 'publish', 'content-type']), [['-D', '-D', ['publish', 'content-type'], -1, false]]);
-  assert.deepEqual(walk('sub', ['-m', 'x']), [[null, '-m', null, 0, false], [null, 'x', null, 1, false]]);
+  assert.deepEqual(walk('sub', ['-m', 'x']), [
+    [null, '-m', null, 0, false],
+    [null, 'x', null, 1, false],
+  ]);
 });
 
 test('--long=value for a flag that takes a word; any other word with = is no option', () => {

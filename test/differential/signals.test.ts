@@ -28,7 +28,11 @@ after(async () => {
 });
 
 /** How many subscriptions to `topic` the broker has logged. */
-const subscriptions = (topic: string) => broker.log().split('\n').filter((l) => l.endsWith(` ${topic}`)).length;
+const subscriptions = (topic: string) =>
+  broker
+    .log()
+    .split('\n')
+    .filter((l) => l.endsWith(` ${topic}`)).length;
 
 interface Outcome {
   code: number | null;
@@ -44,25 +48,55 @@ interface Outcome {
  * bin/<tool> sets it again), waits until the signal is no longer pending, then writes `later`
  * to its stdin and closes it.
  */
-function withSignal(tool: string, args: string[], ignored: string[], signal: NodeJS.Signals, ready: () => boolean, first = '', later = ''): Promise<Outcome> {
+function withSignal(
+  tool: string,
+  args: string[],
+  ignored: string[],
+  signal: NodeJS.Signals,
+  ready: () => boolean,
+  first = '',
+  later = '',
+): Promise<Outcome> {
   const traps = ignored.map((s) => `trap '' ${s};`).join(' ');
-  const child = spawn('bash', ['-c', `${traps} exec "$0" "$@"`, tool, '-h', '127.0.0.1', '-p', String(broker.port), ...args]);
+  const child = spawn('bash', [
+    '-c',
+    `${traps} exec "$0" "$@"`,
+    tool,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(broker.port),
+    ...args,
+  ]);
   let stdout = '';
   let stderr = '';
   let exited = false;
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   child.stdin.on('error', () => {});
   if (first) child.stdin.write(first);
-  const done = new Promise<Outcome>((resolve) => child.once('close', (code, sig) => { exited = true; resolve({ code, signal: sig, stdout: normalise(stdout), stderr: normalise(stderr) }); }));
+  const done = new Promise<Outcome>((resolve) =>
+    child.once('close', (code, sig) => {
+      exited = true;
+      resolve({ code, signal: sig, stdout: normalise(stdout), stderr: normalise(stderr) });
+    }),
+  );
   const killer = setTimeout(() => child.kill('SIGKILL'), 60000);
   const pid = child.pid!;
-  const keptIgnored = () => !ignored.includes(signal.slice(3)) || inMask(pid, 'SigIgn', signal) || inMask(pid, 'SigCgt', signal);
+  const keptIgnored = () =>
+    !ignored.includes(signal.slice(3)) || inMask(pid, 'SigIgn', signal) || inMask(pid, 'SigCgt', signal);
   return (async () => {
     await waitFor(() => exited || (ready() && keptIgnored()), `${tool} to be at work, ${signal} set`);
     assert.ok(!exited, `${tool} ended before ${signal} was sent: ${stderr}`);
     child.kill(signal);
-    await waitFor(() => exited || !(inMask(pid, 'ShdPnd', signal) || inMask(pid, 'SigPnd', signal)), `${signal} to be delivered`);
+    await waitFor(
+      () => exited || !(inMask(pid, 'ShdPnd', signal) || inMask(pid, 'SigPnd', signal)),
+      `${signal} to be delivered`,
+    );
     child.stdin.end(later);
     const outcome = await done;
     clearTimeout(killer);
@@ -80,7 +114,9 @@ test('nohup: tssub keeps running through SIGHUP, as mosquitto_sub does (here unt
   assert.deepEqual(ours, ref);
 });
 
-test('SIGINT left ignored: tssub still handles it (DISCONNECT, status 0), as mosquitto_sub does', { skip }, async () => {
+test('SIGINT left ignored: tssub still handles it (DISCONNECT, status 0), as mosquitto_sub does', {
+  skip,
+}, async () => {
   const args = ['-t', 'sig/int', '-d'];
   let n = subscriptions('sig/int');
   const ref = await withSignal(MOSQUITTO_SUB!, args, ['INT'], 'SIGINT', () => subscriptions('sig/int') > n);
@@ -95,10 +131,26 @@ test('SIGINT left ignored: tspub -l keeps publishing, as mosquitto_pub does', { 
   const args = ['-t', 'sig/pub', '-l', '-q', '1', '-d'];
   coll.reset();
   // At work once the first line has been delivered.
-  const ref = await withSignal(MOSQUITTO_PUB!, args, ['INT', 'HUP'], 'SIGINT', () => coll.messages.length >= 1, 'a\n', 'b\n');
+  const ref = await withSignal(
+    MOSQUITTO_PUB!,
+    args,
+    ['INT', 'HUP'],
+    'SIGINT',
+    () => coll.messages.length >= 1,
+    'a\n',
+    'b\n',
+  );
   const refGot = await coll.settle(2);
   coll.reset();
-  const ours = await withSignal(bin('tspub'), args, ['INT', 'HUP'], 'SIGINT', () => coll.messages.length >= 1, 'a\n', 'b\n');
+  const ours = await withSignal(
+    bin('tspub'),
+    args,
+    ['INT', 'HUP'],
+    'SIGINT',
+    () => coll.messages.length >= 1,
+    'a\n',
+    'b\n',
+  );
   const oursGot = await coll.settle(2);
   assert.equal(ref.code, 0);
   assert.equal(refGot.length, 2);

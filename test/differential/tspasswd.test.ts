@@ -22,8 +22,10 @@ before(() => {
 });
 
 // Lines as mosquitto_passwd 2.0.11 wrote them (-b): a/pa (pbkdf2), c/pc (sha512).
-const A = 'a:$7$101$daLnQsNHj95Mj18L$A45UWppttseu3jsktibR7kaprdIyzfYtlxaMhi24FCFm3p26ypsPHXE4oGm+z5Mm83KpLvOPjTVqrYgPGm7CIQ==';
-const C = 'c:$6$GUqBKwHRW2fdE7el$cgctYGJK/MhczYdF+B5ihaGrGYIpdV+7Y4GqDASb0uJK7nBNsiW/VDkOZbGL5wZlDo+1mhej8Tg47AYe2f2bNw==';
+const A =
+  'a:$7$101$daLnQsNHj95Mj18L$A45UWppttseu3jsktibR7kaprdIyzfYtlxaMhi24FCFm3p26ypsPHXE4oGm+z5Mm83KpLvOPjTVqrYgPGm7CIQ==';
+const C =
+  'c:$6$GUqBKwHRW2fdE7el$cgctYGJK/MhczYdF+B5ihaGrGYIpdV+7Y4GqDASb0uJK7nBNsiW/VDkOZbGL5wZlDo+1mhej8Tg47AYe2f2bNw==';
 
 function tempDir(): string {
   return fs.realpathSync(fs.mkdtempSync(join(tmpdir(), 'passwd-test-')));
@@ -56,7 +58,13 @@ interface Outcome {
 }
 
 /** Runs one tool in a fresh directory holding `setup` (null: a directory), then reads the directory back. */
-async function outcome(tool: string, args: string[], setup: Setup = {}, input?: string, shell = false): Promise<Outcome> {
+async function outcome(
+  tool: string,
+  args: string[],
+  setup: Setup = {},
+  input?: string,
+  shell = false,
+): Promise<Outcome> {
   return inTempDir(async (dir) => {
     for (const [name, content] of Object.entries(setup)) {
       if (content === null) fs.mkdirSync(join(dir, name));
@@ -147,10 +155,14 @@ const SAME: Array<[string, string[], Setup?, string?]> = [
 ];
 
 test('same as mosquitto_passwd', { skip: needMosquitto, concurrency: 4 }, async (t) => {
-  await Promise.all(SAME.map(([name, args, setup, input]) => t.test(name, async () => {
-    const [theirs, ours] = await both(args, setup, input);
-    assert.deepEqual(ours, theirs);
-  })));
+  await Promise.all(
+    SAME.map(([name, args, setup, input]) =>
+      t.test(name, async () => {
+        const [theirs, ours] = await both(args, setup, input);
+        assert.deepEqual(ours, theirs);
+      }),
+    ),
+  );
 });
 
 test('same as mosquitto_passwd: a user name that is not UTF-8 is kept as bytes', { skip: needMosquitto }, async () => {
@@ -159,13 +171,28 @@ test('same as mosquitto_passwd: a user name that is not UTF-8 is kept as bytes',
   assert.match(ours.files.g!, /^x:y\na\xffb:\$7\$101\$SALT\$HASH\n$/);
 });
 
-test('usage: on stdout, exit 1, for every wrong command line mosquitto_passwd gives it for', { skip: needMosquitto }, async () => {
-  for (const args of [[], ['--help'], ['-h'], ['a'], ['-x', 'f', 'u'], ['-b', 'f', 'u'], ['-b', 'f', 'u', 'p', 'q'], ['f', 'u', 'extra'], ['-b', 'f', 'u', 'p', '-c']]) {
+test('usage: on stdout, exit 1, for every wrong command line mosquitto_passwd gives it for', {
+  skip: needMosquitto,
+}, async () => {
+  for (const args of [
+    [],
+    ['--help'],
+    ['-h'],
+    ['a'],
+    ['-x', 'f', 'u'],
+    ['-b', 'f', 'u'],
+    ['-b', 'f', 'u', 'p', 'q'],
+    ['f', 'u', 'extra'],
+    ['-b', 'f', 'u', 'p', '-c'],
+  ]) {
     const [theirs, ours] = await both(args);
     for (const o of [theirs, ours]) {
       assert.equal(o.code, 1, args.join(' '));
       assert.equal(o.stderr, '', args.join(' '));
-      assert.ok(o.stdout.startsWith('TOOL is a tool for managing password files for mosquitto.\n\nUsage: TOOL '), o.stdout);
+      assert.ok(
+        o.stdout.startsWith('TOOL is a tool for managing password files for mosquitto.\n\nUsage: TOOL '),
+        o.stdout,
+      );
       assert.ok(o.stdout.endsWith(' for more information.\n\n'), args.join(' '));
       assert.deepEqual(o.files, {});
     }
@@ -174,9 +201,10 @@ test('usage: on stdout, exit 1, for every wrong command line mosquitto_passwd gi
   for (const flag of ['-b', '-c', '-D', '-H', '-I', '-U', '--verify', 'bcrypt']) assert.ok(help.includes(flag), flag);
 });
 
-const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0
-  ? false
-  : 'needs root and setpriv to run both tools as an unprivileged user';
+const asNobody =
+  process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0
+    ? false
+    : 'needs root and setpriv to run both tools as an unprivileged user';
 
 /**
  * This build's tspasswd where user nobody can run it: its launcher and bundle copied into
@@ -189,7 +217,13 @@ function tspasswdForNobody(dir: string): string {
     fs.mkdirSync(join(top, sub), { recursive: true });
     fs.chmodSync(join(top, sub), 0o755);
   }
-  const files = ['bin/tspasswd', 'bin/launch.cjs', 'bin/package.json', 'dist/tspasswd.cjs', 'dist/tspasswd.cjs.v8cache'];
+  const files = [
+    'bin/tspasswd',
+    'bin/launch.cjs',
+    'bin/package.json',
+    'dist/tspasswd.cjs',
+    'dist/tspasswd.cjs.v8cache',
+  ];
   for (const f of files) {
     if (f.endsWith('.v8cache') && !fs.existsSync(join(ROOT, f))) continue;
     fs.copyFileSync(join(ROOT, f), join(top, f));
@@ -198,7 +232,7 @@ function tspasswdForNobody(dir: string): string {
   return join(top, 'bin', 'tspasswd');
 }
 
-test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNobody }, async () => {
+test("permission errors are mosquitto_passwd's", { skip: needMosquitto || asNobody }, async () => {
   await inTempDir(async (dir) => {
     fs.chmodSync(dir, 0o777);
     const tspasswd = tspasswdForNobody(dir);
@@ -209,13 +243,23 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
     fs.writeFileSync(unread, `${A}\n`);
     fs.chmodSync(unread, 0o600);
     const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-    for (const args of [['-b', ro, 'u', 'p'], ['-c', '-b', ro, 'u', 'p'], ['-U', unread], ['-D', unread, 'a']]) {
-      const [theirs, ours] = await Promise.all([PASSWD, tspasswd].map((tool) => run('setpriv', [...nobody, tool, ...args])));
+    for (const args of [
+      ['-b', ro, 'u', 'p'],
+      ['-c', '-b', ro, 'u', 'p'],
+      ['-U', unread],
+      ['-D', unread, 'a'],
+    ]) {
+      const [theirs, ours] = await Promise.all(
+        [PASSWD, tspasswd].map((tool) => run('setpriv', [...nobody, tool, ...args])),
+      );
       assert.deepEqual([ours.code, ours.stderr.toString()], [theirs.code, theirs.stderr.toString()], args.join(' '));
       assert.match(ours.stderr.toString(), /Permission denied\.\n$/);
     }
     const verify = await run('setpriv', [...nobody, tspasswd, '--verify', '-b', unread, 'a', 'pa']);
-    assert.deepEqual([verify.code, verify.stderr.toString()], [1, `Error: Unable to open password file ${unread}. Permission denied.\n`]);
+    assert.deepEqual(
+      [verify.code, verify.stderr.toString()],
+      [1, `Error: Unable to open password file ${unread}. Permission denied.\n`],
+    );
     // A directory we may not write in: the file cannot be replaced safely, so it is left alone.
     fs.mkdirSync(join(dir, 'sub'));
     fs.chmodSync(join(dir, 'sub'), 0o755);
@@ -223,7 +267,10 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
     fs.chmodSync(join(dir, 'sub', 'w'), 0o666);
     const r = await run('setpriv', [...nobody, tspasswd, '-b', join(dir, 'sub', 'w'), 'u', 'p']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr.toString(), /^Error: Unable to create a file in the directory of .*\/sub\/w: Permission denied\. .*the file was not changed\.\n$/);
+    assert.match(
+      r.stderr.toString(),
+      /^Error: Unable to create a file in the directory of .*\/sub\/w: Permission denied\. .*the file was not changed\.\n$/,
+    );
     assert.equal(fs.readFileSync(join(dir, 'sub', 'w'), 'utf8'), `${A}\n`);
   });
 });
@@ -231,7 +278,9 @@ test('permission errors are mosquitto_passwd\'s', { skip: needMosquitto || asNob
 // ---------------------------------------------------------------------------------------
 // Deliberate differences, each shown against mosquitto_passwd
 
-test('comments and blank lines are kept where mosquitto_passwd destroys the file', { skip: needMosquitto }, async () => {
+test('comments and blank lines are kept where mosquitto_passwd destroys the file', {
+  skip: needMosquitto,
+}, async () => {
   const file = `# users of the plant\n${A}\n\n# and the rest\n${C}\r\n   \nlast:$7$1$abc`;
   const [theirs, ours] = await both(['-b', 'f', 'zg', 'pass'], { f: file });
   assert.equal(theirs.stderr, 'Error: Corrupt password file at line 1.\n');
@@ -242,9 +291,13 @@ test('comments and blank lines are kept where mosquitto_passwd destroys the file
   assert.equal(ours.files.f, `${shape(file)}\nzg:$7$101$SALT$HASH\n`);
 });
 
-test('a new user in a file with a line without a colon: mosquitto_passwd\'s error, status 1, the file unchanged (mosquitto_passwd exits 0 and drops that line and all after it)', { skip: needMosquitto }, async () => {
+test("a new user in a file with a line without a colon: mosquitto_passwd's error, status 1, the file unchanged (mosquitto_passwd exits 0 and drops that line and all after it)", {
+  skip: needMosquitto,
+}, async () => {
   const file = `${A}\ngarbage\n${C}\n`;
-  for (const [args, input] of [[['-b', 'f', 'zg', 'pass']], [['f', 'zg'], 'pass\npass\n']] as Array<[string[], string?]>) {
+  for (const [args, input] of [[['-b', 'f', 'zg', 'pass']], [['f', 'zg'], 'pass\npass\n']] as Array<
+    [string[], string?]
+  >) {
     const [theirs, ours] = await both(args, { f: file }, input);
     assert.equal(theirs.stderr, 'Error: Corrupt password file at line 2.\n');
     assert.equal(theirs.code, 0);
@@ -275,7 +328,9 @@ test('changing and deleting users keep every other byte in place', async () => {
   });
 });
 
-test('-U twice: the second run changes nothing, where mosquitto_passwd hashes the hashes', { skip: needMosquitto }, async () => {
+test('-U twice: the second run changes nothing, where mosquitto_passwd hashes the hashes', {
+  skip: needMosquitto,
+}, async () => {
   await inTempDir(async (dir) => {
     const bc = `d:${hashPassword(Buffer.from('pd'), 'bcrypt', 4)}`;
     const start = `# plain\nx:px\n${A}\n${C}\n${bc}\ny:py\nfive:$5$rounds=1000$salt$hash\n`;
@@ -285,10 +340,16 @@ test('-U twice: the second run changes nothing, where mosquitto_passwd hashes th
       await run(PASSWD, ['-U', join(dir, 'theirs')]);
       const r = await run(TSPASSWD, ['-U', join(dir, 'ours')]);
       assert.equal(r.code, 0);
-      assert.equal(r.stderr.toString(), `Warning: Line 7 of ${join(dir, 'ours')}: the password of user five is a $5$ hash, which tspasswd does not make; left unchanged.\n`);
+      assert.equal(
+        r.stderr.toString(),
+        `Warning: Line 7 of ${join(dir, 'ours')}: the password of user five is a $5$ hash, which tspasswd does not make; left unchanged.\n`,
+      );
     }
     const ours = fs.readFileSync(join(dir, 'ours'), 'utf8').split('\n');
-    assert.deepEqual([ours[0], ours[2], ours[3], ours[4], ours[6]], ['# plain', A, C, bc, 'five:$5$rounds=1000$salt$hash']);
+    assert.deepEqual(
+      [ours[0], ours[2], ours[3], ours[4], ours[6]],
+      ['# plain', A, C, bc, 'five:$5$rounds=1000$salt$hash'],
+    );
     assert.ok(verifyPassword(Buffer.from('px'), ours[1]!.slice(2)));
     assert.ok(verifyPassword(Buffer.from('py'), ours[5]!.slice(2)));
     const hashedOnce = fs.readFileSync(join(dir, 'ours'));
@@ -307,7 +368,9 @@ test('-U of an empty file succeeds (mosquitto_passwd fails silently)', { skip: n
   assert.deepEqual([ours.code, ours.stderr, ours.files.g], [0, '', '']);
 });
 
-test('a last line without newline gets one before the new user (mosquitto_passwd joins them)', { skip: needMosquitto }, async () => {
+test('a last line without newline gets one before the new user (mosquitto_passwd joins them)', {
+  skip: needMosquitto,
+}, async () => {
   const [theirs, ours] = await both(['-b', 'h', 'z', 'pz'], { h: 'a:pa\nb:pb' });
   assert.equal(theirs.files.h, 'a:pa\nb:pbz:$7$101$SALT$HASH\n');
   assert.equal(ours.files.h, 'a:pa\nb:pb\nz:$7$101$SALT$HASH\n');
@@ -322,7 +385,9 @@ test("a user name starting with '#' is refused: the broker would read a comment"
   const [theirs, ours] = await both(['-c', '-b', 'f', '#x', 'p']);
   assert.deepEqual([theirs.code, theirs.files.f], [0, '#x:$7$101$SALT$HASH\n']);
   assert.deepEqual(ours, {
-    stdout: '', code: 1, files: {},
+    stdout: '',
+    code: 1,
+    files: {},
     stderr: "Error: Username must not start with '#': mosquitto reads such a line as a comment.\n",
   });
 });
@@ -345,18 +410,29 @@ test('a new file is 0600 whatever the umask; an edited one keeps its mode', asyn
   });
 });
 
-const asRoot = process.getuid?.() !== 0 && 'changing a file\'s owner needs root';
+const asRoot = process.getuid?.() !== 0 && "changing a file's owner needs root";
 
 test('every edit keeps the owner, group and mode of the file', { skip: asRoot }, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     fs.writeFileSync(f, `${A}\nx:plain\n`);
-    for (const [mode, uid, gid] of [[0o640, 4321, 4322], [0o604, 0, 4323], [0o660, 4324, 0]]) {
+    for (const [mode, uid, gid] of [
+      [0o640, 4321, 4322],
+      [0o604, 0, 4323],
+      [0o660, 4324, 0],
+    ]) {
       fs.chmodSync(f, mode);
       fs.chownSync(f, uid, gid);
       const edits: Array<[string[], string?]> = [
-        [['-b', f, 'a', 'new']], [['-b', f, 'b', 'pb']], [[f, 'c'], 'pc\npc\n'], [[f, 'c'], 'qc\nqc\n'],
-        [['-D', f, 'b']], [['-U', f]], [['-H', 'sha512', '-b', f, 'a', 'pa']], [['-c', '-b', f, 'a', 'pa']], [['-c', f, 'x'], 'px\npx\n'],
+        [['-b', f, 'a', 'new']],
+        [['-b', f, 'b', 'pb']],
+        [[f, 'c'], 'pc\npc\n'],
+        [[f, 'c'], 'qc\nqc\n'],
+        [['-D', f, 'b']],
+        [['-U', f]],
+        [['-H', 'sha512', '-b', f, 'a', 'pa']],
+        [['-c', '-b', f, 'a', 'pa']],
+        [['-c', f, 'x'], 'px\npx\n'],
       ];
       for (const [args, input] of edits) {
         if (args[0] === '-U') fs.appendFileSync(f, 'y:plain\n');
@@ -376,9 +452,12 @@ const brokerUser = (() => {
   const [uid, gid] = ['-u', '-g'].map((o) => spawnSync('id', [o, 'mosquitto'], { encoding: 'utf8' }));
   return uid!.status === 0 && gid!.status === 0 ? { uid: Number(uid!.stdout), gid: Number(gid!.stdout) } : undefined;
 })();
-const dropsToMosquitto = needMosquitto || asRoot || (!brokerUser && 'there is no user mosquitto (apt-get install -y mosquitto)');
+const dropsToMosquitto =
+  needMosquitto || asRoot || (!brokerUser && 'there is no user mosquitto (apt-get install -y mosquitto)');
 
-test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by mosquitto started as root, which drops to that user', { skip: dropsToMosquitto }, async () => {
+test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by mosquitto started as root, which drops to that user', {
+  skip: dropsToMosquitto,
+}, async () => {
   // A world-readable directory: mosquitto, once user mosquitto, must reach the file.
   const dir = tempDir();
   fs.chmodSync(dir, 0o755);
@@ -390,10 +469,28 @@ test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by 
     assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [brokerUser!.uid, brokerUser!.gid, 0o600]);
     const broker = await startBroker({ passwordFile: f, dropPrivileges: true });
     try {
-      const login = (password: string) => run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-u', 'zg', '-P', password, '-t', 't', '-m', 'x']);
+      const login = (password: string) =>
+        run(MOSQUITTO_PUB!, [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(broker.port),
+          '-u',
+          'zg',
+          '-P',
+          password,
+          '-t',
+          't',
+          '-m',
+          'x',
+        ]);
       assert.equal((await login('secret')).code, 0, 'logged in with the password');
       assert.equal((await login('wrong')).code, 5, 'a wrong password is refused: the file was read');
-      assert.match(spawnSync('ps', ['-o', 'user=', '-p', String(broker.proc.pid)], { encoding: 'utf8' }).stdout, /^mosquit/, 'the broker runs as mosquitto');
+      assert.match(
+        spawnSync('ps', ['-o', 'user=', '-p', String(broker.proc.pid)], { encoding: 'utf8' }).stdout,
+        /^mosquit/,
+        'the broker runs as mosquitto',
+      );
     } finally {
       await broker.stop();
     }
@@ -426,7 +523,9 @@ test('20 runs at the same moment: every change is kept', async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     fs.writeFileSync(f, '# concurrent\n');
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => run(TSPASSWD, ['-b', f, `user${i}`, `pw${i}`], { timeoutMs: 30000 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => run(TSPASSWD, ['-b', f, `user${i}`, `pw${i}`], { timeoutMs: 30000 })),
+    );
     for (const r of results) assert.equal(r.code, 0, r.stderr.toString());
     const text = fs.readFileSync(f, 'utf8');
     assert.ok(text.startsWith('# concurrent\n'));
@@ -444,7 +543,9 @@ test('a lock left by a process that died does not block', async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     fs.writeFileSync(f, `${A}\n`);
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     fs.writeFileSync(`${f}.lock`, `${dead}\n`);
     const r = await run(TSPASSWD, ['-b', f, 'b', 'pb']);
     assert.equal(r.code, 0, r.stderr.toString());
@@ -460,7 +561,10 @@ test('-H bcrypt: $2b$ with the cost from -I (default 10), and a warning that mos
     const f = join(dir, 'f');
     let r = await run(TSPASSWD, ['-H', 'bcrypt', '-I', '5', '-c', '-b', f, 'u', 'pu']);
     assert.equal(r.code, 0);
-    assert.equal(r.stderr.toString(), 'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n');
+    assert.equal(
+      r.stderr.toString(),
+      'Warning: mosquitto cannot read bcrypt ($2b$) hashes; use this file with a broker or authentication plugin that can.\n',
+    );
     assert.match(fs.readFileSync(f, 'utf8'), /^u:\$2b\$05\$[./A-Za-z0-9]{53}\n$/);
     r = await run(TSPASSWD, ['-H', 'bcrypt', '-b', f, 'v', 'pv']);
     assert.match(fs.readFileSync(f, 'utf8'), /\nv:\$2b\$10\$/);
@@ -485,7 +589,10 @@ test('--verify: exit 0 when the password matches, 1 when not, for $7$, $6$ and $
     assert.deepEqual(await verify('-b', f, 'a', 'pc'), [1, 'Error: Password for user a does not match.\n']);
     assert.deepEqual(await verify('-b', f, 'd', 'pa'), [1, 'Error: Password for user d does not match.\n']);
     assert.deepEqual(await verify('-b', f, 'nobody', 'x'), [1, 'Warning: User nobody not found in password file.\n']);
-    assert.deepEqual(await verify('-b', f, 'plain', 'text'), [1, 'Error: The password of user plain is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n']);
+    assert.deepEqual(await verify('-b', f, 'plain', 'text'), [
+      1,
+      'Error: The password of user plain is not a $7$, $6$, $2b$ or $argon2id$ hash; tspasswd cannot check it.\n',
+    ]);
     // Prompted: one "Password: ", no second one.
     const r = await run(TSPASSWD, ['--verify', f, 'c'], { input: 'pc\n' });
     assert.deepEqual([r.code, r.stdout.toString()], [0, 'Password: \nPassword for user c is correct.\n']);
@@ -497,12 +604,16 @@ test('--verify: exit 0 when the password matches, 1 when not, for $7$, $6$ and $
 
 // mosquitto 2.1's additions: -H argon2id and -c -.
 
-const ARGON2_TOOL = spawnSync('sh', ['-c', 'command -v argon2']).status === 0 ? false : 'the reference argon2 tool is not installed (apt-get install -y argon2)';
+const ARGON2_TOOL =
+  spawnSync('sh', ['-c', 'command -v argon2']).status === 0
+    ? false
+    : 'the reference argon2 tool is not installed (apt-get install -y argon2)';
 
 /** What tspasswd says each run that writes an argon2id hash. */
-const ARGON2_WARNING = 'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n';
+const ARGON2_WARNING =
+  'Warning: stock mosquitto 2.0 and 2.1 brokers cannot read argon2id hashes (2.0 drops the user, 2.1 does not start); use -H sha512-pbkdf2 for them.\n';
 
-test('-H argon2id: mosquitto 2.1\'s parameters and format, with a warning; --verify and -U take it; -I does not apply', async () => {
+test("-H argon2id: mosquitto 2.1's parameters and format, with a warning; --verify and -U take it; -I does not apply", async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
     let r = await run(TSPASSWD, ['-H', 'argon2id', '-c', '-b', f, 'u', 'pu']);
@@ -530,17 +641,40 @@ test('-H argon2id: mosquitto 2.1\'s parameters and format, with a warning; --ver
   });
 });
 
-test('-H argon2id: mosquitto 2.0.11 drops the user, as the warning says; the other hashes log in', { skip: needMosquitto }, async () => {
+test('-H argon2id: mosquitto 2.0.11 drops the user, as the warning says; the other hashes log in', {
+  skip: needMosquitto,
+}, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    for (const [hash, user] of [['argon2id', 'argon'], ['sha512-pbkdf2', 'pbkdf2'], ['sha512', 'sha']]) {
+    for (const [hash, user] of [
+      ['argon2id', 'argon'],
+      ['sha512-pbkdf2', 'pbkdf2'],
+      ['sha512', 'sha'],
+    ]) {
       const r = await run(TSPASSWD, ['-H', hash!, '-b', ...(fs.existsSync(f) ? [] : ['-c']), f, user!, 'pw']);
       assert.equal(r.code, 0, r.stderr.toString());
     }
     const broker = await startBroker({ passwordFile: f, extra: ['log_dest stderr'] });
     try {
-      const login = (user: string) => run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', 'pw', '-t', 't', '-m', 'x']);
-      assert.deepEqual([(await login('argon')).code, (await login('pbkdf2')).code, (await login('sha')).code], [5, 0, 0]);
+      const login = (user: string) =>
+        run(MOSQUITTO_PUB!, [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(broker.port),
+          '-u',
+          user,
+          '-P',
+          'pw',
+          '-t',
+          't',
+          '-m',
+          'x',
+        ]);
+      assert.deepEqual(
+        [(await login('argon')).code, (await login('pbkdf2')).code, (await login('sha')).code],
+        [5, 0, 0],
+      );
       assert.match(broker.log(), /Error: Invalid password hash type for user argon, removing entry\./);
     } finally {
       await broker.stop();
@@ -552,7 +686,9 @@ test('-H argon2id: the same hash as the reference argon2 tool for the same salt'
   const { hashPasswordAsync, verifyPasswordAsync } = await import('../../src/passwd/hash.ts');
   const salt = 'tsmqtt-salt-0123456789-tsmqtt-salt-0123456789-tsmqtt-salt-012345';
   for (const password of ['secret', 'pässwörd with spaces', 'x'.repeat(100)]) {
-    const ref = await run('argon2', [salt, '-id', '-t', '1', '-k', '47104', '-p', '1', '-l', '64', '-e'], { input: password });
+    const ref = await run('argon2', [salt, '-id', '-t', '1', '-k', '47104', '-p', '1', '-l', '64', '-e'], {
+      input: password,
+    });
     assert.equal(ref.code, 0, ref.stderr.toString());
     const ours = await hashPasswordAsync(Buffer.from(password), 'argon2id', undefined, Buffer.from(salt));
     assert.equal(ours, ref.stdout.toString().trim());
@@ -582,17 +718,25 @@ test('-c -: the new file on standard output, nothing written (mosquitto 2.1; 2.0
 // ---------------------------------------------------------------------------------------
 // The prompt on a real terminal (test/helpers/pty.ts)
 
-test('on a terminal the password is asked twice with echo off, and echo is back afterwards', { skip: needPty }, async () => {
+test('on a terminal the password is asked twice with echo off, and echo is back afterwards', {
+  skip: needPty,
+}, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'f');
-    const t = await onTerminal(['Tr0ub4dor&3\r', 'Tr0ub4dor&3\r'], `"${TSPASSWD}" -c "${f}" u; echo "exit=$?"; stty -a`);
+    const t = await onTerminal(
+      ['Tr0ub4dor&3\r', 'Tr0ub4dor&3\r'],
+      `"${TSPASSWD}" -c "${f}" u; echo "exit=$?"; stty -a`,
+    );
     assert.equal(t.status, 0);
     assert.ok(t.out.startsWith('Password: \r\nReenter password: \r\nexit=0\r\n'), JSON.stringify(t.out));
     assert.ok(!t.out.includes('Tr0ub4dor'), 'the password was echoed');
     assert.match(t.out, /(^|\s)echo(\s|$)/, 'echo is on again');
     assert.ok(verifyPassword(Buffer.from('Tr0ub4dor&3'), fs.readFileSync(f, 'utf8').trim().slice(2)));
     // Backspace edits the hidden line.
-    const b = await onTerminal(['ab\x7fc\r', 'ac\r'], `"${TSPASSWD}" -b "${f}" u old >/dev/null; "${TSPASSWD}" "${f}" u`);
+    const b = await onTerminal(
+      ['ab\x7fc\r', 'ac\r'],
+      `"${TSPASSWD}" -b "${f}" u old >/dev/null; "${TSPASSWD}" "${f}" u`,
+    );
     assert.equal(b.status, 0);
     assert.ok(verifyPassword(Buffer.from('ac'), fs.readFileSync(f, 'utf8').trim().slice(2)));
     // Mismatch and empty answers, as mosquitto_passwd prints them on a terminal.
@@ -623,11 +767,17 @@ test('mosquitto_passwd prints the same on a terminal', { skip: needMosquitto || 
 
 /** Whether the broker lets `user` in with `password`. */
 async function logsIn(port: number, user: string, password: string): Promise<boolean> {
-  const r = await run(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(port), '-u', user, '-P', password, '-t', 'x', '-E', '-W', '5'], { timeoutMs: 10000 });
+  const r = await run(
+    MOSQUITTO_SUB!,
+    ['-h', '127.0.0.1', '-p', String(port), '-u', user, '-P', password, '-t', 'x', '-E', '-W', '5'],
+    { timeoutMs: 10000 },
+  );
   return r.code === 0;
 }
 
-test('mosquitto 2.0.11 lets in the users of a file tspasswd made, and nobody else', { skip: needMosquitto }, async () => {
+test('mosquitto 2.0.11 lets in the users of a file tspasswd made, and nobody else', {
+  skip: needMosquitto,
+}, async () => {
   await inTempDir(async (dir) => {
     const f = join(dir, 'passwd');
     const tp = (...a: string[]) => run(TSPASSWD, a);
@@ -645,17 +795,30 @@ test('mosquitto 2.0.11 lets in the users of a file tspasswd made, and nobody els
     const broker = await startBroker({ passwordFile: f });
     try {
       const checks: Array<[string, string, boolean]> = [
-        ['zg', 'pass', true], ['zg', 'wrong', false], ['old', 'sha', true], ['old', 'style', false],
-        ['many', 'rounds', true], ['typed', 'by hand', true], ['gone', 'soon', false], ['plain', 'text', true],
-        ['bc', 'pbc', false], ['nobody', 'pass', false],
+        ['zg', 'pass', true],
+        ['zg', 'wrong', false],
+        ['old', 'sha', true],
+        ['old', 'style', false],
+        ['many', 'rounds', true],
+        ['typed', 'by hand', true],
+        ['gone', 'soon', false],
+        ['plain', 'text', true],
+        ['bc', 'pbc', false],
+        ['nobody', 'pass', false],
       ];
-      for (const [user, password, ok] of checks) assert.equal(await logsIn(broker.port, user, password), ok, `${user}/${password}: ${broker.log()}`);
+      for (const [user, password, ok] of checks)
+        assert.equal(await logsIn(broker.port, user, password), ok, `${user}/${password}: ${broker.log()}`);
       assert.match(broker.log(), /Invalid password hash type for user bc/);
     } finally {
       await broker.stop();
     }
     // And mosquitto_passwd reads it back (once the lines it cannot parse are gone).
-    const noComments = fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes(':')).join('\n') + '\n';
+    const noComments =
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(':'))
+        .join('\n') + '\n';
     fs.writeFileSync(f, noComments);
     const r = await run(PASSWD, ['-b', f, 'zg', 'again']);
     assert.deepEqual([r.code, r.stderr.toString()], [0, '']);
@@ -672,7 +835,11 @@ test('tspasswd edits a file mosquitto_passwd made, and mosquitto 2.0.11 agrees',
     await mp('-b', f, 'drop', 'dropped');
     await mp('-I', '50', '-b', f, 'fifty', 'iter');
     const made = fs.readFileSync(f, 'utf8').split('\n');
-    for (const [user, pw] of [['keep', 'kept'], ['six', 'sixpw'], ['fifty', 'iter']]) {
+    for (const [user, pw] of [
+      ['keep', 'kept'],
+      ['six', 'sixpw'],
+      ['fifty', 'iter'],
+    ]) {
       assert.equal((await run(TSPASSWD, ['--verify', '-b', f, user!, pw!])).code, 0, user);
       assert.equal((await run(TSPASSWD, ['--verify', '-b', f, user!, 'no'])).code, 1, user);
     }
@@ -684,10 +851,16 @@ test('tspasswd edits a file mosquitto_passwd made, and mosquitto 2.0.11 agrees',
     const broker = await startBroker({ passwordFile: f });
     try {
       const checks: Array<[string, string, boolean]> = [
-        ['keep', 'kept', true], ['six', 'sixpw', true], ['fifty', 'iter', true], ['change', 'after', true],
-        ['change', 'before', false], ['drop', 'dropped', false], ['new', 'newpw', true],
+        ['keep', 'kept', true],
+        ['six', 'sixpw', true],
+        ['fifty', 'iter', true],
+        ['change', 'after', true],
+        ['change', 'before', false],
+        ['drop', 'dropped', false],
+        ['new', 'newpw', true],
       ];
-      for (const [user, password, ok] of checks) assert.equal(await logsIn(broker.port, user, password), ok, `${user}/${password}`);
+      for (const [user, password, ok] of checks)
+        assert.equal(await logsIn(broker.port, user, password), ok, `${user}/${password}`);
     } finally {
       await broker.stop();
     }

@@ -5,10 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBroker, freePort, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, MOSQUITTO_PASSWD, type Broker, startTestBrokers, type TestBrokers } from '../helpers/broker.ts';
+import {
+  freePort,
+  needMosquitto,
+  MOSQUITTO_PUB,
+  MOSQUITTO_SUB,
+  type Broker,
+  startTestBrokers,
+  type TestBrokers,
+} from '../helpers/broker.ts';
 import { argBytes as X, run, bin, tidy, withBytes } from '../helpers/run.ts';
 import { differential as compare, type Outcome } from '../helpers/differential.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -36,7 +43,10 @@ after(async () => {
 
 /** How many subscriptions the broker has logged ("<time>: <client> <qos> <topic>"). */
 function subscriptions(b: Broker): number {
-  return b.log().split('\n').filter((l) => /^\d+: \S+ \d+ /.test(l)).length;
+  return b
+    .log()
+    .split('\n')
+    .filter((l) => /^\d+: \S+ \d+ /.test(l)).length;
 }
 
 function pub(b: Broker, args: string[]): Promise<unknown> {
@@ -72,9 +82,11 @@ interface Case {
  */
 function flowsDone(trace: string, n: number): boolean {
   const count = (re: RegExp) => (trace.match(re) ?? []).length;
-  return count(/received PUBLISH \(d\d, q\d/g) >= n
-    && count(/sending PUBACK/g) >= count(/received PUBLISH \(d\d, q1/g)
-    && count(/sending PUBCOMP/g) >= count(/received PUBLISH \(d\d, q2/g);
+  return (
+    count(/received PUBLISH \(d\d, q\d/g) >= n &&
+    count(/sending PUBACK/g) >= count(/received PUBLISH \(d\d, q1/g) &&
+    count(/sending PUBCOMP/g) >= count(/received PUBLISH \(d\d, q2/g)
+  );
 }
 
 async function side(tool: string, c: Case): Promise<Outcome> {
@@ -91,16 +103,25 @@ async function side(tool: string, c: Case): Promise<Outcome> {
   child.stderr.on('data', (d: Buffer) => err.push(d));
   const stdout = () => Buffer.concat(out).toString('latin1');
   let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => { exited = true; resolve(code); }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
   const killer = setTimeout(() => child.kill('SIGKILL'), 60000);
   // Feed once it has subscribed (or has given up).
   await waitFor(() => exited || subscriptions(b) > before, `${tool} to subscribe or exit`);
   for (const [i, f] of (c.feed ?? []).entries()) {
     await pub(b, f);
-    if (c.oneByOne) await waitFor(() => exited || flowsDone(stdout(), i + 1), `${tool} to finish the flow of message ${i + 1}`);
+    if (c.oneByOne)
+      await waitFor(() => exited || flowsDone(stdout(), i + 1), `${tool} to finish the flow of message ${i + 1}`);
   }
   if (c.signal) {
-    await waitFor(() => exited || (c.until ?? []).every((re) => re.test(stdout())), `${tool} to print ${c.until?.join(' and ')}`);
+    await waitFor(
+      () => exited || (c.until ?? []).every((re) => re.test(stdout())),
+      `${tool} to print ${c.until?.join(' and ')}`,
+    );
     child.kill(c.signal);
   }
   const code = await exit;
@@ -110,14 +131,22 @@ async function side(tool: string, c: Case): Promise<Outcome> {
 }
 
 async function differential(c: Case): Promise<void> {
-  await compare(() => side(MOSQUITTO_SUB!, c), () => side(bin('tssub'), c), c);
+  await compare(
+    () => side(MOSQUITTO_SUB!, c),
+    () => side(bin('tssub'), c),
+    c,
+  );
 }
 
 /** Retained messages set before each turn and cleared after it. */
 function retained(...pairs: Array<[topic: string, payload: string]>): Pick<Case, 'setup' | 'cleanup'> {
   return {
-    setup: async () => { for (const [t, p] of pairs) await pub(broker, ['-t', t, '-m', p, '-r']); },
-    cleanup: async () => { for (const [t] of pairs) await pub(broker, ['-t', t, '-r', '-n']); },
+    setup: async () => {
+      for (const [t, p] of pairs) await pub(broker, ['-t', t, '-m', p, '-r']);
+    },
+    cleanup: async () => {
+      for (const [t] of pairs) await pub(broker, ['-t', t, '-r', '-n']);
+    },
   };
 }
 
@@ -126,8 +155,14 @@ function queued(id: string, topic: string, qos: string, extra: string[], feed: s
   return {
     setup: async (tool) => {
       // Start from nothing (a clean connection ends any earlier session), then leave one.
-      await run(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-i', id, '-t', 'x/none', '-E'], { env });
-      await run(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-c', '-i', id, '-q', qos, '-t', topic, '-E', ...extra], { env });
+      await run(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(broker.port), '-i', id, '-t', 'x/none', '-E'], {
+        env,
+      });
+      await run(
+        tool,
+        ['-h', '127.0.0.1', '-p', String(broker.port), '-c', '-i', id, '-q', qos, '-t', topic, '-E', ...extra],
+        { env },
+      );
       for (const f of feed) await pub(broker, f);
     },
   };
@@ -135,96 +170,336 @@ function queued(id: string, topic: string, qos: string, extra: string[], feed: s
 
 const CASES: Record<string, Case> = {
   // Output: payload only, -v, -N, binary, UTF-8, empty payloads.
-  'payloads only, one empty': { args: ['-t', 'o/1/#', '-C', '3'], feed: [['-t', 'o/1/a', '-m', 'first'], ['-t', 'o/1/b', '-n'], ['-t', 'o/1/c', '-m', 'third']] },
+  'payloads only, one empty': {
+    args: ['-t', 'o/1/#', '-C', '3'],
+    feed: [
+      ['-t', 'o/1/a', '-m', 'first'],
+      ['-t', 'o/1/b', '-n'],
+      ['-t', 'o/1/c', '-m', 'third'],
+    ],
+  },
   '-v with UTF-8 topic and payload, empty payload as (null)': {
     args: ['-t', 'o/2/#', '-v', '-C', '3'],
-    feed: [['-t', 'o/2/größe/温度', '-m', 'ünïcödé €'], ['-t', 'o/2/empty', '-n'], ['-t', 'o/2/x', '-m', 'x y z']],
+    feed: [
+      ['-t', 'o/2/größe/温度', '-m', 'ünïcödé €'],
+      ['-t', 'o/2/empty', '-n'],
+      ['-t', 'o/2/x', '-m', 'x y z'],
+    ],
   },
-  '-N: no newlines': { args: ['-t', 'o/3', '-N', '-C', '3'], feed: [['-t', 'o/3', '-m', 'a'], ['-t', 'o/3', '-n'], ['-t', 'o/3', '-m', 'b']] },
-  '-v -N': { args: ['-t', 'o/4', '-v', '-N', '-C', '2'], feed: [['-t', 'o/4', '-m', 'a'], ['-t', 'o/4', '-n']] },
-  'binary payload: all 256 byte values, in and out': { args: () => ['-t', 'o/5', '-C', '2', '-v'], feed: [['-t', 'o/5', '-f', 'ALL'], ['-t', 'o/5', '-f', 'BIN']] },
+  '-N: no newlines': {
+    args: ['-t', 'o/3', '-N', '-C', '3'],
+    feed: [
+      ['-t', 'o/3', '-m', 'a'],
+      ['-t', 'o/3', '-n'],
+      ['-t', 'o/3', '-m', 'b'],
+    ],
+  },
+  '-v -N': {
+    args: ['-t', 'o/4', '-v', '-N', '-C', '2'],
+    feed: [
+      ['-t', 'o/4', '-m', 'a'],
+      ['-t', 'o/4', '-n'],
+    ],
+  },
+  'binary payload: all 256 byte values, in and out': {
+    args: () => ['-t', 'o/5', '-C', '2', '-v'],
+    feed: [
+      ['-t', 'o/5', '-f', 'ALL'],
+      ['-t', 'o/5', '-f', 'BIN'],
+    ],
+  },
   '-F with every plain parameter, escapes, binary': {
     args: ['-t', 'o/6/#', '-q', '2', '-C', '2', '-F', '%t|%p|%q|%r|%m|%l|%x|%X|%%|\\t|\\\\|\\e'],
-    feed: [['-t', 'o/6/a', '-q', '1', '-f', 'BIN'], ['-t', 'o/6/b', '-q', '2', '-m', 'two']],
+    feed: [
+      ['-t', 'o/6/a', '-q', '1', '-f', 'BIN'],
+      ['-t', 'o/6/b', '-q', '2', '-m', 'two'],
+    ],
   },
-  '-F widths and flags': { args: ['-t', 'o/7', '-C', '1', '-F', '[%10t][%-10t][%05l][%-5q][%.3p]'], feed: [['-t', 'o/7', '-m', 'payload']] },
+  '-F widths and flags': {
+    args: ['-t', 'o/7', '-C', '1', '-F', '[%10t][%-10t][%05l][%-5q][%.3p]'],
+    feed: [['-t', 'o/7', '-m', 'payload']],
+  },
   '-F %j, JSON and non-JSON payloads': {
     args: ['-t', 'o/8', '-C', '3', '-F', '%j'],
-    feed: [['-t', 'o/8', '-m', '{"a":[1,2,{"b":null}]}'], ['-t', 'o/8', '-m', 'not "json"\n'], ['-t', 'o/8', '-f', 'BIN']],
+    feed: [
+      ['-t', 'o/8', '-m', '{"a":[1,2,{"b":null}]}'],
+      ['-t', 'o/8', '-m', 'not "json"\n'],
+      ['-t', 'o/8', '-f', 'BIN'],
+    ],
   },
-  '-F %J --pretty': { args: ['-t', 'o/9', '-C', '2', '-F', '%J', '--pretty'], feed: [['-t', 'o/9', '-m', '{"a":1,"b":[true,"x"]}'], ['-t', 'o/9', '-m', '[]']] },
-  '-F %J with a payload that is not JSON': { args: ['-t', 'o/9b', '-C', '2', '-F', '%J'], feed: [['-t', 'o/9b', '-m', 'not json'], ['-t', 'o/9b', '-m', '{}']] },
-  '-F %J with a payload that is not JSON, --quiet': { args: ['-t', 'o/9c', '-C', '1', '-F', '%J', '--quiet'], feed: [['-t', 'o/9c', '-m', 'not json']] },
+  '-F %J --pretty': {
+    args: ['-t', 'o/9', '-C', '2', '-F', '%J', '--pretty'],
+    feed: [
+      ['-t', 'o/9', '-m', '{"a":1,"b":[true,"x"]}'],
+      ['-t', 'o/9', '-m', '[]'],
+    ],
+  },
+  '-F %J with a payload that is not JSON': {
+    args: ['-t', 'o/9b', '-C', '2', '-F', '%J'],
+    feed: [
+      ['-t', 'o/9b', '-m', 'not json'],
+      ['-t', 'o/9b', '-m', '{}'],
+    ],
+  },
+  '-F %J with a payload that is not JSON, --quiet': {
+    args: ['-t', 'o/9c', '-C', '1', '-F', '%J', '--quiet'],
+    feed: [['-t', 'o/9c', '-m', 'not json']],
+  },
   'v5 properties in -F (and -D subscribe subscription-identifier)': {
-    args: ['-t', 'o/10', '-C', '1', '-V', '5', '-D', 'subscribe', 'subscription-identifier', '7', '-F', '%C|%D|%E|%P|%R|%S|%A|%F|%j'],
-    feed: [['-t', 'o/10', '-m', '{"a":1}', '-V', '5', '-D', 'publish', 'content-type', 'text/json', '-D', 'publish', 'user-property', 'k', 'v',
-      '-D', 'publish', 'user-property', 'k2', 'v2', '-D', 'publish', 'response-topic', 'o/reply', '-D', 'publish', 'correlation-data', 'cd',
-      '-D', 'publish', 'message-expiry-interval', '100', '-D', 'publish', 'payload-format-indicator', '1']],
+    args: [
+      '-t',
+      'o/10',
+      '-C',
+      '1',
+      '-V',
+      '5',
+      '-D',
+      'subscribe',
+      'subscription-identifier',
+      '7',
+      '-F',
+      '%C|%D|%E|%P|%R|%S|%A|%F|%j',
+    ],
+    feed: [
+      [
+        '-t',
+        'o/10',
+        '-m',
+        '{"a":1}',
+        '-V',
+        '5',
+        '-D',
+        'publish',
+        'content-type',
+        'text/json',
+        '-D',
+        'publish',
+        'user-property',
+        'k',
+        'v',
+        '-D',
+        'publish',
+        'user-property',
+        'k2',
+        'v2',
+        '-D',
+        'publish',
+        'response-topic',
+        'o/reply',
+        '-D',
+        'publish',
+        'correlation-data',
+        'cd',
+        '-D',
+        'publish',
+        'message-expiry-interval',
+        '100',
+        '-D',
+        'publish',
+        'payload-format-indicator',
+        '1',
+      ],
+    ],
   },
   // Exit conditions.
-  '-C 1 with three messages sent': { args: ['-t', 'e/1', '-C', '1', '-d'], feed: [['-t', 'e/1', '-m', 'one'], ['-t', 'e/1', '-m', 'two'], ['-t', 'e/1', '-m', 'three']] },
+  '-C 1 with three messages sent': {
+    args: ['-t', 'e/1', '-C', '1', '-d'],
+    feed: [
+      ['-t', 'e/1', '-m', 'one'],
+      ['-t', 'e/1', '-m', 'two'],
+      ['-t', 'e/1', '-m', 'three'],
+    ],
+  },
   '-W 1: "Timed out", status 27': { args: ['-t', 'e/2', '-W', '1', '-d'] },
   '-W 1 --quiet': { args: ['-t', 'e/3', '-W', '1', '--quiet'] },
   '-E': { args: ['-t', 'e/4', '-t', 'e/4b', '-E', '-d'] },
-  '-E -V 5 with -U (UNSUBSCRIBE per topic, DISCONNECT without waiting)': { args: ['-t', 'e/5', '-E', '-V', '5', '-d', '-U', 'e/x', '-U', 'e/y'] },
+  '-E -V 5 with -U (UNSUBSCRIBE per topic, DISCONNECT without waiting)': {
+    args: ['-t', 'e/5', '-E', '-V', '5', '-d', '-U', 'e/x', '-U', 'e/y'],
+  },
   '--retained-only: exits at the first live message': {
-    args: ['-t', 'e/6/#', '-v', '--retained-only', '-d'], feed: [['-t', 'e/6/live', '-m', 'live']], ...retained(['e/6/a', 'kept a'], ['e/6/b', 'kept b']),
+    args: ['-t', 'e/6/#', '-v', '--retained-only', '-d'],
+    feed: [['-t', 'e/6/live', '-m', 'live']],
+    ...retained(['e/6/a', 'kept a'], ['e/6/b', 'kept b']),
   },
   '--retained-only checks before -T': {
-    args: ['-t', 'e/7/#', '-v', '--retained-only', '-T', 'e/7/skip'], feed: [['-t', 'e/7/skip', '-m', 'live']], ...retained(['e/7/a', 'kept']),
+    args: ['-t', 'e/7/#', '-v', '--retained-only', '-T', 'e/7/skip'],
+    feed: [['-t', 'e/7/skip', '-m', 'live']],
+    ...retained(['e/7/a', 'kept']),
   },
   '-R: stale retained messages not printed': {
-    args: ['-t', 'e/8/#', '-v', '-R', '-C', '1'], feed: [['-t', 'e/8/live', '-m', 'live']], ...retained(['e/8/a', 'kept']),
+    args: ['-t', 'e/8/#', '-v', '-R', '-C', '1'],
+    feed: [['-t', 'e/8/live', '-m', 'live']],
+    ...retained(['e/8/a', 'kept']),
   },
   '--remove-retained minus -T, -d': {
     args: ['-t', 'e/9/#', '-v', '--remove-retained', '-T', 'e/9/keep', '-W', '1', '-d'],
     ...retained(['e/9/a', 'a'], ['e/9/b', 'b'], ['e/9/keep', 'k']),
   },
   '--remove-retained with -R removes nothing': {
-    args: ['-t', 'e/10/#', '-v', '--remove-retained', '-R', '-W', '1', '-d'], ...retained(['e/10/a', 'a']),
+    args: ['-t', 'e/10/#', '-v', '--remove-retained', '-R', '-W', '1', '-d'],
+    ...retained(['e/10/a', 'a']),
   },
   '-T filters (repeated) do not count towards -C': {
     args: ['-t', 'e/11/#', '-v', '-T', 'e/11/+/x', '-T', 'e/11/no', '-C', '2'],
-    feed: [['-t', 'e/11/a/x', '-m', '1'], ['-t', 'e/11/no', '-m', '2'], ['-t', 'e/11/ok', '-m', '3'], ['-t', 'e/11/a/y', '-m', '4']],
+    feed: [
+      ['-t', 'e/11/a/x', '-m', '1'],
+      ['-t', 'e/11/no', '-m', '2'],
+      ['-t', 'e/11/ok', '-m', '3'],
+      ['-t', 'e/11/a/y', '-m', '4'],
+    ],
   },
   '--retain-as-published (v5): live retained messages keep their flag': {
-    args: ['-t', 'e/12', '-V', '5', '--retain-as-published', '-d', '-C', '2', '-F', '%r %p'], feed: [['-t', 'e/12', '-m', 'live', '-r']], ...retained(['e/12', 'old']),
+    args: ['-t', 'e/12', '-V', '5', '--retain-as-published', '-d', '-C', '2', '-F', '%r %p'],
+    feed: [['-t', 'e/12', '-m', 'live', '-r']],
+    ...retained(['e/12', 'old']),
   },
   '--retain-as-published is ignored in v3.1.1': { args: ['-t', 'e/12b', '--retain-as-published', '-d', '-E'] },
   '-L with a topic, plus -t': {
-    args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/e/13/a`, '-t', 'e/13/b', '-v', '-C', '2', '-d'], to: 'none',
-    feed: [['-t', 'e/13/a', '-m', 'one'], ['-t', 'e/13/b', '-m', 'two']],
+    args: () => ['-L', `mqtt://127.0.0.1:${broker.port}/e/13/a`, '-t', 'e/13/b', '-v', '-C', '2', '-d'],
+    to: 'none',
+    feed: [
+      ['-t', 'e/13/a', '-m', 'one'],
+      ['-t', 'e/13/b', '-m', 'two'],
+    ],
   },
-  'SIGINT: clean DISCONNECT, status 0': { args: ['-t', 'e/14', '-d', '-v'], feed: [['-t', 'e/14', '-m', 'before']], signal: 'SIGINT', until: [/^e\/14 before$/m] },
-  'SIGTERM, MQTT v5': { args: ['-t', 'e/15', '-d', '-V', '5', '-q', '1'], feed: [['-t', 'e/15', '-q', '1', '-m', 'm']], signal: 'SIGTERM', until: [/sending PUBACK/, /^m$/m] },
-  'broker DISCONNECT (v5, -D switches to v5): status 0': { args: ['-t', 'e/16', '-D', 'subscribe', 'subscription-identifier', '0', '-d'] },
+  'SIGINT: clean DISCONNECT, status 0': {
+    args: ['-t', 'e/14', '-d', '-v'],
+    feed: [['-t', 'e/14', '-m', 'before']],
+    signal: 'SIGINT',
+    until: [/^e\/14 before$/m],
+  },
+  'SIGTERM, MQTT v5': {
+    args: ['-t', 'e/15', '-d', '-V', '5', '-q', '1'],
+    feed: [['-t', 'e/15', '-q', '1', '-m', 'm']],
+    signal: 'SIGTERM',
+    until: [/sending PUBACK/, /^m$/m],
+  },
+  'broker DISCONNECT (v5, -D switches to v5): status 0': {
+    args: ['-t', 'e/16', '-D', 'subscribe', 'subscription-identifier', '0', '-d'],
+  },
   // -d traces for each QoS and protocol version.
   '-d, subscribed at QoS 0, sent at 0, 1, 2': {
-    args: ['-t', 'd/1', '-d', '-C', '3'], feed: [['-t', 'd/1', '-m', 'a'], ['-t', 'd/1', '-q', '1', '-m', 'b'], ['-t', 'd/1', '-q', '2', '-m', 'c']], oneByOne: true,
+    args: ['-t', 'd/1', '-d', '-C', '3'],
+    feed: [
+      ['-t', 'd/1', '-m', 'a'],
+      ['-t', 'd/1', '-q', '1', '-m', 'b'],
+      ['-t', 'd/1', '-q', '2', '-m', 'c'],
+    ],
+    oneByOne: true,
   },
-  '-d -q 1': { args: ['-t', 'd/2', '-d', '-q', '1', '-C', '2'], feed: [['-t', 'd/2', '-q', '1', '-m', 'a'], ['-t', 'd/2', '-q', '0', '-m', 'b']], oneByOne: true },
+  '-d -q 1': {
+    args: ['-t', 'd/2', '-d', '-q', '1', '-C', '2'],
+    feed: [
+      ['-t', 'd/2', '-q', '1', '-m', 'a'],
+      ['-t', 'd/2', '-q', '0', '-m', 'b'],
+    ],
+    oneByOne: true,
+  },
   '-d -q 2 (PUBREC/PUBREL/PUBCOMP, message printed after PUBCOMP)': {
-    args: ['-t', 'd/3', '-d', '-q', '2', '-v', '-C', '2'], feed: [['-t', 'd/3', '-q', '2', '-m', 'a'], ['-t', 'd/3', '-q', '2', '-f', 'BIN']], oneByOne: true,
+    args: ['-t', 'd/3', '-d', '-q', '2', '-v', '-C', '2'],
+    feed: [
+      ['-t', 'd/3', '-q', '2', '-m', 'a'],
+      ['-t', 'd/3', '-q', '2', '-f', 'BIN'],
+    ],
+    oneByOne: true,
   },
-  '-d -q 2 -V 5': { args: ['-t', 'd/4', '-d', '-q', '2', '-V', 'mqttv5', '-C', '2'], feed: [['-t', 'd/4', '-q', '2', '-m', 'a'], ['-t', 'd/4', '-q', '1', '-m', 'b', '-V', '5']], oneByOne: true },
-  '-d with -U: UNSUBSCRIBE and UNSUBACK traced': { args: ['-t', 'd/10', '-U', 'd/old', '-d', '-C', '1'], feed: [['-t', 'd/10', '-m', 'x']] },
+  '-d -q 2 -V 5': {
+    args: ['-t', 'd/4', '-d', '-q', '2', '-V', 'mqttv5', '-C', '2'],
+    feed: [
+      ['-t', 'd/4', '-q', '2', '-m', 'a'],
+      ['-t', 'd/4', '-q', '1', '-m', 'b', '-V', '5'],
+    ],
+    oneByOne: true,
+  },
+  '-d with -U: UNSUBSCRIBE and UNSUBACK traced': {
+    args: ['-t', 'd/10', '-U', 'd/old', '-d', '-C', '1'],
+    feed: [['-t', 'd/10', '-m', 'x']],
+  },
   '-d -V 31 (made-up id)': { args: ['-t', 'd/5', '-d', '-V', 'mqttv31', '-C', '1'], feed: [['-t', 'd/5', '-m', 'a']] },
   '-d -I prefix': { args: ['-t', 'd/6', '-d', '-I', 'pfx', '-E'] },
-  '-d with a will': { args: ['-t', 'd/7', '-d', '-E', '--will-topic', 'd/gone', '--will-payload', 'bye', '--will-qos', '1', '--will-retain'] },
+  '-d with a will': {
+    args: [
+      '-t',
+      'd/7',
+      '-d',
+      '-E',
+      '--will-topic',
+      'd/gone',
+      '--will-payload',
+      'bye',
+      '--will-qos',
+      '1',
+      '--will-retain',
+    ],
+  },
   '-d -k 5: PINGREQ/PINGRESP': { args: ['-t', 'd/8', '-d', '-k', '5', '-W', '6'] },
   'v5 properties on CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT, will': {
-    args: ['-t', 'd/9', '-d', '-E', '-U', 'd/x', '-D', 'connect', 'user-property', 'a', 'b', '-D', 'subscribe', 'user-property', 'c', 'd',
-      '-D', 'unsubscribe', 'user-property', 'e', 'f', '-D', 'disconnect', 'user-property', 'g', 'h',
-      '--will-topic', 'd/w', '-D', 'will', 'content-type', 'text/plain', '-D', 'connect', 'receive-maximum', '5'],
+    args: [
+      '-t',
+      'd/9',
+      '-d',
+      '-E',
+      '-U',
+      'd/x',
+      '-D',
+      'connect',
+      'user-property',
+      'a',
+      'b',
+      '-D',
+      'subscribe',
+      'user-property',
+      'c',
+      'd',
+      '-D',
+      'unsubscribe',
+      'user-property',
+      'e',
+      'f',
+      '-D',
+      'disconnect',
+      'user-property',
+      'g',
+      'h',
+      '--will-topic',
+      'd/w',
+      '-D',
+      'will',
+      'content-type',
+      'text/plain',
+      '-D',
+      'connect',
+      'receive-maximum',
+      '5',
+    ],
   },
   // Persistent sessions.
   '-c -i ID -q 1: messages queued while away': {
     args: ['-c', '-i', 'tssub-p1', '-q', '1', '-t', 'p/1/#', '-v', '-d', '-C', '3'],
-    ...queued('tssub-p1', 'p/1/#', '1', [], [['-t', 'p/1/a', '-q', '1', '-m', 'one'], ['-t', 'p/1/b', '-q', '2', '-m', 'two'], ['-t', 'p/1/c', '-q', '1', '-m', 'three']]),
+    ...queued(
+      'tssub-p1',
+      'p/1/#',
+      '1',
+      [],
+      [
+        ['-t', 'p/1/a', '-q', '1', '-m', 'one'],
+        ['-t', 'p/1/b', '-q', '2', '-m', 'two'],
+        ['-t', 'p/1/c', '-q', '1', '-m', 'three'],
+      ],
+    ),
   },
   '-V 5 -c -i ID -x 60 -q 2': {
     args: ['-V', '5', '-c', '-i', 'tssub-p2', '-x', '60', '-q', '2', '-t', 'p/2', '-d', '-C', '2'],
-    ...queued('tssub-p2', 'p/2', '2', ['-V', '5', '-x', '60'], [['-t', 'p/2', '-q', '2', '-m', 'one'], ['-t', 'p/2', '-q', '2', '-m', 'two']]),
+    ...queued(
+      'tssub-p2',
+      'p/2',
+      '2',
+      ['-V', '5', '-x', '60'],
+      [
+        ['-t', 'p/2', '-q', '2', '-m', 'one'],
+        ['-t', 'p/2', '-q', '2', '-m', 'two'],
+      ],
+    ),
   },
   // Authentication and connection failures.
   'auth accepted': { args: ['-t', 'a/1', '-u', 'bob', '-P', 'secret', '-E', '-d'], to: 'auth' },
@@ -258,16 +533,42 @@ const CASES: Record<string, Case> = {
   '-k 4': { args: ['-t', 'a', '-k', '4'] },
   '-L without topic': { args: ['-L', 'mqtt://127.0.0.1:1'] },
   'will payload without will topic': { args: ['-t', 'a', '--will-payload', 'p'] },
-  '-R with --retained-only (checked last, shown even with --quiet)': { args: ['-t', 'a', '--retained-only', '-R', '--quiet'] },
+  '-R with --retained-only (checked last, shown even with --quiet)': {
+    args: ['-t', 'a', '--retained-only', '-R', '--quiet'],
+  },
   '-c -V 5 -x 100 without an id: refused when connecting': { args: ['-t', 'a', '-c', '-V', '5', '-x', '100'] },
   'empty client id': { args: ['-t', 'a', '-i', ''] },
   'empty host name': { args: ['-h', '', '-p', '1', '-t', 'a'], to: 'none' },
-  '-D connect session-expiry-interval with -x: duplicate': { args: ['-t', 'a', '-i', 'x', '-x', '10', '-D', 'connect', 'session-expiry-interval', '5'] },
+  '-D connect session-expiry-interval with -x: duplicate': {
+    args: ['-t', 'a', '-i', 'x', '-x', '10', '-D', 'connect', 'session-expiry-interval', '5'],
+  },
 };
 
 // Missing arguments: every flag that takes one, last on the line.
-for (const flag of ['-A', '-C', '-F', '-h', '-i', '-I', '-k', '-L', '-p', '-P', '-q', '-T', '-u', '-U', '-V', '-W', '-x', '-D',
-  '--random-filter', '--will-payload', '--will-qos', '--will-topic']) {
+for (const flag of [
+  '-A',
+  '-C',
+  '-F',
+  '-h',
+  '-i',
+  '-I',
+  '-k',
+  '-L',
+  '-p',
+  '-P',
+  '-q',
+  '-T',
+  '-u',
+  '-U',
+  '-V',
+  '-W',
+  '-x',
+  '-D',
+  '--random-filter',
+  '--will-payload',
+  '--will-qos',
+  '--will-topic',
+]) {
   CASES[`missing argument to ${flag}`] = { args: ['-t', 'a', flag] };
 }
 CASES['missing argument to -t'] = { args: ['-v', '-t'] };
@@ -290,17 +591,36 @@ Object.assign(CASES, {
   '-u not UTF-8': { args: ['-t', 'a', '-u', X(0xff)] },
   '-i with a control character: refused without a word': { args: ['-t', 'a', '-i', 'x\u0001', '-d'] },
   '-D subscribe user-property name not UTF-8': { args: ['-t', 'a', '-D', 'subscribe', 'user-property', X(0xff), 'v'] },
-  '-D connect string property with a control character': { args: ['-t', 'a', '-D', 'connect', 'authentication-method', '\u0002'] },
+  '-D connect string property with a control character': {
+    args: ['-t', 'a', '-D', 'connect', 'authentication-method', '\u0002'],
+  },
   '-D subscription-identifier below 0': { args: ['-t', 'a', '-D', 'subscribe', 'subscription-identifier', '-1'] },
-  '-D subscription-identifier above 268435455': { args: ['-t', 'a', '-D', 'subscribe', 'subscription-identifier', '268435456'] },
-  '-P not UTF-8, accepted by the broker': { args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xff, 'q'), '-E', '-d'], to: 'auth' },
-  '-P not UTF-8, refused by the broker': { args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xfe, 'q'), '-E', '-d'], to: 'auth' },
-  '-F with bytes that are not UTF-8': { args: ['-t', 'nu/2', '-C', '1', '-F', X(0xfe, '%p', 0xff, 0xc3)], feed: [['-t', 'nu/2', '-m', 'x']], bytes: true },
+  '-D subscription-identifier above 268435455': {
+    args: ['-t', 'a', '-D', 'subscribe', 'subscription-identifier', '268435456'],
+  },
+  '-P not UTF-8, accepted by the broker': {
+    args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xff, 'q'), '-E', '-d'],
+    to: 'auth',
+  },
+  '-P not UTF-8, refused by the broker': {
+    args: ['-t', 'nu/1', '-u', 'raw', '-P', X('p', 0xfe, 'q'), '-E', '-d'],
+    to: 'auth',
+  },
+  '-F with bytes that are not UTF-8': {
+    args: ['-t', 'nu/2', '-C', '1', '-F', X(0xfe, '%p', 0xff, 0xc3)],
+    feed: [['-t', 'nu/2', '-m', 'x']],
+    bytes: true,
+  },
 } satisfies Record<string, Case>);
 
 // Properties against the protocol version (-D switches to v5, a later -V switches back).
-CASES['-D unsubscribe then -V 311 without -U: unused'] = { args: ['-t', 'pv/1', '-D', 'unsubscribe', 'user-property', 'a', 'b', '-V', '311', '-C', '1', '-d'], feed: [['-t', 'pv/1', '-m', 'x']] };
-CASES['-D will then -V 311: will refused'] = { args: ['-t', 'pv/2', '--will-topic', 'w', '-D', 'will', 'user-property', 'a', 'b', '-V', '311'] };
+CASES['-D unsubscribe then -V 311 without -U: unused'] = {
+  args: ['-t', 'pv/1', '-D', 'unsubscribe', 'user-property', 'a', 'b', '-V', '311', '-C', '1', '-d'],
+  feed: [['-t', 'pv/1', '-m', 'x']],
+};
+CASES['-D will then -V 311: will refused'] = {
+  args: ['-t', 'pv/2', '--will-topic', 'w', '-D', 'will', 'user-property', 'a', 'b', '-V', '311'],
+};
 
 for (const [name, c] of Object.entries(CASES)) {
   test(`tssub = mosquitto_sub: ${name}`, { skip }, () => differential(files(c)));
@@ -309,21 +629,33 @@ for (const [name, c] of Object.entries(CASES)) {
 /** Lines printed by `tool` for 1000 messages sent with mosquitto_pub -l, then SIGINT. */
 async function sample(tool: string, args: string[]): Promise<number> {
   const before = subscriptions(broker);
-  const child = spawn(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'rf', ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'rf', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let text = '';
-  child.stdout.on('data', (d) => { text += d; });
+  child.stdout.on('data', (d) => {
+    text += d;
+  });
   const code = new Promise((resolve) => child.once('close', resolve));
   await waitFor(() => subscriptions(broker) > before, `${tool} to subscribe`);
   // At QoS 1 mosquitto_pub ends once the broker has taken every line: all of them are then
   // on their way to the subscriber (at its QoS 0), ahead of anything published later.
   const conn = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'rf', '-q', '1'];
-  await run(MOSQUITTO_PUB!, [...conn, '-l'], { input: Array.from({ length: 1000 }, (_, i) => `m${i}\n`).join(''), env });
+  await run(MOSQUITTO_PUB!, [...conn, '-l'], {
+    input: Array.from({ length: 1000 }, (_, i) => `m${i}\n`).join(''),
+    env,
+  });
   // A marker after them, sent again until the filter lets one through: once one is printed,
   // the 1000 have all been seen.
-  await waitFor(async () => {
-    await run(MOSQUITTO_PUB!, [...conn, '-m', 'end'], { env });
-    return waitFor(() => /^end$/m.test(text), 'the marker', 1000).catch(() => false);
-  }, `${tool} to print a marker`, 120000);
+  await waitFor(
+    async () => {
+      await run(MOSQUITTO_PUB!, [...conn, '-m', 'end'], { env });
+      return waitFor(() => /^end$/m.test(text), 'the marker', 1000).catch(() => false);
+    },
+    `${tool} to print a marker`,
+    120000,
+  );
   child.kill('SIGINT');
   assert.equal(await code, 0);
   return text.split('\n').filter((l) => l !== '' && l !== 'end').length;
@@ -344,20 +676,45 @@ test('defaults file: options from $XDG_CONFIG_HOME/mosquitto_sub, command line a
   mkdirSync(xdg, { recursive: true });
   writeFileSync(join(xdg, 'mosquitto_sub'), `# defaults\n-h 127.0.0.1\n\n  -p ${broker.port}\n-v\n-t f/1\n`);
   await differential({
-    args: ['-t', 'f/2', '-C', '2', '-d'], to: 'none', env: () => ({ ...process.env, XDG_CONFIG_HOME: xdg }),
-    feed: [['-t', 'f/1', '-m', 'one'], ['-t', 'f/2', '-m', 'two']],
+    args: ['-t', 'f/2', '-C', '2', '-d'],
+    to: 'none',
+    env: () => ({ ...process.env, XDG_CONFIG_HOME: xdg }),
+    feed: [
+      ['-t', 'f/1', '-m', 'one'],
+      ['-t', 'f/2', '-m', 'two'],
+    ],
   });
 });
 
 // Deliberate difference: mosquitto_sub 2.0.11 connects and then leaves out a SUBSCRIBE it
 // cannot send on MQTT v3, waiting for messages that cannot come.
 test('-D subscribe then -V 311: an error once connected; mosquitto_sub subscribes to nothing', { skip }, async () => {
-  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'pv/3', '-D', 'subscribe', 'user-property', 'a', 'b', '-V', '311', '-W', '1', '-d'];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(broker.port),
+    '-t',
+    'pv/3',
+    '-D',
+    'subscribe',
+    'user-property',
+    'a',
+    'b',
+    '-V',
+    '311',
+    '-W',
+    '1',
+    '-d',
+  ];
   const ref = await run(MOSQUITTO_SUB!, args, { env });
   assert.equal(ref.code, 27, 'mosquitto_sub 2.0.11 times out');
   assert.doesNotMatch(ref.stdout.toString(), /SUBSCRIBE/, 'without ever subscribing');
   const ours = await run(bin('tssub'), args, { env });
   assert.equal(ours.code, 1);
   assert.equal(tidy(ours.stdout), tidy(ref.stdout), 'the same trace: CONNECT, CONNACK, DISCONNECT');
-  assert.equal(ours.stderr.toString(), 'Error: subscribe properties (-D subscribe) need MQTT v5, but -V chose MQTT v3.1.1; nothing was sent.\n');
+  assert.equal(
+    ours.stderr.toString(),
+    'Error: subscribe properties (-D subscribe) need MQTT v5, but -V chose MQTT v3.1.1; nothing was sent.\n',
+  );
 });

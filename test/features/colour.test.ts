@@ -28,36 +28,61 @@ async function onTty(command: string): Promise<string> {
 
 test('on a terminal: -d lines sent in cyan, received in green', { skip }, async () => {
   const out = await onTty(`unset NO_COLOR FORCE_COLOR; ${bin('tspub')} ${at()} -t c/d -m x -q 1 -d`);
-  assert.equal(out, [
-    `${ESC}36mClient (null) sending CONNECT${ESC}39m`,
-    `${ESC}32mClient (null) received CONNACK (0)${ESC}39m`,
-    `${ESC}36mClient (null) sending PUBLISH (d0, q1, r0, m1, 'c/d', ... (1 bytes))${ESC}39m`,
-    `${ESC}32mClient (null) received PUBACK (Mid: 1, RC:0)${ESC}39m`,
-    `${ESC}36mClient (null) sending DISCONNECT${ESC}39m`,
-    '',
-  ].join('\n'));
+  assert.equal(
+    out,
+    [
+      `${ESC}36mClient (null) sending CONNECT${ESC}39m`,
+      `${ESC}32mClient (null) received CONNACK (0)${ESC}39m`,
+      `${ESC}36mClient (null) sending PUBLISH (d0, q1, r0, m1, 'c/d', ... (1 bytes))${ESC}39m`,
+      `${ESC}32mClient (null) received PUBACK (Mid: 1, RC:0)${ESC}39m`,
+      `${ESC}36mClient (null) sending DISCONNECT${ESC}39m`,
+      '',
+    ].join('\n'),
+  );
 });
 
 test('on a terminal: error lines in red, each line on its own', { skip }, async () => {
   const out = await onTty(`unset NO_COLOR FORCE_COLOR; ${bin('tspub')} -t`);
-  assert.equal(out, `${ESC}31mError: -t argument given but no topic specified.${ESC}39m\n\n\n${ESC}31mUse 'tspub --help' to see usage.${ESC}39m\n`);
+  assert.equal(
+    out,
+    `${ESC}31mError: -t argument given but no topic specified.${ESC}39m\n\n\n${ESC}31mUse 'tspub --help' to see usage.${ESC}39m\n`,
+  );
 });
 
 test('on a terminal: --pretty JSON coloured, keys, strings, numbers and literals apart', { skip }, async () => {
-  await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'c/j', '-r', '-m', '{"a":[1,true,"s"]}']);
+  await run(bin('tspub'), [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(broker.port),
+    '-t',
+    'c/j',
+    '-r',
+    '-m',
+    '{"a":[1,true,"s"]}',
+  ]);
   const out = await onTty(`unset NO_COLOR FORCE_COLOR; ${bin('tssub')} ${at()} -t c/j -C 1 -F '%J' --pretty`);
-  assert.match(out, new RegExp(`\\t${ESC.replace('[', '\\[')}34m"topic"${ESC.replace('[', '\\[')}39m:\\t${ESC.replace('[', '\\[')}32m"c/j"`));
+  assert.match(
+    out,
+    new RegExp(
+      `\\t${ESC.replace('[', '\\[')}34m"topic"${ESC.replace('[', '\\[')}39m:\\t${ESC.replace('[', '\\[')}32m"c/j"`,
+    ),
+  );
   assert.ok(out.includes(`[${ESC}33m1${ESC}39m, ${ESC}35mtrue${ESC}39m, ${ESC}32m"s"${ESC}39m]`), out);
   // Without --pretty, no colour: %J is then one line for programs to read.
   const plain = await onTty(`unset NO_COLOR FORCE_COLOR; ${bin('tssub')} ${at()} -t c/j -C 1 -F '%J'`);
   assert.ok(!plain.includes(ESC), plain);
 });
 
-test('NO_COLOR on a terminal, or a pipe: mosquitto\'s bytes; FORCE_COLOR colours a pipe; NO_COLOR wins', { skip }, async () => {
+test("NO_COLOR on a terminal, or a pipe: mosquitto's bytes; FORCE_COLOR colours a pipe; NO_COLOR wins", {
+  skip,
+}, async () => {
   const noColour = await onTty(`export NO_COLOR=1; ${bin('tspub')} ${at()} -t c/n -m x -d; ${bin('tspub')} -t`);
   assert.ok(!noColour.includes(ESC), noColour);
   assert.match(noColour, /^Client \(null\) sending CONNECT\n/);
-  const pipe = await onTty(`unset NO_COLOR FORCE_COLOR; ${bin('tspub')} ${at()} -t c/n -m x -d 2>&1 | cat; ${bin('tspub')} -t 2>&1 | cat`);
+  const pipe = await onTty(
+    `unset NO_COLOR FORCE_COLOR; ${bin('tspub')} ${at()} -t c/n -m x -d 2>&1 | cat; ${bin('tspub')} -t 2>&1 | cat`,
+  );
   assert.ok(!pipe.includes(ESC), pipe);
   const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'c/f', '-m', 'x', '-d'];
   const forced = await run(bin('tspub'), args, { env: { ...process.env, FORCE_COLOR: '1' } });

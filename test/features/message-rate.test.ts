@@ -43,11 +43,27 @@ async function publish(topic: string, count: number): Promise<void> {
  * the K messages are queued first for a persistent session of tssub's, so that they come as
  * soon as it connects, however long a loaded machine takes to start it.
  */
-async function rateRun(topic: string, stop: 'SIGINT' | 'SIGTERM' | '-W'): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+async function rateRun(
+  topic: string,
+  stop: 'SIGINT' | 'SIGTERM' | '-W',
+): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   const session = stop === '-W' ? ['-c', '-i', `tsmqtt-rate-${topic.replace(/\W/g, '-')}`, '-q', '1'] : [];
-  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, ...session, '--message-rate', '-d', ...(stop === '-W' ? ['-W', '5'] : [])];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(broker.port),
+    '-t',
+    topic,
+    ...session,
+    '--message-rate',
+    '-d',
+    ...(stop === '-W' ? ['-W', '5'] : []),
+  ];
   if (stop === '-W') {
-    const made = await run(bin('tssub'), [...args.filter((a) => a !== '--message-rate' && a !== '-d'), '-E'], { timeoutMs: 60000 });
+    const made = await run(bin('tssub'), [...args.filter((a) => a !== '--message-rate' && a !== '-d'), '-E'], {
+      timeoutMs: 60000,
+    });
     assert.equal(made.code, 0, made.stderr.toString());
     await publish(topic, K);
   }
@@ -56,9 +72,20 @@ async function rateRun(topic: string, stop: 'SIGINT' | 'SIGTERM' | '-W'): Promis
   let err = '';
   let exited = false;
   const waiters: Array<() => void> = [];
-  child.stdout.on('data', (d) => { out += d; for (const w of waiters.splice(0)) w(); });
-  child.stderr.on('data', (d) => { err += d; });
-  const code = new Promise<number | null>((resolve) => child.once('close', (c) => { exited = true; for (const w of waiters.splice(0)) w(); resolve(c); }));
+  child.stdout.on('data', (d) => {
+    out += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const code = new Promise<number | null>((resolve) =>
+    child.once('close', (c) => {
+      exited = true;
+      for (const w of waiters.splice(0)) w();
+      resolve(c);
+    }),
+  );
   const until = async (what: string, ok: () => boolean) => {
     while (!ok()) {
       assert.ok(!exited, `tssub ended before ${what}: ${out}${err}`);
@@ -81,7 +108,9 @@ function checkEnd(lines: string[]): void {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`tssub --message-rate, ${signal}: DISCONNECT, then the line of the last part of a second, status 0 (as mosquitto_sub 2.1.2)`, { skip }, async () => {
+  test(`tssub --message-rate, ${signal}: DISCONNECT, then the line of the last part of a second, status 0 (as mosquitto_sub 2.1.2)`, {
+    skip,
+  }, async () => {
     const r = await rateRun(`rate/${signal}`, signal);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
@@ -89,7 +118,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('tssub --message-rate -W: DISCONNECT, then the line of the last part of a second, "Timed out", status 27 (as mosquitto_sub 2.1.2)', { skip }, async () => {
+test('tssub --message-rate -W: DISCONNECT, then the line of the last part of a second, "Timed out", status 27 (as mosquitto_sub 2.1.2)', {
+  skip,
+}, async () => {
   const r = await rateRun('rate/W', '-W');
   assert.equal(r.code, 27);
   assert.equal(r.stderr, 'Timed out\n');

@@ -26,27 +26,71 @@ after(async () => {
 });
 
 /** The SUBSCRIBE lines of a -d trace. */
-const subscribeLines = (out: Buffer) => out.toString().split('\n').filter((l) => l.includes('sending SUBSCRIBE'));
+const subscribeLines = (out: Buffer) =>
+  out
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('sending SUBSCRIBE'));
 
-test('-d: the SUBSCRIBE options byte has No Local (0x04), in mosquitto_sub\'s format', { skip }, async () => {
+test("-d: the SUBSCRIBE options byte has No Local (0x04), in mosquitto_sub's format", { skip }, async () => {
   // mosquitto_sub has no --no-local: its line for --retain-as-published (0x08) shows the format.
-  const ref = await run(MOSQUITTO_SUB!, [...conn, '-V', '5', '-i', 'nl', '-t', 'nl/t', '-q', '1', '--retain-as-published', '-E', '-d']);
+  const ref = await run(MOSQUITTO_SUB!, [
+    ...conn,
+    '-V',
+    '5',
+    '-i',
+    'nl',
+    '-t',
+    'nl/t',
+    '-q',
+    '1',
+    '--retain-as-published',
+    '-E',
+    '-d',
+  ]);
   assert.equal(ref.code, 0, ref.stderr.toString());
-  assert.deepEqual(subscribeLines(ref.stdout), ['Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x08)']);
+  assert.deepEqual(subscribeLines(ref.stdout), [
+    'Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x08)',
+  ]);
   const ours = async (...extra: string[]) => {
     const r = await run(bin('tssub'), [...conn, '-V', '5', '-i', 'nl', '-t', 'nl/t', '-q', '1', ...extra, '-E', '-d']);
     assert.equal(r.code, 0, r.stderr.toString());
     return subscribeLines(r.stdout);
   };
-  assert.deepEqual(await ours('--retain-as-published'), ['Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x08)']);
-  assert.deepEqual(await ours('--no-local'), ['Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x04)']);
-  assert.deepEqual(await ours('--no-local', '--retain-as-published'), ['Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x0c)']);
+  assert.deepEqual(await ours('--retain-as-published'), [
+    'Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x08)',
+  ]);
+  assert.deepEqual(await ours('--no-local'), [
+    'Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x04)',
+  ]);
+  assert.deepEqual(await ours('--no-local', '--retain-as-published'), [
+    'Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/t, QoS: 1, Options: 0x0c)',
+  ]);
   // Every -t gets it.
   const two = await run(bin('tssub'), [...conn, '-V', '5', '-i', 'nl', '-t', 'a', '-t', 'b', '--no-local', '-E', '-d']);
-  assert.deepEqual(subscribeLines(two.stdout).map((l) => l.slice(-14)), ['Options: 0x04)', 'Options: 0x04)']);
+  assert.deepEqual(
+    subscribeLines(two.stdout).map((l) => l.slice(-14)),
+    ['Options: 0x04)', 'Options: 0x04)'],
+  );
   // tsrr's subscription to its response topic.
-  const rr = await run(bin('tsrr'), [...conn, '-i', 'nl', '-t', 'nl/req', '-e', 'nl/resp', '-m', 'q', '--no-local', '-W', '1', '-d']);
-  assert.deepEqual(subscribeLines(rr.stdout), ['Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/resp, QoS: 0, Options: 0x04)']);
+  const rr = await run(bin('tsrr'), [
+    ...conn,
+    '-i',
+    'nl',
+    '-t',
+    'nl/req',
+    '-e',
+    'nl/resp',
+    '-m',
+    'q',
+    '--no-local',
+    '-W',
+    '1',
+    '-d',
+  ]);
+  assert.deepEqual(subscribeLines(rr.stdout), [
+    'Client nl sending SUBSCRIBE (Mid: 1, Topic: nl/resp, QoS: 0, Options: 0x04)',
+  ]);
 });
 
 /** A client that answers each request on `topic` with `answer` on the same topic; its own
@@ -64,10 +108,26 @@ async function responder(topic: string, answer: string): Promise<mqtt.MqttClient
   return client;
 }
 
-test('tsrr publishing on the topic it listens to: with --no-local it gets the answer, not its own request', { skip }, async () => {
+test('tsrr publishing on the topic it listens to: with --no-local it gets the answer, not its own request', {
+  skip,
+}, async () => {
   const client = await responder('nl/same', 'the answer');
   try {
-    const ask = (...extra: string[]) => run(bin('tsrr'), [...conn, '-t', 'nl/same', '-e', 'nl/same', '-m', 'the question', '-q', '1', '-W', '10', ...extra]);
+    const ask = (...extra: string[]) =>
+      run(bin('tsrr'), [
+        ...conn,
+        '-t',
+        'nl/same',
+        '-e',
+        'nl/same',
+        '-m',
+        'the question',
+        '-q',
+        '1',
+        '-W',
+        '10',
+        ...extra,
+      ]);
     // Without it, the broker hands the request straight back: tsrr takes it for the response.
     let r = await ask();
     assert.equal(r.code, 0, r.stderr.toString());
@@ -83,8 +143,12 @@ test('tsrr publishing on the topic it listens to: with --no-local it gets the an
 test('tssub --no-local still receives what other clients publish (MQTT v5 round trip)', { skip }, async () => {
   const sub = spawn(bin('tssub'), [...conn, '-V', '5', '-t', 'nl/others', '--no-local', '-C', '1', '-v', '-d']);
   let out = '';
-  sub.stdout.on('data', (d) => { out += d; });
-  sub.stderr.on('data', (d) => { out += d; });
+  sub.stdout.on('data', (d) => {
+    out += d;
+  });
+  sub.stderr.on('data', (d) => {
+    out += d;
+  });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
   // Published once the subscription is acknowledged (tssub's trace says so).
   const end = Date.now() + 20000;
@@ -108,7 +172,10 @@ test('--no-local with MQTT v3.1 or v3.1.1: refused before connecting, whatever t
     ['tsrr', ['--no-local', '-V', '311', '-t', 'a', '-e', 'b', '-m', 'x'], 'MQTT v3.1.1'],
   ] as const) {
     const r = await run(bin(tool), [...nowhere, ...args]);
-    assert.equal(r.stderr.toString(), `Error: --no-local needs MQTT v5, but -V chose ${version}.\n\nUse '${tool} --help' to see usage.\n`);
+    assert.equal(
+      r.stderr.toString(),
+      `Error: --no-local needs MQTT v5, but -V chose ${version}.\n\nUse '${tool} --help' to see usage.\n`,
+    );
     assert.equal(r.code, 1);
   }
   // tssub's default is MQTT v3.1.1: --no-local alone is refused too.
@@ -126,5 +193,7 @@ test('--no-local in an options file (-o)', { skip }, async () => {
   writeFileSync(opts, '-V 5\n--no-local\n');
   const r = await run(bin('tssub'), [...conn, '-o', opts, '-i', 'nlo', '-t', 'nl/o', '-E', '-d']);
   assert.equal(r.code, 0, r.stderr.toString());
-  assert.deepEqual(subscribeLines(r.stdout), ['Client nlo sending SUBSCRIBE (Mid: 1, Topic: nl/o, QoS: 0, Options: 0x04)']);
+  assert.deepEqual(subscribeLines(r.stdout), [
+    'Client nlo sending SUBSCRIBE (Mid: 1, Topic: nl/o, QoS: 0, Options: 0x04)',
+  ]);
 });

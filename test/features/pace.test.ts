@@ -31,12 +31,17 @@ async function paced(id: string, args: string[], count: number, input?: string) 
   const t0 = process.hrtime.bigint();
   const pub = spawn(bin('tspub'), [...conn(), ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
-  pub.stderr!.on('data', (d) => { stderr += d; });
+  pub.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   pub.stdin!.end(input ?? '');
   const code = await new Promise<number | null>((r) => pub.once('close', r));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const got = await run(MOSQUITTO_SUB!, [...conn(), ...session, '-C', String(count), '-W', '60'], { timeoutMs: 90000 });
-  const lines = got.stdout.toString().split('\n').filter((l) => l !== '');
+  const lines = got.stdout
+    .toString()
+    .split('\n')
+    .filter((l) => l !== '');
   return { code, stderr, seconds, lines };
 }
 
@@ -49,15 +54,30 @@ const MOST = 60;
 for (const [name, args, input] of [
   ['-l --rate 400', ['-t', 'pace', '-l', '-q', '1', '--rate', '400'], lines(N)],
   ['-l -q 2 --interval 0.0025', ['-t', 'pace', '-l', '-q', '2', '--interval', '0.0025'], lines(N)],
-  ['--repeat 2000 --rate 400', ['-t', 'pace', '-m', 'same', '-q', '1', '--repeat', String(N), '--rate', '400'], undefined],
-  ['--replay - --rate 400', ['--replay', '-', '--rate', '400'],
-    Array.from({ length: N }, (_, i) => JSON.stringify({ topic: 'pace', qos: 1, payload: `${i + 1}` })).join('\n') + '\n'],
+  [
+    '--repeat 2000 --rate 400',
+    ['-t', 'pace', '-m', 'same', '-q', '1', '--repeat', String(N), '--rate', '400'],
+    undefined,
+  ],
+  [
+    '--replay - --rate 400',
+    ['--replay', '-', '--rate', '400'],
+    Array.from({ length: N }, (_, i) => JSON.stringify({ topic: 'pace', qos: 1, payload: `${i + 1}` })).join('\n') +
+      '\n',
+  ],
   // Recorded 5 ms apart (9.995 s), replayed twice as fast: 4.9975 s.
-  ['--replay - --replay-speed 2', ['--replay', '-', '--replay-speed', '2'],
-    Array.from({ length: N }, (_, i) => JSON.stringify({
-      tst: `2026-01-01T00:00:${String(Math.floor(i * 5 / 1000)).padStart(2, '0')}.${String((i * 5000) % 1_000_000).padStart(6, '0')}+0000`,
-      topic: 'pace', qos: 1, payload: `${i + 1}`,
-    })).join('\n') + '\n'],
+  [
+    '--replay - --replay-speed 2',
+    ['--replay', '-', '--replay-speed', '2'],
+    Array.from({ length: N }, (_, i) =>
+      JSON.stringify({
+        tst: `2026-01-01T00:00:${String(Math.floor((i * 5) / 1000)).padStart(2, '0')}.${String((i * 5000) % 1_000_000).padStart(6, '0')}+0000`,
+        topic: 'pace',
+        qos: 1,
+        payload: `${i + 1}`,
+      }),
+    ).join('\n') + '\n',
+  ],
 ] as const) {
   test(`tspub ${name}: all ${N} messages, in order, over at least ${LEAST} s`, { skip, timeout: 180000 }, async () => {
     const id = `pace-${name.replace(/[^a-z0-9]+/gi, '-')}`;
@@ -79,11 +99,21 @@ test('the pace options are checked', { skip, timeout: 30000 }, async () => {
     [['--interval', '-1'], 'Error: --interval argument must be a number >=0.'],
     [['--rate', '5', '--interval', '1'], 'Error: Only one of --rate and --interval can be given.'],
     [['--replay-speed', '2', '-m', 'x'], 'Error: --replay-speed needs --replay.'],
-    [['--replay', '-', '--replay-speed', '2', '--rate', '3'], 'Error: --replay-speed cannot be used with --rate or --interval.'],
-    [['-m', 'x', '--repeat', '3', '--repeat-delay', '1', '--rate', '3'], 'Error: --repeat-delay cannot be used with --rate or --interval.'],
+    [
+      ['--replay', '-', '--replay-speed', '2', '--rate', '3'],
+      'Error: --replay-speed cannot be used with --rate or --interval.',
+    ],
+    [
+      ['-m', 'x', '--repeat', '3', '--repeat-delay', '1', '--rate', '3'],
+      'Error: --repeat-delay cannot be used with --rate or --interval.',
+    ],
   ] as const) {
     const r = await run(bin('tspub'), [...conn(), '-t', 'pace', ...args]);
     assert.equal(r.code, 1, args.join(' '));
-    assert.match(r.stderr.toString(), new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), args.join(' '));
+    assert.match(
+      r.stderr.toString(),
+      new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`),
+      args.join(' '),
+    );
   }
 });

@@ -47,8 +47,11 @@ after(async () => {
 const env = (extra: Record<string, string> = {}) => ({ ...brokers.env, ...extra });
 const NOT_AUTHORISED = 'Connection error: Connection Refused: not authorised.\nError: The connection was refused.\n';
 
-test('tspub: each source with the right password publishes, with a wrong one is refused by the broker', { skip }, async () => {
-  const pub = (args: string[], e = env()) => run(bin('tspub'), [...conn, ...args, '-t', 'pw/pub', '-m', 'x', '-q', '1'], { env: e });
+test('tspub: each source with the right password publishes, with a wrong one is refused by the broker', {
+  skip,
+}, async () => {
+  const pub = (args: string[], e = env()) =>
+    run(bin('tspub'), [...conn, ...args, '-t', 'pw/pub', '-m', 'x', '-q', '1'], { env: e });
   for (const [how, args, e] of [
     ['--pw-env', ['--pw-env', 'MQTT_PW'], env({ MQTT_PW: 'secret' })],
     ['--pw-file', ['--pw-file', files.right], env()],
@@ -69,7 +72,8 @@ test('tspub: each source with the right password publishes, with a wrong one is 
 });
 
 test('tssub and tsrr: --pw-env and --pw-file, right and wrong', { skip }, async () => {
-  const sub = (args: string[], e: NodeJS.ProcessEnv) => run(bin('tssub'), [...conn, ...args, '-t', 'pw/sub', '-E', '-d'], { env: e });
+  const sub = (args: string[], e: NodeJS.ProcessEnv) =>
+    run(bin('tssub'), [...conn, ...args, '-t', 'pw/sub', '-E', '-d'], { env: e });
   let r = await sub(['--pw-env', 'PW'], env({ PW: 'secret' }));
   assert.equal(r.code, 0, r.stderr.toString());
   assert.match(r.stdout.toString(), /received SUBACK/);
@@ -83,7 +87,8 @@ test('tssub and tsrr: --pw-env and --pw-file, right and wrong', { skip }, async 
   assert.equal(r.code, 5);
   // tsrr listening on its own request topic: it receives its request, so the whole round
   // (connect, subscribe, publish) went through with the password from the source.
-  const rr = (args: string[], e: NodeJS.ProcessEnv) => run(bin('tsrr'), [...conn, ...args, '-t', 'pw/rr', '-e', 'pw/rr', '-m', 'ping', '-W', '10'], { env: e });
+  const rr = (args: string[], e: NodeJS.ProcessEnv) =>
+    run(bin('tsrr'), [...conn, ...args, '-t', 'pw/rr', '-e', 'pw/rr', '-m', 'ping', '-W', '10'], { env: e });
   r = await rr(['--pw-env', 'PW'], env({ PW: 'secret' }));
   assert.equal(r.code, 0, r.stderr.toString());
   assert.equal(r.stdout.toString(), 'ping\n');
@@ -103,12 +108,15 @@ test('-L with a user and no password takes the password from the source', { skip
   assert.equal(r.code, 0, r.stderr.toString());
 });
 
-test('--proxy: the source never fills the proxy\'s password', { skip: skip || needMicrosocks }, async () => {
+test("--proxy: the source never fills the proxy's password", { skip: skip || needMicrosocks }, async () => {
   // A proxy whose password is the broker's: were the source's password handed to the proxy,
   // the login through it would succeed.
   const socks = await startSocks({ user: 'alice', pass: 'secret' });
   try {
-    const pub = (proxy: string) => run(bin('tspub'), [...conn, '--proxy', proxy, '--pw-env', 'PW', '-t', 'pw/proxy', '-m', 'x'], { env: env({ PW: 'secret' }) });
+    const pub = (proxy: string) =>
+      run(bin('tspub'), [...conn, '--proxy', proxy, '--pw-env', 'PW', '-t', 'pw/proxy', '-m', 'x'], {
+        env: env({ PW: 'secret' }),
+      });
     let r = await pub(`socks5h://alice@127.0.0.1:${socks.port}`);
     assert.equal(r.stderr.toString(), 'Error: Authorisation failed.\n');
     assert.equal(r.code, 11);
@@ -123,36 +131,76 @@ test('--proxy: the source never fills the proxy\'s password', { skip: skip || ne
 test('the options file (-o, and the defaults file) takes the sources too', { skip }, async () => {
   const opts = join(brokers.dir, 'opts');
   writeFileSync(opts, `-u bob\n--pw-file ${files.right}\n`);
-  let r = await run(bin('tspub'), ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-o', opts, '-t', 'pw/o', '-m', 'x'], { env: env() });
+  let r = await run(
+    bin('tspub'),
+    ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-o', opts, '-t', 'pw/o', '-m', 'x'],
+    { env: env() },
+  );
   assert.equal(r.code, 0, r.stderr.toString());
   // The defaults file ($XDG_CONFIG_HOME/mosquitto_sub) with --pw-env.
   const xdg = join(brokers.dir, 'xdg-pw');
   mkdirSync(xdg, { recursive: true });
   writeFileSync(join(xdg, 'mosquitto_sub'), '-u bob\n--pw-env PW\n');
-  r = await run(bin('tssub'), ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-t', 'pw/o', '-E'], { env: env({ XDG_CONFIG_HOME: xdg, PW: 'secret' }) });
+  r = await run(bin('tssub'), ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-t', 'pw/o', '-E'], {
+    env: env({ XDG_CONFIG_HOME: xdg, PW: 'secret' }),
+  });
   assert.equal(r.code, 0, r.stderr.toString());
   // A source in the file and -P on the command line: two passwords, refused.
-  r = await run(bin('tspub'), ['-p', String(brokers.auth.port), '-o', opts, '-P', 'secret', '-t', 'pw/o', '-m', 'x'], { env: env() });
+  r = await run(bin('tspub'), ['-p', String(brokers.auth.port), '-o', opts, '-P', 'secret', '-t', 'pw/o', '-m', 'x'], {
+    env: env(),
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr.toString(), /^Error: -P and --pw-file both give a password/);
 });
 
-test('a missing or empty variable, a file that cannot be read, an empty first line: status 1 before connecting', { skip }, async () => {
+test('a missing or empty variable, a file that cannot be read, an empty first line: status 1 before connecting', {
+  skip,
+}, async () => {
   // Nothing listens on this port: a tool that tried to connect would say "Connection refused".
   const nowhere = ['-h', '127.0.0.1', '-p', String(await freePort()), '-u', 'bob'];
   const cases: Array<[string, string[], NodeJS.ProcessEnv, string]> = [
-    ['tspub', ['--pw-env', 'TSMQTT_NO_SUCH_VAR', '-t', 'a', '-m', 'x'], env(), 'Error: --pw-env: the environment variable "TSMQTT_NO_SUCH_VAR" is not set.\n'],
-    ['tssub', ['--pw-env', 'PW', '-t', 'a'], env({ PW: '' }), 'Error: --pw-env: the environment variable "PW" is empty.\n'],
-    ['tsrr', ['--pw-file', files.missing, '-t', 'a', '-e', 'b', '-m', 'x'], env(), `Error: --pw-file: cannot read "${files.missing}": No such file or directory.\n`],
-    ['tspub', ['--pw-file', files.dir, '-t', 'a', '-m', 'x'], env(), `Error: --pw-file: cannot read "${files.dir}": Is a directory.\n`],
-    ['tssub', ['--pw-file', files.empty, '-t', 'a'], env(), `Error: --pw-file: "${files.empty}" holds no password (its first line is empty).\n`],
+    [
+      'tspub',
+      ['--pw-env', 'TSMQTT_NO_SUCH_VAR', '-t', 'a', '-m', 'x'],
+      env(),
+      'Error: --pw-env: the environment variable "TSMQTT_NO_SUCH_VAR" is not set.\n',
+    ],
+    [
+      'tssub',
+      ['--pw-env', 'PW', '-t', 'a'],
+      env({ PW: '' }),
+      'Error: --pw-env: the environment variable "PW" is empty.\n',
+    ],
+    [
+      'tsrr',
+      ['--pw-file', files.missing, '-t', 'a', '-e', 'b', '-m', 'x'],
+      env(),
+      `Error: --pw-file: cannot read "${files.missing}": No such file or directory.\n`,
+    ],
+    [
+      'tspub',
+      ['--pw-file', files.dir, '-t', 'a', '-m', 'x'],
+      env(),
+      `Error: --pw-file: cannot read "${files.dir}": Is a directory.\n`,
+    ],
+    [
+      'tssub',
+      ['--pw-file', files.empty, '-t', 'a'],
+      env(),
+      `Error: --pw-file: "${files.empty}" holds no password (its first line is empty).\n`,
+    ],
   ];
   if (process.getuid?.() !== 0) {
     // Root reads any file: an unreadable one can only be made for another user.
     const locked = join(brokers.dir, 'locked');
     writeFileSync(locked, 'secret\n');
     chmodSync(locked, 0);
-    cases.push(['tspub', ['--pw-file', locked, '-t', 'a', '-m', 'x'], env(), `Error: --pw-file: cannot read "${locked}": Permission denied.\n`]);
+    cases.push([
+      'tspub',
+      ['--pw-file', locked, '-t', 'a', '-m', 'x'],
+      env(),
+      `Error: --pw-file: cannot read "${locked}": Permission denied.\n`,
+    ]);
   }
   for (const [tool, args, e, message] of cases) {
     // --quiet keeps no failure to get the password quiet.
@@ -173,14 +221,23 @@ test('two passwords at once are refused: -P, a -L password, two sources', { skip
   ] as const) {
     const r = await run(bin('tspub'), [...args], { env: env({ PW: 'secret' }) });
     assert.equal(r.code, 1, args.join(' '));
-    assert.equal(r.stderr.toString(), `Error: ${first} and ${second} both give a password: only one of -P (or a password in -L), --pw-env, --pw-file and --pw-prompt may be used at once.\n\nUse 'tspub --help' to see usage.\n`);
+    assert.equal(
+      r.stderr.toString(),
+      `Error: ${first} and ${second} both give a password: only one of -P (or a password in -L), --pw-env, --pw-file and --pw-prompt may be used at once.\n\nUse 'tspub --help' to see usage.\n`,
+    );
   }
   // The same source twice: the last one given counts, as with -P.
-  const r = await run(bin('tspub'), [...conn, '--pw-file', files.wrong, '--pw-file', files.right, '-t', 'a', '-m', 'x'], { env: env() });
+  const r = await run(
+    bin('tspub'),
+    [...conn, '--pw-file', files.wrong, '--pw-file', files.right, '-t', 'a', '-m', 'x'],
+    { env: env() },
+  );
   assert.equal(r.code, 0, r.stderr.toString());
 });
 
-test('--pw-prompt on a terminal: asked once, typed without echo, right and wrong', { skip: skip || needPty }, async () => {
+test('--pw-prompt on a terminal: asked once, typed without echo, right and wrong', {
+  skip: skip || needPty,
+}, async () => {
   const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const cmd = (tool: string, extra: string) => `${bin(tool)} ${conn.map(q).join(' ')} --pw-prompt ${extra}`;
   let r = await onTerminal(['secret\r'], cmd('tspub', '-t pw/prompt -m x -d'));
@@ -206,8 +263,14 @@ test('--pw-prompt with no terminal: status 1 and why, before connecting', { skip
   const nowhere = ['-h', '127.0.0.1', '-p', String(await freePort()), '-u', 'bob'];
   for (const tool of ['tspub', 'tssub'] as const) {
     const args = tool === 'tspub' ? ['-t', 'a', '-m', 'x'] : ['-t', 'a'];
-    const r = await run('setsid', ['-w', bin(tool), ...nowhere, '--pw-prompt', ...args], { env: env(), input: 'secret\n' });
-    assert.equal(r.stderr.toString(), 'Error: --pw-prompt: no terminal to ask for the password on (use --pw-env or --pw-file).\n');
+    const r = await run('setsid', ['-w', bin(tool), ...nowhere, '--pw-prompt', ...args], {
+      env: env(),
+      input: 'secret\n',
+    });
+    assert.equal(
+      r.stderr.toString(),
+      'Error: --pw-prompt: no terminal to ask for the password on (use --pw-env or --pw-file).\n',
+    );
     assert.equal(r.code, 1);
   }
 });
@@ -216,13 +279,25 @@ test('--pw-prompt with no terminal: status 1 and why, before connecting', { skip
  * tssub with `args`, running: waits for the broker to log its subscription, reads its command
  * line and environment, then stops it; returns those and all it printed.
  */
-async function whileSubscribed(args: string[], e: NodeJS.ProcessEnv, topic: string): Promise<{ cmdline: string; out: string; code: number | null }> {
+async function whileSubscribed(
+  args: string[],
+  e: NodeJS.ProcessEnv,
+  topic: string,
+): Promise<{ cmdline: string; out: string; code: number | null }> {
   const id = `pwsrc-${topic.replace(/\W/g, '')}`;
-  const logged = () => brokers.auth.log().split('\n').some((l) => l.endsWith(`: ${id} 0 ${topic}`));
+  const logged = () =>
+    brokers.auth
+      .log()
+      .split('\n')
+      .some((l) => l.endsWith(`: ${id} 0 ${topic}`));
   const sub = spawn(bin('tssub'), [...conn, ...args, '-i', id, '-t', topic, '-d', '-v'], { env: e });
   let out = '';
-  sub.stdout.on('data', (d) => { out += d; });
-  sub.stderr.on('data', (d) => { out += d; });
+  sub.stdout.on('data', (d) => {
+    out += d;
+  });
+  sub.stderr.on('data', (d) => {
+    out += d;
+  });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
   const end = Date.now() + 20000;
   while (!logged()) {
@@ -244,7 +319,7 @@ test('the password is in neither /proc/<pid>/cmdline nor the -d trace of a runni
   ] as const) {
     const r = await whileSubscribed([...args], e, topic);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.cmdline, new RegExp(`\0${args[0]}\0`), 'the command line read is the tool\'s');
+    assert.match(r.cmdline, new RegExp(`\0${args[0]}\0`), "the command line read is the tool's");
     assert.ok(!r.cmdline.includes(secretOf), `cmdline: ${JSON.stringify(r.cmdline)}`);
     assert.match(r.out, /sending CONNECT[\s\S]*received SUBACK[\s\S]*hello/);
     assert.ok(!r.out.includes(secretOf), `output: ${r.out}`);

@@ -54,11 +54,19 @@ after(async () => {
  * Starts tssub with `args` (-C 1 -v -d added), waits until it has subscribed, reads its
  * command line, then publishes `topic` with `pub` so that it receives one message and exits.
  */
-async function subscribeAndRead(args: string[], pub: string[], topic: string): Promise<{ cmdline: string; out: string; code: number | null }> {
+async function subscribeAndRead(
+  args: string[],
+  pub: string[],
+  topic: string,
+): Promise<{ cmdline: string; out: string; code: number | null }> {
   const sub = spawn(bin('tssub'), [...args, '-C', '1', '-v', '-d'], { env: brokers.env });
   let out = '';
-  sub.stdout.on('data', (d) => { out += d; });
-  sub.stderr.on('data', (d) => { out += d; });
+  sub.stdout.on('data', (d) => {
+    out += d;
+  });
+  sub.stderr.on('data', (d) => {
+    out += d;
+  });
   const done = new Promise<number | null>((resolve) => sub.once('close', resolve));
   await waitFor(() => out.includes('received SUBACK'), 'tssub to subscribe');
   const cmdline = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
@@ -79,7 +87,11 @@ test('tssub -P: starred in /proc/<pid>/cmdline, and the broker got the right pas
 
 test('tssub -L mqtt://user:password@...: the password starred, the login works', { skip }, async () => {
   const url = `mqtt://bob:secret@127.0.0.1:${brokers.auth.port}/sec/l`;
-  const r = await subscribeAndRead(['-L', url], ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-u', 'bob', '-P', 'secret'], 'sec/l');
+  const r = await subscribeAndRead(
+    ['-L', url],
+    ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-u', 'bob', '-P', 'secret'],
+    'sec/l',
+  );
   assert.ok(!r.cmdline.includes('secret'), r.cmdline);
   assert.ok(r.cmdline.includes(`mqtt://bob:******@127.0.0.1:${brokers.auth.port}/sec/l`), r.cmdline);
   assert.equal(r.code, 0, r.out);
@@ -87,16 +99,29 @@ test('tssub -L mqtt://user:password@...: the password starred, the login works',
 
 test('tssub --psk and --proxy password: starred, and both still work', { skip }, async () => {
   const conn = ['-h', '127.0.0.1', '-p', String(psk.port), '--psk', 'deadbeef', '--psk-identity', 'test-id'];
-  const r = await subscribeAndRead([...conn, '--proxy', `socks5h://alice:proxy-secret@127.0.0.1:${socks.port}`, '-t', 'sec/psk'], conn, 'sec/psk');
+  const r = await subscribeAndRead(
+    [...conn, '--proxy', `socks5h://alice:proxy-secret@127.0.0.1:${socks.port}`, '-t', 'sec/psk'],
+    conn,
+    'sec/psk',
+  );
   assert.ok(!r.cmdline.includes('deadbeef') && !r.cmdline.includes('proxy-secret'), r.cmdline);
   assert.match(r.cmdline, /--psk \*{8} --psk-identity test-id --proxy socks5h:\/\/alice:\*{12}@/);
   assert.equal(r.code, 0, r.out);
 });
 
 test('the process keeps its name (ps -o comm, pgrep) after the rewrite', { skip }, async () => {
-  const sub = spawn(bin('tssub'), ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-u', 'bob', '-P', 'secret', '-t', 'x', '-W', '2'], { env: brokers.env });
+  const sub = spawn(
+    bin('tssub'),
+    ['-h', '127.0.0.1', '-p', String(brokers.auth.port), '-u', 'bob', '-P', 'secret', '-t', 'x', '-W', '2'],
+    { env: brokers.env },
+  );
   let exited = false;
-  const done = new Promise((resolve) => sub.once('close', () => { exited = true; resolve(undefined); }));
+  const done = new Promise((resolve) =>
+    sub.once('close', () => {
+      exited = true;
+      resolve(undefined);
+    }),
+  );
   // Once the command line has been rewritten (or the tool has ended, which fails below).
   const cmdline = await waitFor(() => {
     if (exited) return 'ended before its command line was read';
@@ -113,12 +138,22 @@ test('-L: user and password are percent-decoded (RFC 3986), the topic is not', {
   const { MOSQUITTO_SUB } = await import('../helpers/broker.ts');
   const port = brokers.auth.port;
   // secret as s%65cret, and a topic with a %: it goes out as given.
-  const sub = spawn(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(port), '-u', 'bob', '-P', 'secret', '-t', 'pct/#', '-C', '1', '-v'], { env: brokers.env });
+  const sub = spawn(
+    MOSQUITTO_SUB!,
+    ['-h', '127.0.0.1', '-p', String(port), '-u', 'bob', '-P', 'secret', '-t', 'pct/#', '-C', '1', '-v'],
+    { env: brokers.env },
+  );
   let out = '';
-  sub.stdout.on('data', (d) => { out += d; });
+  sub.stdout.on('data', (d) => {
+    out += d;
+  });
   const done = new Promise((resolve) => sub.once('close', resolve));
   await waitFor(() => brokers.auth.log().includes(' pct/#'), 'mosquitto_sub to subscribe');
-  const r = await run(bin('tspub'), ['-L', `mqtt://b%6Fb:s%65cret@127.0.0.1:${port}/pct/100%25`, '-m', 'x', '-q', '1'], { env: brokers.env });
+  const r = await run(
+    bin('tspub'),
+    ['-L', `mqtt://b%6Fb:s%65cret@127.0.0.1:${port}/pct/100%25`, '-m', 'x', '-q', '1'],
+    { env: brokers.env },
+  );
   assert.equal(r.stderr.toString(), '');
   assert.equal(r.code, 0);
   await done;

@@ -43,12 +43,20 @@ export async function freePort(): Promise<number> {
 
 /** Waits until something accepts connections on 127.0.0.1:port (`name` started it; `dead`
  * tells when it has exited, so waiting stops early). */
-export async function waitForPort(port: number, deadlineMs: number, name = 'mosquitto', dead: () => boolean = () => false): Promise<void> {
+export async function waitForPort(
+  port: number,
+  deadlineMs: number,
+  name = 'mosquitto',
+  dead: () => boolean = () => false,
+): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -95,7 +103,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const logFile = join(dir, 'broker.log');
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  proc.stderr!.on('data', (d) => { log += d; });
+  proc.stderr!.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   try {
     await waitForPort(port, 5000, 'mosquitto', () => proc.exitCode !== null);
@@ -142,7 +152,10 @@ export async function startTestBrokers(prefix: string, extra: string[] = []): Pr
   if (raw.status !== 0) throw new Error(`mosquitto_passwd failed: ${raw.stderr}`);
   const auth = await startBroker({ passwordFile: pw, extra });
   return {
-    dir, env, broker, auth,
+    dir,
+    env,
+    broker,
+    auth,
     async stop() {
       await broker.stop();
       await auth.stop();
@@ -186,26 +199,38 @@ export async function startPersistentBroker(opts: { extra?: string[]; port?: num
   const port = opts.port ?? (await freePort());
   const conf = join(dir, 'mosquitto.conf');
   const db = join(dir, 'mosquitto.db');
-  writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
-    'persistence true',
-    `persistence_location ${dir}/`,
-    'autosave_interval 0',
-    'max_queued_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    'log_type notice',
-    'log_type information',
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    ...(opts.extra ?? []),
-  ].join('\n') + '\n');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_interval 0',
+      'max_queued_messages 0',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information',
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      ...(opts.extra ?? []),
+    ].join('\n') + '\n',
+  );
   let log = '';
   let runs = 0;
   let proc: ChildProcess | null = null;
-  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
-  const inode = () => { try { return statSync(db).ino; } catch { return -1; } };
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: null,
+    signal: null,
+  });
+  const inode = () => {
+    try {
+      return statSync(db).ino;
+    } catch {
+      return -1;
+    }
+  };
   const running = () => proc !== null && proc.exitCode === null && proc.signalCode === null;
   const broker: PersistentBroker = {
     port,
@@ -219,7 +244,9 @@ export async function startPersistentBroker(opts: { extra?: string[]; port?: num
       log += `=== start ${++runs} ===\n`;
       const p = spawn(MOSQUITTO!, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       proc = p;
-      p.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+      p.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        log += d;
+      });
       exited = new Promise((resolve) => p.once('exit', (code, signal) => resolve({ code, signal })));
       try {
         await waitForPort(port, 10000, 'mosquitto', () => p.exitCode !== null || p.signalCode !== null);

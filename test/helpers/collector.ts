@@ -58,7 +58,13 @@ export async function collect(port: number, filter = '#', version: 4 | 5 = 5): P
     const props = packet.properties ? { ...packet.properties } : undefined;
     const shown: Record<string, unknown> | undefined = props;
     if (shown?.correlationData) shown.correlationData = (shown.correlationData as Buffer).toString('hex');
-    messages.push({ topic, qos: packet.qos, retain: packet.retain, payload: payload.toString('hex'), ...(shown ? { properties: shown } : {}) });
+    messages.push({
+      topic,
+      qos: packet.qos,
+      retain: packet.retain,
+      payload: payload.toString('hex'),
+      ...(shown ? { properties: shown } : {}),
+    });
   });
   let n = 0;
   return {
@@ -68,10 +74,14 @@ export async function collect(port: number, filter = '#', version: 4 | 5 = 5): P
         await waitFor(() => messages.length >= count, `${count} messages`, maxMs).catch(() => undefined);
         return messages.slice();
       }
-      await waitFor(() => open() <= baseline && closing() === 0, `the broker on port ${port} to close the connections opened since the collector was reset`, maxMs);
+      await waitFor(
+        () => open() <= baseline && closing() === 0,
+        `the broker on port ${port} to close the connections opened since the collector was reset`,
+        maxMs,
+      );
       const id = String(++n);
       await client.publishAsync(marker, id, { qos: 2 });
-      await waitFor(() => markers.has(id), 'the collector\'s marker to come back', maxMs);
+      await waitFor(() => markers.has(id), "the collector's marker to come back", maxMs);
       return messages.slice();
     },
     reset() {

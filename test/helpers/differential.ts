@@ -42,18 +42,28 @@ export function assertSame(ours: Outcome, ref: Outcome, o: SameOptions = {}): vo
   else assert.equal(lines(ours.stdout), (o.expectStdout ?? ((s: string) => s))(lines(ref.stdout)), say('stdout'));
   if (o.bytes) assert.deepEqual(Buffer.from(ours.stdout), Buffer.from(ref.stdout), say('stdout bytes'));
   if (ref.got !== undefined) assert.deepEqual(ours.got, ref.got, say('what the subscriber received'));
-  if (ref.retained !== undefined || ours.retained !== undefined) assert.deepEqual(ours.retained, ref.retained, say('retained message'));
+  if (ref.retained !== undefined || ours.retained !== undefined)
+    assert.deepEqual(ours.retained, ref.retained, say('retained message'));
 }
 
 /** Runs the reference, then ours (one after the other: they share brokers), and compares. */
-export async function differential(ref: () => Promise<Outcome>, ours: () => Promise<Outcome>, o: SameOptions = {}): Promise<void> {
+export async function differential(
+  ref: () => Promise<Outcome>,
+  ours: () => Promise<Outcome>,
+  o: SameOptions = {},
+): Promise<void> {
   const a = await ref();
   const b = await ours();
   assertSame(b, a, o);
 }
 
 /** Runs a command to its end while `collector` (reset first) records what the broker delivers. */
-export async function runCollecting(cmd: string, args: Array<string | Buffer>, opts: RunOptions, collector?: Collector): Promise<Outcome> {
+export async function runCollecting(
+  cmd: string,
+  args: Array<string | Buffer>,
+  opts: RunOptions,
+  collector?: Collector,
+): Promise<Outcome> {
   collector?.reset();
   const r = await run(cmd, args, opts);
   return { ...r, ...(collector ? { got: await collector.settle() } : {}) };

@@ -41,7 +41,10 @@ export function describe(p: Packet): string {
       return `SUBSCRIBE m${p.messageId} ${p.subscriptions.map((s) => `${s.topic}:${s.qos}`).join(',')}`;
     case 'unsubscribe':
       return `UNSUBSCRIBE m${p.messageId}`;
-    case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp':
+    case 'puback':
+    case 'pubrec':
+    case 'pubrel':
+    case 'pubcomp':
       return `${p.cmd.toUpperCase()} m${p.messageId}`;
     case 'disconnect':
       return `DISCONNECT${p.reasonCode ? ` ${p.reasonCode}` : ''}`;
@@ -59,7 +62,11 @@ export const ordinary: Script = (c, p) => {
     case 'subscribe':
       return c.send({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map((s) => s.qos) });
     case 'unsubscribe':
-      return c.send({ cmd: 'unsuback', messageId: p.messageId, ...(v5 ? { granted: p.unsubscriptions.map(() => 0) } : {}) });
+      return c.send({
+        cmd: 'unsuback',
+        messageId: p.messageId,
+        ...(v5 ? { granted: p.unsubscriptions.map(() => 0) } : {}),
+      });
     case 'publish':
       if (p.qos === 1) c.send({ cmd: 'puback', messageId: p.messageId });
       if (p.qos === 2) c.send({ cmd: 'pubrec', messageId: p.messageId });
@@ -89,7 +96,8 @@ export async function startFakeBroker(script: Script, accepted?: (c: Conn) => vo
       version: 4,
       socket,
       send(packet) {
-        if (!socket.destroyed) socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: conn.version }));
+        if (!socket.destroyed)
+          socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: conn.version }));
       },
       raw(bytes) {
         if (!socket.destroyed) socket.write(Buffer.from(bytes));
@@ -116,10 +124,13 @@ export async function startFakeBroker(script: Script, accepted?: (c: Conn) => vo
   return {
     port: typeof addr === 'object' && addr ? addr.port : 0,
     wire,
-    get connections() { return connections; },
-    stop: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    get connections() {
+      return connections;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -175,7 +175,10 @@ export class FaultProxy extends EventEmitter {
         // closes its side is destroyed later, so cut() cannot wait for ever.
         c.client.resume();
         c.upstream.resume();
-        const t = setTimeout(() => { c.client.destroy(); c.upstream.destroy(); }, 5000);
+        const t = setTimeout(() => {
+          c.client.destroy();
+          c.upstream.destroy();
+        }, 5000);
         void c.closed.then(() => clearTimeout(t));
       }
     }
@@ -272,7 +275,8 @@ export class FaultProxy extends EventEmitter {
     let markClosed!: () => void;
     const c: Conn = {
       id: this.conns.length + 1,
-      client, upstream,
+      client,
+      upstream,
       bytes: { up: 0, down: 0 },
       publishes: { up: 0, down: 0 },
       inflight: { up: new Set(), down: new Set() },
@@ -282,7 +286,9 @@ export class FaultProxy extends EventEmitter {
       cut: false,
       open: true,
       ended: {},
-      closed: new Promise<void>((resolve) => { markClosed = resolve; }),
+      closed: new Promise<void>((resolve) => {
+        markClosed = resolve;
+      }),
     };
     this.conns.push(c);
     this.accepted++;
@@ -306,13 +312,18 @@ export class FaultProxy extends EventEmitter {
     const makeParser = (protocolVersion: number) => {
       const p = mqttPacket.parser({ protocolVersion });
       p.on('packet', (pk: Packet) => this.seen(c, dir, pk));
-      p.on('error', () => { parser = null; });
+      p.on('error', () => {
+        parser = null;
+      });
       return p;
     };
     // The client's first packet (CONNECT) tells the version; the broker's direction is set
     // up when that CONNECT passes.
     if (dir === 'up') parser = makeParser(4);
-    else this.once(`connect:${c.id}`, (v: number) => { parser = makeParser(v); });
+    else
+      this.once(`connect:${c.id}`, (v: number) => {
+        parser = makeParser(v);
+      });
     from.on('data', (chunk: Buffer) => {
       if (c.cut) return;
       this.bytes[dir] += chunk.length;
@@ -320,7 +331,9 @@ export class FaultProxy extends EventEmitter {
       if (!to.write(chunk)) from.pause();
       parser?.parse(chunk);
     });
-    to.on('drain', () => { if (!c.stalled && !c.cut) from.resume(); });
+    to.on('drain', () => {
+      if (!c.stalled && !c.cut) from.resume();
+    });
     from.once('end', () => {
       c.ended[side] ??= 'end';
       if (!c.cut) to.end();

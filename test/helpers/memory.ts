@@ -12,7 +12,12 @@ export function watchMemory(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS', eve
     try {
       const m = pattern.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) peak = Math.max(peak, Number(m[1]));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }, everyMs);
-  return () => { clearInterval(timer); return peak; };
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
 }

@@ -20,8 +20,12 @@ export const needRabbit: string | false =
 if (needRabbit) process.stderr.write(`# SKIPPING RabbitMQ tests: ${needRabbit}\n`);
 
 /** A python3 that has paho-mqtt (Debian's, when another python3 comes first on PATH). */
-export const PYTHON = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' }).status === 0);
-export const needPaho: string | false = PYTHON ? false : 'paho-mqtt for Python is not installed (apt-get install -y python3-paho-mqtt)';
+export const PYTHON = ['/usr/bin/python3', 'python3'].find(
+  (py) => spawnSync(py, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' }).status === 0,
+);
+export const needPaho: string | false = PYTHON
+  ? false
+  : 'paho-mqtt for Python is not installed (apt-get install -y python3-paho-mqtt)';
 if (needPaho) process.stderr.write(`# SKIPPING paho-mqtt round trips: ${needPaho}\n`);
 export const PAHO_CLIENT = join(ROOT, 'test', 'helpers', 'paho_client.py');
 
@@ -60,12 +64,15 @@ async function startRabbitOnce(): Promise<OtherBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-rabbit-'));
   const [amqp, mqtt, dist, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   for (const d of ['home', 'mnesia', 'log']) mkdirSync(join(dir, d));
-  writeFileSync(join(dir, 'rabbitmq.conf'), [
-    `listeners.tcp.default = 127.0.0.1:${amqp}`,
-    `mqtt.listeners.tcp.default = 127.0.0.1:${mqtt}`,
-    'mqtt.allow_anonymous = true',
-    'loopback_users = none',
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    [
+      `listeners.tcp.default = 127.0.0.1:${amqp}`,
+      `mqtt.listeners.tcp.default = 127.0.0.1:${mqtt}`,
+      'mqtt.allow_anonymous = true',
+      'loopback_users = none',
+    ].join('\n') + '\n',
+  );
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt].\n');
   writeFileSync(join(dir, 'env.conf'), '');
   // A private epmd, so that the node's name and ports are ours alone; each in its own
@@ -87,8 +94,12 @@ async function startRabbitOnce(): Promise<OtherBroker> {
   await waitForPort(epmdPort, 5000, 'epmd');
   const server = spawn(RABBITMQ_SERVER, [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
-  server.stdout!.on('data', (d) => { log += d; });
-  server.stderr!.on('data', (d) => { log += d; });
+  server.stdout!.on('data', (d) => {
+    log += d;
+  });
+  server.stderr!.on('data', (d) => {
+    log += d;
+  });
   const stop = async () => {
     await killGroup(server);
     await killGroup(epmd);
@@ -98,7 +109,8 @@ async function startRabbitOnce(): Promise<OtherBroker> {
     await waitForPort(mqtt, 90000, 'rabbitmq-server', () => server.exitCode !== null);
     // The port was free when picked, but another test's broker may have taken it while
     // RabbitMQ started (it takes seconds): the listener must be RabbitMQ's own.
-    if (!listensInGroup(mqtt, server.pid!)) throw new PortTaken(`port ${mqtt} was taken by another process while rabbitmq-server started`);
+    if (!listensInGroup(mqtt, server.pid!))
+      throw new PortTaken(`port ${mqtt} was taken by another process while rabbitmq-server started`);
   } catch (e) {
     await stop();
     if (e instanceof PortTaken) throw e;
@@ -135,4 +147,3 @@ export async function startAedes(): Promise<OtherBroker> {
     },
   };
 }
-

@@ -17,7 +17,11 @@ export function statusField(pid: number, field: string): string | undefined {
 export const rssKiB = (pid: number): number => Number(statusField(pid, 'VmRSS') ?? 0);
 
 /** Whether `signal` is in the process's mask `mask` (SigIgn: ignored, SigCgt: caught). */
-export function inMask(pid: number, mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd' | 'ShdPnd', signal: NodeJS.Signals): boolean {
+export function inMask(
+  pid: number,
+  mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd' | 'ShdPnd',
+  signal: NodeJS.Signals,
+): boolean {
   const hex = statusField(pid, mask);
   return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
 }
@@ -26,8 +30,17 @@ export function inMask(pid: number, mask: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigP
  * Until the process has set up its handling of `signal` (caught: a handler installed; ignored:
  * SIG_IGN), so that a signal sent next meets the tool's own choice, not the start-up default.
  */
-export function signalReady(pid: number, signal: NodeJS.Signals, how: 'caught' | 'ignored', timeoutMs = 60000): Promise<boolean> {
-  return waitFor(() => inMask(pid, how === 'caught' ? 'SigCgt' : 'SigIgn', signal), `process ${pid} to have ${signal} ${how}`, timeoutMs);
+export function signalReady(
+  pid: number,
+  signal: NodeJS.Signals,
+  how: 'caught' | 'ignored',
+  timeoutMs = 60000,
+): Promise<boolean> {
+  return waitFor(
+    () => inMask(pid, how === 'caught' ? 'SigCgt' : 'SigIgn', signal),
+    `process ${pid} to have ${signal} ${how}`,
+    timeoutMs,
+  );
 }
 
 /** A TCP socket of a process, from /proc/<pid>/net/tcp and tcp6. */
@@ -43,20 +56,36 @@ export interface TcpSocket {
 export function tcpSockets(pid: number): TcpSocket[] {
   let inodes: Set<string>;
   try {
-    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
-      try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]; } catch { return undefined; }
-    }).filter((i): i is string => i !== undefined));
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((i): i is string => i !== undefined),
+    );
   } catch {
     return [];
   }
   const found: TcpSocket[] = [];
   for (const table of ['tcp', 'tcp6']) {
     let text = '';
-    try { text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length <= 9 || !inodes.has(f[9]!)) continue;
-      found.push({ remotePort: parseInt(f[2]!.split(':').at(-1)!, 16), state: parseInt(f[3]!, 16), rxQueue: parseInt(f[4]!.split(':')[1]!, 16) });
+      found.push({
+        remotePort: parseInt(f[2]!.split(':').at(-1)!, 16),
+        state: parseInt(f[3]!, 16),
+        rxQueue: parseInt(f[4]!.split(':')[1]!, 16),
+      });
     }
   }
   return found;
@@ -69,14 +98,19 @@ export const socketsDrained = (pid: number): boolean => tcpSockets(pid).every((s
 export const unreadBytes = (pid: number): number => tcpSockets(pid).reduce((n, s) => n + s.rxQueue, 0);
 
 /** Whether the process has an established connection to `port`. */
-export const connectedTo = (pid: number, port: number): boolean => tcpSockets(pid).some((s) => s.remotePort === port && s.state === 1);
+export const connectedTo = (pid: number, port: number): boolean =>
+  tcpSockets(pid).some((s) => s.remotePort === port && s.state === 1);
 
 /** The processes listening on TCP `port` (from /proc/net/tcp and tcp6, then each process's fds). */
 export function listeners(port: number): number[] {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
-    try { text = readFileSync(table, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       // local address "IP:PORT" in hex, state 0A = LISTEN, inode in column 10
@@ -88,9 +122,14 @@ export function listeners(port: number): number[] {
     try {
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) { found.push(Number(pid)); break; }
+        if (m && inodes.has(m[1]!)) {
+          found.push(Number(pid));
+          break;
+        }
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return found;
 }

@@ -36,13 +36,21 @@ print(json.dumps({'out': base64.b64encode(out).decode(), 'status': os.waitstatus
 `;
 
 /** Whether python3 with its pty module is here (the skip reason otherwise). */
-export const needPty: string | false = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0 ? false : 'python3 with pty is needed';
+export const needPty: string | false =
+  spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0 ? false : 'python3 with pty is needed';
 
 /** Runs `sh -c command` on a terminal; `answers` are typed after each `prompt` shown. */
-export async function onTerminal(answers: string[], command: string, prompt = 'assword: '): Promise<{ out: string; status: number }> {
+export async function onTerminal(
+  answers: string[],
+  command: string,
+  prompt = 'assword: ',
+): Promise<{ out: string; status: number }> {
   // NO_COLOR: on a terminal the tools colour their output (src/colour.ts), mosquitto's do not;
   // a command that wants colour unsets it (test/features/colour.test.ts).
-  const r = await run('python3', ['-c', PTY, JSON.stringify(answers), prompt, 'sh', '-c', command], { timeoutMs: 70000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = await run('python3', ['-c', PTY, JSON.stringify(answers), prompt, 'sh', '-c', command], {
+    timeoutMs: 70000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const { out, status } = JSON.parse(r.stdout.toString());
   return { out: Buffer.from(out, 'base64').toString('latin1'), status };
 }

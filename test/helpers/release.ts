@@ -23,7 +23,9 @@ export interface Release {
 
 /** Why `target`'s programs cannot run here (the packages to install), or false. */
 export function cannotRun(target: string): string | false {
-  return runner(target) === undefined ? `${target} programs cannot run here: apt-get install ${runnerPackages(target).join(' ')}` : false;
+  return runner(target) === undefined
+    ? `${target} programs cannot run here: apt-get install ${runnerPackages(target).join(' ')}`
+    : false;
 }
 
 /** Builds `target`'s executables, archive and .deb into `dir` and unpacks the archive there. */
@@ -37,13 +39,23 @@ export async function buildRelease(target: string, dir: string, withDeb = false)
   const unpacked = join(dir, 'unpacked');
   mkdirSync(unpacked);
   const isZip = made.endsWith('.zip');
-  const x = isZip ? spawnSync('unzip', ['-q', made, '-d', unpacked]) : spawnSync('tar', ['-xzf', made, '-C', unpacked, '--strip-components=1']);
+  const x = isZip
+    ? spawnSync('unzip', ['-q', made, '-d', unpacked])
+    : spawnSync('tar', ['-xzf', made, '-C', unpacked, '--strip-components=1']);
   if (x.status !== 0) throw new Error(`unpacking ${made}: ${x.stderr}`);
   return {
     target,
     sea,
     archive: made,
-    unpacked: isZip ? join(unpacked, made.split('/').pop()!.replace(/\.zip$/, '')) : unpacked,
+    unpacked: isZip
+      ? join(
+          unpacked,
+          made
+            .split('/')
+            .pop()!
+            .replace(/\.zip$/, ''),
+        )
+      : unpacked,
     deb: withDeb && TARGETS[target].os === 'linux' ? await deb(target, sea, out) : undefined,
   };
 }

@@ -39,7 +39,8 @@ export const argBytes = (...parts: Array<string | number>): Buffer =>
  */
 export function withBytes(cmd: string, args: ReadonlyArray<string | Buffer>): [string, string[]] {
   if (!args.some((a) => Buffer.isBuffer(a))) return [cmd, args as string[]];
-  const quote = (a: string | Buffer) => `$'${[...(Buffer.isBuffer(a) ? a : Buffer.from(a, 'utf8'))].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'`;
+  const quote = (a: string | Buffer) =>
+    `$'${[...(Buffer.isBuffer(a) ? a : Buffer.from(a, 'utf8'))].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'`;
   return ['bash', ['-c', ['exec', cmd, ...args].map(quote).join(' ')]];
 }
 
@@ -52,7 +53,10 @@ export function run(cmd: string, args: Array<string | Buffer>, opts: RunOptions 
     p.stdout!.on('data', (d) => out.push(d));
     p.stderr!.on('data', (d) => err.push(d));
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 20000);
-    p.once('error', (e) => { clearTimeout(timer); reject(e); });
+    p.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     p.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal });
@@ -64,7 +68,19 @@ export function run(cmd: string, args: Array<string | Buffer>, opts: RunOptions 
 }
 
 /** Replaces each tool's own name so mosquitto's and ours can be compared. */
-export function normalise(text: Buffer | string, names: string[] = ['mosquitto_pub', 'mosquitto_sub', 'mosquitto_rr', 'mosquitto_passwd', 'tspub', 'tssub', 'tsrr', 'tspasswd']): string {
+export function normalise(
+  text: Buffer | string,
+  names: string[] = [
+    'mosquitto_pub',
+    'mosquitto_sub',
+    'mosquitto_rr',
+    'mosquitto_passwd',
+    'tspub',
+    'tssub',
+    'tsrr',
+    'tspasswd',
+  ],
+): string {
   let s = text.toString('utf8');
   for (const n of names) s = s.split(n).join('TOOL');
   return s;

@@ -3,10 +3,11 @@
 import { spawn } from 'node:child_process';
 import { freePort, waitForPort, which } from './broker.ts';
 
-
 export const MICROSOCKS = which('microsocks');
 /** The reason to skip a test that needs microsocks, or false when it is installed. */
-export const needMicrosocks: string | false = MICROSOCKS ? false : 'microsocks is not installed (apt-get install -y microsocks)';
+export const needMicrosocks: string | false = MICROSOCKS
+  ? false
+  : 'microsocks is not installed (apt-get install -y microsocks)';
 if (needMicrosocks) process.stderr.write(`# SKIPPING proxy tests: ${needMicrosocks}\n`);
 
 export interface SocksOptions {
@@ -27,14 +28,19 @@ export interface Socks {
 /** Starts microsocks -i 127.0.0.1 -p PORT [-u user -P pass] and waits until it listens. */
 export async function startSocks(opts: SocksOptions = {}): Promise<Socks> {
   if (!MICROSOCKS) throw new Error('microsocks is not installed');
-  if ((opts.user === undefined) !== (opts.pass === undefined)) throw new Error('startSocks: give both user and pass, or neither');
+  if ((opts.user === undefined) !== (opts.pass === undefined))
+    throw new Error('startSocks: give both user and pass, or neither');
   const port = opts.port ?? (await freePort());
   const args = ['-i', '127.0.0.1', '-p', String(port)];
   if (opts.user !== undefined) args.push('-u', opts.user, '-P', opts.pass!);
   const proc = spawn(MICROSOCKS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  proc.stdout!.on('data', (d) => { log += d; });
-  proc.stderr!.on('data', (d) => { log += d; });
+  proc.stdout!.on('data', (d) => {
+    log += d;
+  });
+  proc.stderr!.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const dead = () => proc.exitCode !== null || proc.signalCode !== null;
   try {

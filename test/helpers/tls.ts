@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, freePort, which, MOSQUITTO, type Broker, type BrokerOptions } from './broker.ts';
 
-
 export const OPENSSL = which('openssl');
 /** The reason to skip a test that needs openssl, or false when it is here. */
 export const needOpenssl: string | false = OPENSSL ? false : 'openssl is not installed (apt-get install -y openssl)';
@@ -63,18 +62,51 @@ const SAN_GOOD = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
 export function makeCerts(dir: string): Certs {
   mkdirSync(dir, { recursive: true });
   const p = (f: string) => join(dir, f);
-  const key = (name: string) => ossl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
+  const key = (name: string) =>
+    ossl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
   const ca = (name: string, cn: string) => {
     key(name);
-    ossl(dir, ['req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-days', '3650', '-sha256',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', `${name}.pem`]);
+    ossl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-subj',
+      `/CN=${cn}`,
+      '-days',
+      '3650',
+      '-sha256',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      `${name}.pem`,
+    ]);
   };
   const leaf = (name: string, cn: string, caName: string, ext: string) => {
     key(name);
     ossl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
     writeFileSync(p(`${name}.ext`), ext + '\n');
-    ossl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.pem`, '-CAkey', `${caName}.key`, '-CAcreateserial',
-      '-days', '3650', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+    ossl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${caName}.pem`,
+      '-CAkey',
+      `${caName}.key`,
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-sha256',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    ]);
   };
 
   ca('ca', 'tsmqtt test CA');
@@ -92,19 +124,64 @@ export function makeCerts(dir: string): Certs {
   mkdirSync(p('ca-db'), { recursive: true });
   writeFileSync(p('ca-db/index.txt'), '');
   writeFileSync(p('ca-db/serial'), '1000\n');
-  writeFileSync(p('ca.cnf'), [
-    '[ca]', 'default_ca = CA_default',
-    '[CA_default]', `dir = ${p('ca-db')}`, 'database = $dir/index.txt', 'new_certs_dir = $dir', 'serial = $dir/serial',
-    'default_md = sha256', 'policy = pol', 'unique_subject = no', 'email_in_dn = no',
-    '[pol]', 'commonName = supplied',
-    '[ext]', SAN_GOOD.replace('=', ' = '), 'extendedKeyUsage = serverAuth', '',
-  ].join('\n'));
-  ossl(dir, ['ca', '-batch', '-config', 'ca.cnf', '-extensions', 'ext', '-cert', 'ca.pem', '-keyfile', 'ca.key',
-    '-in', 'expired.csr', '-out', 'expired.pem', '-notext', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z']);
+  writeFileSync(
+    p('ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = CA_default',
+      '[CA_default]',
+      `dir = ${p('ca-db')}`,
+      'database = $dir/index.txt',
+      'new_certs_dir = $dir',
+      'serial = $dir/serial',
+      'default_md = sha256',
+      'policy = pol',
+      'unique_subject = no',
+      'email_in_dn = no',
+      '[pol]',
+      'commonName = supplied',
+      '[ext]',
+      SAN_GOOD.replace('=', ' = '),
+      'extendedKeyUsage = serverAuth',
+      '',
+    ].join('\n'),
+  );
+  ossl(dir, [
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-extensions',
+    'ext',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'expired.csr',
+    '-out',
+    'expired.pem',
+    '-notext',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+  ]);
 
   // Encrypted copy of the client key.
   const passphrase = 'keypass';
-  ossl(dir, ['pkcs8', '-topk8', '-in', 'client.key', '-out', 'client-enc.key', '-v2', 'aes-256-cbc', '-passout', `pass:${passphrase}`]);
+  ossl(dir, [
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'client.key',
+    '-out',
+    'client-enc.key',
+    '-v2',
+    'aes-256-cbc',
+    '-passout',
+    `pass:${passphrase}`,
+  ]);
 
   // capath: the CA under its hash name.
   const capath = p('capath');
@@ -116,14 +193,24 @@ export function makeCerts(dir: string): Certs {
 
   return {
     dir,
-    caFile: p('ca.pem'), caKey: p('ca.key'), capath,
-    serverCert: p('server.pem'), serverKey: p('server.key'),
-    wrongNameCert: p('wrong-name.pem'), wrongNameKey: p('wrong-name.key'),
-    expiredCert: p('expired.pem'), expiredKey: p('expired.key'),
-    otherCaFile: p('other-ca.pem'), otherServerCert: p('other-server.pem'), otherServerKey: p('other-server.key'),
-    clientCert: p('client.pem'), clientKey: p('client.key'),
-    clientKeyEncrypted: p('client-enc.key'), clientKeyPassphrase: passphrase,
-    otherClientCert: p('other-client.pem'), otherClientKey: p('other-client.key'),
+    caFile: p('ca.pem'),
+    caKey: p('ca.key'),
+    capath,
+    serverCert: p('server.pem'),
+    serverKey: p('server.key'),
+    wrongNameCert: p('wrong-name.pem'),
+    wrongNameKey: p('wrong-name.key'),
+    expiredCert: p('expired.pem'),
+    expiredKey: p('expired.key'),
+    otherCaFile: p('other-ca.pem'),
+    otherServerCert: p('other-server.pem'),
+    otherServerKey: p('other-server.key'),
+    clientCert: p('client.pem'),
+    clientKey: p('client.key'),
+    clientKeyEncrypted: p('client-enc.key'),
+    clientKeyPassphrase: passphrase,
+    otherClientCert: p('other-client.pem'),
+    otherClientKey: p('other-client.key'),
     notPem: p('not-pem.txt'),
   };
 }
@@ -154,10 +241,14 @@ export interface TlsBroker extends Broker {
 
 function serverPair(certs: Certs, kind: ServerCertKind): [string, string] {
   switch (kind) {
-    case 'good': return [certs.serverCert, certs.serverKey];
-    case 'wrongName': return [certs.wrongNameCert, certs.wrongNameKey];
-    case 'expired': return [certs.expiredCert, certs.expiredKey];
-    case 'otherCa': return [certs.otherServerCert, certs.otherServerKey];
+    case 'good':
+      return [certs.serverCert, certs.serverKey];
+    case 'wrongName':
+      return [certs.wrongNameCert, certs.wrongNameKey];
+    case 'expired':
+      return [certs.expiredCert, certs.expiredKey];
+    case 'otherCa':
+      return [certs.otherServerCert, certs.otherServerKey];
   }
 }
 
@@ -178,7 +269,11 @@ export async function startTlsBroker(certs: Certs, opts: TlsBrokerOptions = {}):
     ...(opts.ciphersTls13 ? [`ciphers_tls1.3 ${opts.ciphersTls13}`] : []),
     ...(opts.extra ?? []),
   ];
-  const b = await startBroker({ port: opts.port, passwordFile: opts.passwordFile, extra: lines } satisfies BrokerOptions);
+  const b = await startBroker({
+    port: opts.port,
+    passwordFile: opts.passwordFile,
+    extra: lines,
+  } satisfies BrokerOptions);
   return Object.assign(b, { certs });
 }
 
@@ -208,7 +303,12 @@ export async function startPskBroker(opts: PskBrokerOptions = {}): Promise<PskBr
   const hint = opts.hint ?? 'tsmqtt-hint';
   const pskDir = mkdtempSync(join(tmpdir(), 'tsmqtt-psk-'));
   const pskFile = join(pskDir, 'psk');
-  writeFileSync(pskFile, Object.entries(keys).map(([id, k]) => `${id}:${k}`).join('\n') + '\n');
+  writeFileSync(
+    pskFile,
+    Object.entries(keys)
+      .map(([id, k]) => `${id}:${k}`)
+      .join('\n') + '\n',
+  );
   const b = await startBroker({
     port: opts.port,
     extra: [
@@ -222,8 +322,13 @@ export async function startPskBroker(opts: PskBrokerOptions = {}): Promise<PskBr
   });
   const stop = b.stop.bind(b);
   return Object.assign(b, {
-    pskFile, keys, hint,
-    async stop() { await stop(); rmSync(pskDir, { recursive: true, force: true }); },
+    pskFile,
+    keys,
+    hint,
+    async stop() {
+      await stop();
+      rmSync(pskDir, { recursive: true, force: true });
+    },
   });
 }
 
@@ -242,7 +347,10 @@ async function waitForUnix(path: string, deadlineMs: number): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(path);
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -261,18 +369,23 @@ export async function startUnixBroker(opts: { extra?: string[] } = {}): Promise<
   const path = join(dir, 'mosq.sock');
   const tcpPort = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
-    `listener 0 ${path}`,
-    `listener ${tcpPort} 127.0.0.1`,
-    'allow_anonymous true',
-    'max_queued_messages 0',
-    'persistence false',
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    ...(opts.extra ?? []),
-  ].join('\n') + '\n');
+  writeFileSync(
+    conf,
+    [
+      `listener 0 ${path}`,
+      `listener ${tcpPort} 127.0.0.1`,
+      'allow_anonymous true',
+      'max_queued_messages 0',
+      'persistence false',
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      ...(opts.extra ?? []),
+    ].join('\n') + '\n',
+  );
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  proc.stderr!.on('data', (d) => { log += d; });
+  proc.stderr!.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   try {
     await waitForUnix(path, 5000);
@@ -283,7 +396,9 @@ export async function startUnixBroker(opts: { extra?: string[] } = {}): Promise<
     throw new Error(`${(e as Error).message}: ${log}`);
   }
   return {
-    path, dir, tcpPort,
+    path,
+    dir,
+    tcpPort,
     log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

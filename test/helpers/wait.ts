@@ -5,7 +5,12 @@
  * Resolves with the condition's first truthy value; rejects after `timeoutMs` naming `what`
  * (a function: what the test saw by then).
  */
-export async function waitFor<T>(condition: () => T | Promise<T>, what: string | (() => string), timeoutMs = 30000, everyMs = 10): Promise<T> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  what: string | (() => string),
+  timeoutMs = 30000,
+  everyMs = 10,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await condition();

@@ -46,20 +46,24 @@ export async function startWsBridge(targetPort: number, certs?: Certs, opts: WsB
   const server: Server = tlsOptions && !opts.clearClose ? createHttps(tlsOptions) : createHttp();
   // clearClose: the TLS layer is made here (not by https), so the TCP connection under it can
   // be written to directly.
-  const front: Server | NetServer = tlsOptions && opts.clearClose
-    ? createNetServer((tcp) => {
-      const secure = new TLSSocket(tcp, { isServer: true, ...tlsOptions });
-      tcpOf.set(secure, tcp);
-      tcp.once('close', () => tcpOf.delete(secure));
-      tcp.on('error', () => {});
-      open.add(tcp);
-      tcp.once('close', () => open.delete(tcp));
-      server.emit('connection', secure);
-    })
-    : server;
+  const front: Server | NetServer =
+    tlsOptions && opts.clearClose
+      ? createNetServer((tcp) => {
+          const secure = new TLSSocket(tcp, { isServer: true, ...tlsOptions });
+          tcpOf.set(secure, tcp);
+          tcp.once('close', () => tcpOf.delete(secure));
+          tcp.on('error', () => {});
+          open.add(tcp);
+          tcp.once('close', () => open.delete(tcp));
+          server.emit('connection', secure);
+        })
+      : server;
   const upgrades: Upgrade[] = [];
   const open = new Set<Socket>();
-  server.on('connection', (s: Socket) => { open.add(s); s.once('close', () => open.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : false) });
   server.on('upgrade', (req, socket, head) => {
     upgrades.push({ url: req.url ?? '', protocol: req.headers['sec-websocket-protocol'], host: req.headers.host });
@@ -85,9 +89,15 @@ export async function startWsBridge(targetPort: number, certs?: Certs, opts: WsB
           secure.end();
         };
         ws.close = clearEnd;
-        broker.once('close', () => { open.delete(broker); clearEnd(); });
+        broker.once('close', () => {
+          open.delete(broker);
+          clearEnd();
+        });
       } else {
-        broker.once('close', () => { open.delete(broker); ws.terminate(); });
+        broker.once('close', () => {
+          open.delete(broker);
+          ws.terminate();
+        });
       }
       stream.on('error', () => broker.destroy());
       broker.on('error', () => ws.terminate());
@@ -102,11 +112,12 @@ export async function startWsBridge(targetPort: number, certs?: Certs, opts: WsB
   return {
     port,
     upgrades,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      wss.close();
-      if (front !== server) front.close();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        wss.close();
+        if (front !== server) front.close();
+        server.close(() => resolve());
+      }),
   };
 }

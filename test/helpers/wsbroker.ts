@@ -55,7 +55,10 @@ export async function startWsBroker(opts: WsBrokerOptions = {}): Promise<WsBroke
         rejectUnauthorized: !!opts.requireCertificate,
       })
     : createHttp();
-  server.on('request', (_req, res) => { res.writeHead(426, { 'content-type': 'text/plain' }); res.end('websocket only\n'); });
+  server.on('request', (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end('websocket only\n');
+  });
   const connections: WsConnection[] = [];
   const rejected: string[] = [];
   const wss = new WebSocketServer({
@@ -67,7 +70,10 @@ export async function startWsBroker(opts: WsBrokerOptions = {}): Promise<WsBroke
     },
   });
   const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   server.on('upgrade', (req, socket, head) => {
     const reqPath = (req.url ?? '/').split('?')[0];
     if (path !== null && reqPath !== path) {
@@ -93,7 +99,11 @@ export async function startWsBroker(opts: WsBrokerOptions = {}): Promise<WsBroke
   let tcpPort = 0;
   const tcpSockets = new Set<Socket>();
   if (opts.tcp !== false) {
-    tcp = createTcp((s) => { tcpSockets.add(s); s.once('close', () => tcpSockets.delete(s)); aedes.handle(s); });
+    tcp = createTcp((s) => {
+      tcpSockets.add(s);
+      s.once('close', () => tcpSockets.delete(s));
+      aedes.handle(s);
+    });
     await new Promise<void>((resolve, reject) => {
       tcp!.once('error', reject);
       tcp!.listen(0, '127.0.0.1', () => resolve());
@@ -104,7 +114,11 @@ export async function startWsBroker(opts: WsBrokerOptions = {}): Promise<WsBroke
 
   const scheme = opts.certs ? 'wss' : 'ws';
   return {
-    aedes, port, tcpPort, connections, rejected,
+    aedes,
+    port,
+    tcpPort,
+    connections,
+    rejected,
     url: `${scheme}://127.0.0.1:${port}${path ?? '/mqtt'}`,
     async close() {
       for (const c of wss.clients) c.terminate();

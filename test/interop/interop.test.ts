@@ -14,62 +14,152 @@ import { join } from 'node:path';
 import { needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB } from '../helpers/broker.ts';
 import { run, bin, normalise } from '../helpers/run.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { startRabbit, startAedes, needRabbit, needPaho, PYTHON, PAHO_CLIENT, type OtherBroker } from '../helpers/otherbrokers.ts';
+import {
+  startRabbit,
+  startAedes,
+  needRabbit,
+  needPaho,
+  PYTHON,
+  PAHO_CLIENT,
+  type OtherBroker,
+} from '../helpers/otherbrokers.ts';
 
 const TSPUB = bin('tspub');
 const TSSUB = bin('tssub');
 const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-interop-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Row { topic: string; qos: number; retain: number; length: number; sha256: string; payload?: string }
+interface Row {
+  topic: string;
+  qos: number;
+  retain: number;
+  length: number;
+  sha256: string;
+  payload?: string;
+}
 
 /** A paho subscriber: `ready` once its SUBACK came (with the granted QoS), `done` with what it got. */
 function pahoSub(port: number, topic: string, qos: number, count: number, seconds = 20, id?: string) {
-  const p = spawn(PYTHON!, [PAHO_CLIENT, 'sub', '127.0.0.1', String(port), topic, String(qos), String(count), String(seconds), ...(id ? [id] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    PYTHON!,
+    [
+      PAHO_CLIENT,
+      'sub',
+      '127.0.0.1',
+      String(port),
+      topic,
+      String(qos),
+      String(count),
+      String(seconds),
+      ...(id ? [id] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   let readyFn!: (granted: number[]) => void;
-  const ready = new Promise<number[]>((resolve) => { readyFn = resolve; });
+  const ready = new Promise<number[]>((resolve) => {
+    readyFn = resolve;
+  });
   p.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
     const m = /^READY (.*)$/m.exec(out);
     if (m) readyFn(m[1]!.split(',').map(Number));
   });
-  p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const done = new Promise<Row[]>((resolve, reject) => p.once('close', (code) => {
-    if (code !== 0) reject(new Error(`paho subscriber: status ${code}: ${err}`));
-    else resolve(out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row));
-  }));
+  p.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const done = new Promise<Row[]>((resolve, reject) =>
+    p.once('close', (code) => {
+      if (code !== 0) reject(new Error(`paho subscriber: status ${code}: ${err}`));
+      else
+        resolve(
+          out
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Row),
+        );
+    }),
+  );
   void done.catch(() => {});
-  return { ready: Promise.race([ready, done.then(() => { throw new Error(`paho subscriber never subscribed: ${err}`); })]), done };
+  return {
+    ready: Promise.race([
+      ready,
+      done.then(() => {
+        throw new Error(`paho subscriber never subscribed: ${err}`);
+      }),
+    ]),
+    done,
+  };
 }
 
-async function pahoPub(port: number, topic: string, qos: number, payload: Buffer, opts: { retain?: boolean; count?: number } = {}): Promise<void> {
+async function pahoPub(
+  port: number,
+  topic: string,
+  qos: number,
+  payload: Buffer,
+  opts: { retain?: boolean; count?: number } = {},
+): Promise<void> {
   const file = join(dir, `payload-${process.hrtime.bigint()}`);
   writeFileSync(file, payload);
-  const r = await run(PYTHON!, [PAHO_CLIENT, 'pub', '127.0.0.1', String(port), topic, String(qos), opts.retain ? '1' : '0', file, String(opts.count ?? 1)], { timeoutMs: 30000 });
+  const r = await run(
+    PYTHON!,
+    [
+      PAHO_CLIENT,
+      'pub',
+      '127.0.0.1',
+      String(port),
+      topic,
+      String(qos),
+      opts.retain ? '1' : '0',
+      file,
+      String(opts.count ?? 1),
+    ],
+    { timeoutMs: 30000 },
+  );
   assert.equal(r.code, 0, `paho publisher: ${r.stderr}`);
 }
 
 /** tssub running in the background (-d, so that we know when it has subscribed). */
 function tssub(port: number, args: string[]) {
   // -W: a message that never comes fails the test instead of hanging it.
-  const p = spawn(TSSUB, ['-h', '127.0.0.1', '-p', String(port), '-d', '-W', '30', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(TSSUB, ['-h', '127.0.0.1', '-p', String(port), '-d', '-W', '30', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: Buffer[] = [];
   let err = '';
   let subscribed!: () => void;
-  const ready = new Promise<void>((resolve) => { subscribed = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    subscribed = resolve;
+  });
   p.stdout.on('data', (d: Buffer) => {
     out.push(d);
     if (/^Subscribed \(mid/m.test(Buffer.concat(out).toString('latin1'))) subscribed();
   });
-  p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const exit = new Promise<{ code: number | null; out: Buffer; err: string }>((resolve) => p.once('close', (code) => resolve({ code, out: Buffer.concat(out), err })));
-  return { ready: Promise.race([ready, exit.then((e) => { throw new Error(`tssub exited ${e.code}: ${e.err}`); })]), exit, kill: () => p.kill('SIGKILL') };
+  p.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exit = new Promise<{ code: number | null; out: Buffer; err: string }>((resolve) =>
+    p.once('close', (code) => resolve({ code, out: Buffer.concat(out), err })),
+  );
+  return {
+    ready: Promise.race([
+      ready,
+      exit.then((e) => {
+        throw new Error(`tssub exited ${e.code}: ${e.err}`);
+      }),
+    ]),
+    exit,
+    kill: () => p.kill('SIGKILL'),
+  };
 }
 
 /** stdout without the -d lines. */
-const messages = (out: Buffer) => out.toString('latin1').split('\n').filter((l) => l !== '' && !/^(Client |Subscribed \(mid)/.test(l));
+const messages = (out: Buffer) =>
+  out
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '' && !/^(Client |Subscribed \(mid)/.test(l));
 /** No test may hang the suite. */
 const T = { timeout: 90000 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -85,11 +175,16 @@ for (const b of BROKERS) {
     let port: number;
     let topicNo = 0;
     const topic = (what: string) => `interop/${what}/${process.pid}/${++topicNo}`;
-    before(async () => {
-      broker = await b.start();
-      port = broker.port;
-    }, { timeout: 120000 });
-    after(async () => { await broker?.stop(); });
+    before(
+      async () => {
+        broker = await b.start();
+        port = broker.port;
+      },
+      { timeout: 120000 },
+    );
+    after(async () => {
+      await broker?.stop();
+    });
     const at = () => ['-h', '127.0.0.1', '-p', String(port)];
 
     for (const qos of [0, 1, 2]) {
@@ -127,8 +222,17 @@ for (const b of BROKERS) {
         assert.equal(code, 0, err);
         assert.deepEqual(messages(out), [`${b.qos2 ? qos : Math.min(qos, 1)} hi ${qos}`]);
         // The acknowledgement before DISCONNECT, nothing after it.
-        const trace = out.toString().split('\n').filter((l) => / sending /.test(l)).map((l) => l.replace(/^Client \S+ sending (\w+).*/, '$1'));
-        assert.deepEqual(trace, ['CONNECT', 'SUBSCRIBE', ...(qos === 1 || (qos === 2 && !b.qos2) ? ['PUBACK'] : qos === 2 ? ['PUBREC', 'PUBCOMP'] : []), 'DISCONNECT']);
+        const trace = out
+          .toString()
+          .split('\n')
+          .filter((l) => / sending /.test(l))
+          .map((l) => l.replace(/^Client \S+ sending (\w+).*/, '$1'));
+        assert.deepEqual(trace, [
+          'CONNECT',
+          'SUBSCRIBE',
+          ...(qos === 1 || (qos === 2 && !b.qos2) ? ['PUBACK'] : qos === 2 ? ['PUBREC', 'PUBCOMP'] : []),
+          'DISCONNECT',
+        ]);
       });
     }
 
@@ -137,7 +241,10 @@ for (const b of BROKERS) {
       const r = await run(TSPUB, [...at(), '-t', t, '-m', 'kept', '-r', '-q', '1']);
       assert.equal(r.code, 0, r.stderr.toString());
       const got = await pahoSub(port, t, 1, 1, 10).done;
-      assert.deepEqual(got.map((m) => [m.payload, m.retain]), [['kept', 1]]);
+      assert.deepEqual(
+        got.map((m) => [m.payload, m.retain]),
+        [['kept', 1]],
+      );
       const s = await run(TSSUB, [...at(), '-t', t, '-C', '1', '-F', '%r %p', '-W', '10']);
       assert.equal(s.stdout.toString(), '1 kept\n');
       await run(TSPUB, [...at(), '-t', t, '-r', '-n', '-q', '1']);
@@ -147,43 +254,76 @@ for (const b of BROKERS) {
       const t = topic('will');
       const sub = pahoSub(port, t, 1, 1, 15);
       await sub.ready;
-      const p = spawn(TSPUB, [...at(), '-t', topic('alive'), '-l', '-d', '-k', '5', '--will-topic', t, '--will-payload', 'gone', '--will-qos', '1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const p = spawn(
+        TSPUB,
+        [
+          ...at(),
+          '-t',
+          topic('alive'),
+          '-l',
+          '-d',
+          '-k',
+          '5',
+          '--will-topic',
+          t,
+          '--will-payload',
+          'gone',
+          '--will-qos',
+          '1',
+        ],
+        { stdio: ['pipe', 'pipe', 'ignore'] },
+      );
       let out = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
       p.stdin.write('one\n');
       await waitFor(() => /sending PUBLISH/.test(out), 'tspub to publish its line');
       p.kill('SIGKILL');
       const got = await sub.done;
-      assert.deepEqual(got.map((m) => m.payload), ['gone']);
+      assert.deepEqual(
+        got.map((m) => m.payload),
+        ['gone'],
+      );
     });
 
-    test('a persistent session: what was queued while tssub was away comes once, acknowledged before DISCONNECT', T, async () => {
-      const t = topic('session');
-      const id = `tsmqtt-interop-${process.pid}-${b.qos2 ? 'a' : 'r'}`;
-      const session = [...at(), '-t', t, '-q', '1', '-c', '-i', id];
-      const first = await run(TSSUB, [...session, '-E']);
-      assert.equal(first.code, 0, first.stderr.toString());
-      await pahoPub(port, t, 1, Buffer.from('queued'));
-      const second = await run(TSSUB, [...session, '-C', '1', '-W', '10']);
-      assert.equal(second.stdout.toString(), 'queued\n');
-      // Had the PUBACK gone after DISCONNECT, the broker would deliver it again.
-      const third = await run(TSSUB, [...session, '-C', '1', '-W', '2']);
-      assert.equal(third.code, 27, `nothing redelivered: ${third.stdout}`);
-      assert.equal(third.stdout.toString(), '');
-      // Leave no session behind.
-      await run(TSSUB, [...at(), '-t', t, '-i', id, '-E']);
-    });
+    test(
+      'a persistent session: what was queued while tssub was away comes once, acknowledged before DISCONNECT',
+      T,
+      async () => {
+        const t = topic('session');
+        const id = `tsmqtt-interop-${process.pid}-${b.qos2 ? 'a' : 'r'}`;
+        const session = [...at(), '-t', t, '-q', '1', '-c', '-i', id];
+        const first = await run(TSSUB, [...session, '-E']);
+        assert.equal(first.code, 0, first.stderr.toString());
+        await pahoPub(port, t, 1, Buffer.from('queued'));
+        const second = await run(TSSUB, [...session, '-C', '1', '-W', '10']);
+        assert.equal(second.stdout.toString(), 'queued\n');
+        // Had the PUBACK gone after DISCONNECT, the broker would deliver it again.
+        const third = await run(TSSUB, [...session, '-C', '1', '-W', '2']);
+        assert.equal(third.code, 27, `nothing redelivered: ${third.stdout}`);
+        assert.equal(third.stdout.toString(), '');
+        // Leave no session behind.
+        await run(TSSUB, [...at(), '-t', t, '-i', id, '-E']);
+      },
+    );
 
     test('a 10k-line stream: tspub -l -q 1 -> paho, all in order', T, async () => {
       const t = topic('stream');
       const sub = pahoSub(port, t, 1, 10000, 60);
       await sub.ready;
       const lines = Array.from({ length: 10000 }, (_, i) => `line ${String(i).padStart(5, '0')}`);
-      const r = await run(TSPUB, [...at(), '-t', t, '-l', '-q', '1'], { input: lines.join('\n') + '\n', timeoutMs: 60000 });
+      const r = await run(TSPUB, [...at(), '-t', t, '-l', '-q', '1'], {
+        input: lines.join('\n') + '\n',
+        timeoutMs: 60000,
+      });
       assert.equal(r.code, 0, r.stderr.toString());
       const got = await sub.done;
       assert.equal(got.length, 10000);
-      assert.deepEqual(got.map((m) => m.payload), lines);
+      assert.deepEqual(
+        got.map((m) => m.payload),
+        lines,
+      );
     });
 
     test('a 1 MiB payload both ways: tspub -f -> paho, paho -> tssub', T, async () => {
@@ -197,7 +337,10 @@ for (const b of BROKERS) {
       const r = await run(TSPUB, [...at(), '-t', t, '-f', file, '-q', '1']);
       assert.equal(r.code, 0, r.stderr.toString());
       const got = await sub.done;
-      assert.deepEqual(got.map((m) => [m.length, m.sha256]), [[payload.length, sha(payload)]]);
+      assert.deepEqual(
+        got.map((m) => [m.length, m.sha256]),
+        [[payload.length, sha(payload)]],
+      );
       const s = tssub(port, ['-t', t, '-q', '1', '-C', '1', '-N']);
       await s.ready;
       await pahoPub(port, t, 1, payload);
@@ -208,9 +351,15 @@ for (const b of BROKERS) {
       assert.equal(sha(body), sha(payload));
     });
 
-    test('a refused login: tspub and tssub say what mosquitto_pub and mosquitto_sub say', { ...T, skip: needMosquitto }, async () => {
+    test('a refused login: tspub and tssub say what mosquitto_pub and mosquitto_sub say', {
+      ...T,
+      skip: needMosquitto,
+    }, async () => {
       const login = [...at(), '-t', topic('auth'), '-u', 'nobody', '-P', 'wrong'];
-      for (const [ours, ref, extra] of [[TSPUB, MOSQUITTO_PUB!, ['-m', 'x']], [TSSUB, MOSQUITTO_SUB!, []]] as const) {
+      for (const [ours, ref, extra] of [
+        [TSPUB, MOSQUITTO_PUB!, ['-m', 'x']],
+        [TSSUB, MOSQUITTO_SUB!, []],
+      ] as const) {
         const [a, m] = await Promise.all([run(ours, [...login, ...extra]), run(ref, [...login, ...extra])]);
         assert.notEqual(m.code, 0);
         assert.equal(a.code, m.code);
@@ -218,7 +367,10 @@ for (const b of BROKERS) {
       }
     });
 
-    test('MQTT v5: the broker has none; tspub says what mosquitto_pub says', { ...T, skip: needMosquitto }, async () => {
+    test('MQTT v5: the broker has none; tspub says what mosquitto_pub says', {
+      ...T,
+      skip: needMosquitto,
+    }, async () => {
       const args = [...at(), '-t', topic('v5'), '-m', 'x', '-V', '5', '-d'];
       const [a, m] = await Promise.all([run(TSPUB, args), run(MOSQUITTO_PUB!, args)]);
       assert.equal(a.code, m.code);

@@ -19,7 +19,9 @@ import { waitFor } from '../helpers/wait.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const noFish = !has('fish') && 'fish is not installed (apt-get install fish)';
-const noZsh = (!has('zsh') && 'zsh is not installed (apt-get install zsh)') || (!has('tmux') && 'tmux is not installed (apt-get install tmux)');
+const noZsh =
+  (!has('zsh') && 'zsh is not installed (apt-get install zsh)') ||
+  (!has('tmux') && 'tmux is not installed (apt-get install tmux)');
 let dir: string;
 let share: string;
 
@@ -39,7 +41,11 @@ function fish(tool: string, line: string): string[] {
   const script = `source ${join(share, 'fish', 'vendor_completions.d', `${tool}.fish`)}; complete -C ${JSON.stringify(line)}`;
   const r = spawnSync('fish', ['--no-config', '-c', script], { cwd: join(dir, 'work'), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!)
+    .sort();
 }
 
 test('fish: flags, values and files as bash completes them', { skip: noFish }, () => {
@@ -62,13 +68,24 @@ test('fish: flags, values and files as bash completes them', { skip: noFish }, (
 test('zsh (in tmux): flags, values and files as bash completes them', { skip: noZsh, timeout: 120000 }, async () => {
   const zdot = join(dir, 'zdot');
   mkdirSync(zdot);
-  writeFileSync(join(zdot, '.zshrc'), `fpath=(${join(share, 'zsh', 'vendor-completions')} $fpath)\nautoload -U compinit && compinit -u -D\nPS1='%% '\n`);
+  writeFileSync(
+    join(zdot, '.zshrc'),
+    `fpath=(${join(share, 'zsh', 'vendor-completions')} $fpath)\nautoload -U compinit && compinit -u -D\nPS1='%% '\n`,
+  );
   const sock = join(dir, 'tmux.sock');
   const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
   const screen = async () => (await tmux('capture-pane', '-p')).stdout.toString();
   const until = async (what: (s: string) => boolean, why: string) => {
     let s = '';
-    return waitFor(async () => { s = await screen(); return what(s) ? s : ''; }, () => `${why}; the screen:\n${s}`, 30000, 50);
+    return waitFor(
+      async () => {
+        s = await screen();
+        return what(s) ? s : '';
+      },
+      () => `${why}; the screen:\n${s}`,
+      30000,
+      50,
+    );
   };
   /** The screen after typing `line`, a Tab (or two) and a marker: the line as completed, and any list. */
   let n = 0;
@@ -85,16 +102,32 @@ test('zsh (in tmux): flags, values and files as bash completes them', { skip: no
     // The first Tab inserts what the matches share (--tls-), the second lists them.
     const tl = await complete('tspub --tl', 2);
     assert.equal(tl[0], '% tspub --tls- #END2');
-    for (const f of ['--tls-alpn', '--tls-keylog', '--tls-use-os-certs', '--tls-version']) assert.ok(tl.some((l) => l.startsWith(`${f} `)), `${f} listed: ${tl.join('\n')}`);
+    for (const f of ['--tls-alpn', '--tls-keylog', '--tls-use-os-certs', '--tls-version'])
+      assert.ok(
+        tl.some((l) => l.startsWith(`${f} `)),
+        `${f} listed: ${tl.join('\n')}`,
+      );
     assert.deepEqual(await complete('tspub --ti'), ['% tspub --ti #END3']);
     const v = await complete('tssub -V ');
-    assert.deepEqual(v.slice(1).join(' ').split(/\s+/).filter(Boolean).sort(), ['31', '311', '5', 'mqttv31', 'mqttv311', 'mqttv5']);
+    assert.deepEqual(v.slice(1).join(' ').split(/\s+/).filter(Boolean).sort(), [
+      '31',
+      '311',
+      '5',
+      'mqttv31',
+      'mqttv311',
+      'mqttv5',
+    ]);
     assert.equal((await complete('tssub --tls-version tlsv1.3'))[0], '% tssub --tls-version tlsv1.3 #END5');
     assert.equal((await complete('tspub --cafile cl'))[0], '% tspub --cafile client.crt #END6');
     assert.deepEqual(await complete('tspub --retained-o'), ['% tspub --retained-o #END7']);
     assert.equal((await complete('tssub --retained-o'))[0], '% tssub --retained-only #END8');
     const h = await complete('tspasswd -H ');
-    assert.deepEqual(h.slice(1).join(' ').split(/\s+/).filter(Boolean).sort(), ['argon2id', 'bcrypt', 'sha512', 'sha512-pbkdf2']);
+    assert.deepEqual(h.slice(1).join(' ').split(/\s+/).filter(Boolean).sort(), [
+      'argon2id',
+      'bcrypt',
+      'sha512',
+      'sha512-pbkdf2',
+    ]);
     assert.equal((await complete('tspasswd -b cl'))[0], '% tspasswd -b client.crt #END10');
   } finally {
     await tmux('kill-server');

@@ -17,11 +17,13 @@ import { MOSQUITTO_PUB } from '../helpers/broker.ts';
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's ${field} format
 const STATUS = '${Status}';
-const installed = (pkg: string) => spawnSync('dpkg-query', ['-W', '-f', STATUS, pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
-const skip = (process.getuid?.() !== 0 && 'not root (apt-get install)')
-  || (!has('apt-get') && 'no apt-get (not Debian)')
-  || (installed('tsmqtt-clients') && 'tsmqtt-clients is installed on this machine already: not replaced by a test')
-  || false;
+const installed = (pkg: string) =>
+  spawnSync('dpkg-query', ['-W', '-f', STATUS, pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
+const skip =
+  (process.getuid?.() !== 0 && 'not root (apt-get install)') ||
+  (!has('apt-get') && 'no apt-get (not Debian)') ||
+  (installed('tsmqtt-clients') && 'tsmqtt-clients is installed on this machine already: not replaced by a test') ||
+  false;
 let dir: string;
 let release: Release;
 
@@ -31,11 +33,14 @@ let release: Release;
  */
 const OVERRIDDEN = ['embedded-library', 'hardening-no-pie'];
 
-before(async () => {
-  if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'tsmqtt-deb-'));
-  release = await buildRelease('linux-x64', dir, true);
-}, { timeout: 600000 });
+before(
+  async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), 'tsmqtt-deb-'));
+    release = await buildRelease('linux-x64', dir, true);
+  },
+  { timeout: 600000 },
+);
 
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -44,7 +49,10 @@ after(() => {
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 600000 });
 const apt = (...args: string[]) => sh('apt-get', ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300', ...args]);
 
-test('lintian on the .deb: no tag but the two overridden ones (Node\'s own build)', { skip: skip || (!has('lintian') && 'lintian is not installed (apt-get install lintian)'), timeout: 600000 }, (t) => {
+test("lintian on the .deb: no tag but the two overridden ones (Node's own build)", {
+  skip: skip || (!has('lintian') && 'lintian is not installed (apt-get install lintian)'),
+  timeout: 600000,
+}, (t) => {
   const r = sh('lintian', ['--tag-display-limit', '0', '--show-overrides', release.deb!]);
   t.diagnostic(`lintian --show-overrides ${release.deb!.split('/').pop()}:`);
   for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) t.diagnostic(line);
@@ -52,17 +60,25 @@ test('lintian on the .deb: no tag but the two overridden ones (Node\'s own build
   assert.deepEqual(tags.sort(), OVERRIDDEN.map((tag) => `O: ${tag}`).sort());
 });
 
-test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, man pages, completion; no Node package; removed cleanly', { skip, timeout: 600000 }, () => {
+test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, man pages, completion; no Node package; removed cleanly', {
+  skip,
+  timeout: 600000,
+}, () => {
   const info = sh('dpkg-deb', ['--field', release.deb!, 'Depends', 'Architecture', 'Package']);
   assert.doesNotMatch(info.stdout, /node/i, 'depends on no Node.js package');
   assert.match(info.stdout, /Architecture: amd64/);
   const files = sh('dpkg-deb', ['--contents', release.deb!]).stdout;
   const expected = [
     ...['tspub', 'tssub', 'tsrr', 'tspasswd'].flatMap((t) => [
-      `./usr/bin/${t}`, `./usr/share/man/man1/${t}.1.gz`, `./usr/share/bash-completion/completions/${t}`,
-      `./usr/share/fish/vendor_completions.d/${t}.fish`, `./usr/libexec/tsmqtt/${t} -> tsmqtt`,
+      `./usr/bin/${t}`,
+      `./usr/share/man/man1/${t}.1.gz`,
+      `./usr/share/bash-completion/completions/${t}`,
+      `./usr/share/fish/vendor_completions.d/${t}.fish`,
+      `./usr/libexec/tsmqtt/${t} -> tsmqtt`,
     ]),
-    './usr/share/zsh/vendor-completions/_tsmqtt', './usr/libexec/tsmqtt/tsmqtt', './usr/share/doc/tsmqtt-clients/copyright',
+    './usr/share/zsh/vendor-completions/_tsmqtt',
+    './usr/libexec/tsmqtt/tsmqtt',
+    './usr/share/doc/tsmqtt-clients/copyright',
   ];
   for (const f of expected) assert.ok(files.includes(` ${f}\n`) || files.includes(` ${f}`), `${f} in the package`);
 
@@ -75,7 +91,8 @@ test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, m
     const v = sh('/usr/bin/tspub', ['--version']);
     assert.match(v.stdout, /^tspub version /);
     assert.equal(v.status, 1);
-    for (const t of ['tssub', 'tsrr', 'tspasswd']) assert.match(sh(`/usr/bin/${t}`, ['--help']).stdout, new RegExp(`^${t} `));
+    for (const t of ['tssub', 'tsrr', 'tspasswd'])
+      assert.match(sh(`/usr/bin/${t}`, ['--help']).stdout, new RegExp(`^${t} `));
     const pw = sh('/usr/bin/tspasswd', ['-c', '-b', '-', 'u', 'p']);
     assert.match(pw.stdout, /^u:\$7\$/);
     assert.equal(sh('man', ['-w', 'tspub']).stdout.trim(), '/usr/share/man/man1/tspub.1.gz');
@@ -92,7 +109,11 @@ test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, m
   // No configuration files: removed is purged, nothing of it known to dpkg.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's ${field} format
   const statusAbbrev = '${db:Status-Abbrev}';
-  assert.equal(sh('dpkg-query', ['-W', '-f', statusAbbrev, 'tsmqtt-clients']).stdout.trim(), '', 'dpkg has no trace of it');
+  assert.equal(
+    sh('dpkg-query', ['-W', '-f', statusAbbrev, 'tsmqtt-clients']).stdout.trim(),
+    '',
+    'dpkg has no trace of it',
+  );
   for (const f of expected) {
     const path = f.slice(1).split(' -> ')[0]!;
     assert.ok(!existsSync(path), `${path} removed`);

@@ -20,12 +20,15 @@ let dir: string;
 let broker: Broker;
 const releases: Record<string, Release> = {};
 
-before(async () => {
-  if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'tsmqtt-platforms-'));
-  for (const target of ['linux-x64', ...ARM]) releases[target] = await buildRelease(target, join(dir, target));
-  broker = await startBroker();
-}, { timeout: 900000 });
+before(
+  async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), 'tsmqtt-platforms-'));
+    for (const target of ['linux-x64', ...ARM]) releases[target] = await buildRelease(target, join(dir, target));
+    broker = await startBroker();
+  },
+  { timeout: 900000 },
+);
 
 after(async () => {
   await broker?.stop();
@@ -45,22 +48,61 @@ const same = (a: RunResult, b: RunResult, what: string) => {
 };
 
 for (const target of ARM) {
-  test(`${target} under qemu: --help and --version of each tool as the x86-64 build prints them`, { skip, timeout: 300000 }, async () => {
+  test(`${target} under qemu: --help and --version of each tool as the x86-64 build prints them`, {
+    skip,
+    timeout: 300000,
+  }, async () => {
     for (const name of ['tspub', 'tssub', 'tsrr', 'tspasswd']) {
       for (const flag of ['--help', '--version']) {
         const [arm, x64] = [await tool(target, name, [flag]), await tool('linux-x64', name, [flag])];
         same(arm, x64, `${name} ${flag}`);
-        if (name !== 'tspasswd' || flag === '--help') assert.match(arm.stdout.toString(), new RegExp(`^${name} `), `${name} ${flag}`);
+        if (name !== 'tspasswd' || flag === '--help')
+          assert.match(arm.stdout.toString(), new RegExp(`^${name} `), `${name} ${flag}`);
       }
     }
   });
 
-  test(`${target} under qemu: QoS 0, 1 and 2 round trips with an x86-64 mosquitto, -d traces identical to the x86-64 build's`, { skip, timeout: 600000 }, async () => {
+  test(`${target} under qemu: QoS 0, 1 and 2 round trips with an x86-64 mosquitto, -d traces identical to the x86-64 build's`, {
+    skip,
+    timeout: 600000,
+  }, async () => {
     for (const qos of ['0', '1', '2']) {
       const topic = `platforms/${target}/q${qos}`;
       // A retained message, then a subscriber that takes it: no timing between the two runs.
-      const publish = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, '-m', `hello at QoS ${qos}`, '-q', qos, '-r', '-d', '-i', 'plat-pub'];
-      const subscribe = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, '-q', qos, '-C', '1', '-v', '-d', '-i', 'plat-sub', '-W', '60'];
+      const publish = [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(broker.port),
+        '-t',
+        topic,
+        '-m',
+        `hello at QoS ${qos}`,
+        '-q',
+        qos,
+        '-r',
+        '-d',
+        '-i',
+        'plat-pub',
+      ];
+      const subscribe = [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(broker.port),
+        '-t',
+        topic,
+        '-q',
+        qos,
+        '-C',
+        '1',
+        '-v',
+        '-d',
+        '-i',
+        'plat-sub',
+        '-W',
+        '60',
+      ];
       const armPub = await tool(target, 'tspub', publish);
       const armSub = await tool(target, 'tssub', subscribe);
       assert.equal(armPub.code, 0, armPub.stderr.toString());
@@ -76,7 +118,10 @@ for (const target of ARM) {
     same(await tool(target, 'tspub', closed), await tool('linux-x64', 'tspub', closed), 'tspub to a closed port');
   });
 
-  test(`${target} under qemu: password files made by its tspasswd are accepted by mosquitto`, { skip, timeout: 300000 }, async () => {
+  test(`${target} under qemu: password files made by its tspasswd are accepted by mosquitto`, {
+    skip,
+    timeout: 300000,
+  }, async () => {
     const file = join(dir, `${target}.passwd`);
     const made = await tool(target, 'tspasswd', ['-c', '-b', file, 'alice', 'wonder land']);
     assert.equal(made.code, 0, made.stderr.toString());
@@ -85,8 +130,26 @@ for (const target of ARM) {
     assert.match(readFileSync(file, 'utf8'), /^alice:\$7\$[^\n]+\nbob:\$6\$[^\n]+\n$/);
     const auth = await startBroker({ passwordFile: file });
     try {
-      for (const [user, pw] of [['alice', 'wonder land'], ['bob', 'secret']]) {
-        const ok = await tool(target, 'tspub', ['-h', '127.0.0.1', '-p', String(auth.port), '-u', user!, '-P', pw!, '-t', 't', '-m', 'x', '-q', '1']);
+      for (const [user, pw] of [
+        ['alice', 'wonder land'],
+        ['bob', 'secret'],
+      ]) {
+        const ok = await tool(target, 'tspub', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(auth.port),
+          '-u',
+          user!,
+          '-P',
+          pw!,
+          '-t',
+          't',
+          '-m',
+          'x',
+          '-q',
+          '1',
+        ]);
         assert.equal(ok.code, 0, `${user}: ${ok.stderr}`);
       }
       const wrong = ['-h', '127.0.0.1', '-p', String(auth.port), '-u', 'alice', '-P', 'wrong', '-t', 't', '-m', 'x'];

@@ -14,14 +14,24 @@ import { needMosquitto } from '../helpers/broker.ts';
 import { ROOT, run } from '../helpers/run.ts';
 
 const SEA = join(ROOT, 'dist', 'sea');
-const SUITES = ['differential/tspub', 'differential/tssub', 'differential/tsrr', 'differential/connect-bytes', 'unit/words'].map((f) => `test/${f}.test.ts`);
+const SUITES = [
+  'differential/tspub',
+  'differential/tssub',
+  'differential/tsrr',
+  'differential/connect-bytes',
+  'unit/words',
+].map((f) => `test/${f}.test.ts`);
 let dir: string;
 let pathWithoutNode: string;
 let unpacked: string;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsmqtt-sea-test-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300000,
+  });
   assert.equal(r.status, 0, `npm run sea: ${r.stderr}`);
   // Every command on the PATH but node and what runs on it.
   pathWithoutNode = join(dir, 'path');
@@ -29,8 +39,13 @@ before(() => {
   for (const d of (process.env.PATH ?? '').split(delimiter)) {
     if (!d || !existsSync(d)) continue;
     for (const f of readdirSync(d)) {
-      if (['node', 'nodejs', 'npm', 'npx', 'corepack', 'tsx'].includes(f) || existsSync(join(pathWithoutNode, f))) continue;
-      try { symlinkSync(join(d, f), join(pathWithoutNode, f)); } catch { /* a name twice */ }
+      if (['node', 'nodejs', 'npm', 'npx', 'corepack', 'tsx'].includes(f) || existsSync(join(pathWithoutNode, f)))
+        continue;
+      try {
+        symlinkSync(join(d, f), join(pathWithoutNode, f));
+      } catch {
+        /* a name twice */
+      }
     }
   }
   unpacked = join(dir, 'prefix');
@@ -49,7 +64,11 @@ async function suites(files: string[], binDir: string): Promise<{ pass: number; 
   // own format.
   const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
   const env = { ...outer, PATH: pathWithoutNode, TSMQTT_BIN_DIR: binDir };
-  const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files], { cwd: ROOT, env, timeoutMs: 600000 });
+  const r = await run(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files],
+    { cwd: ROOT, env, timeoutMs: 600000 },
+  );
   const out = r.stdout.toString();
   const count = (what: string) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
   return { pass: count('pass'), fail: count('fail'), out };
@@ -69,21 +88,30 @@ function failures(out: string): string {
 }
 
 test('no node on the PATH the suites run with; the executables run without it', () => {
-  const r = spawnSync('sh', ['-c', 'command -v node || echo none'], { env: { PATH: pathWithoutNode }, encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', 'command -v node || echo none'], {
+    env: { PATH: pathWithoutNode },
+    encoding: 'utf8',
+  });
   assert.equal(r.stdout, 'none\n');
   const v = spawnSync(join(SEA, 'tspub'), ['--version'], { env: { PATH: pathWithoutNode }, encoding: 'utf8' });
   assert.match(v.stdout, /^tspub version /);
   assert.equal(v.status, 1);
 });
 
-test('the differential suites of tspub, tssub and tsrr, the command-line words and CONNECT bytes, against the single executables', { skip: needMosquitto, timeout: 600000 }, async (t) => {
+test('the differential suites of tspub, tssub and tsrr, the command-line words and CONNECT bytes, against the single executables', {
+  skip: needMosquitto,
+  timeout: 600000,
+}, async (t) => {
   const r = await suites(SUITES, SEA);
   t.diagnostic(`${r.pass} cases passed against dist/sea/ (${SUITES.join(', ')})`);
   assert.equal(r.fail, 0, failures(r.out));
   assert.ok(r.pass >= 60, `only ${r.pass} cases ran`);
 });
 
-test('signals: the release archive\'s launchers keep what the caller left ignored, as bin/<tool> does', { skip: needMosquitto, timeout: 120000 }, async () => {
+test("signals: the release archive's launchers keep what the caller left ignored, as bin/<tool> does", {
+  skip: needMosquitto,
+  timeout: 120000,
+}, async () => {
   const r = await suites(['test/differential/signals.test.ts'], join(unpacked, 'bin'));
   assert.equal(r.fail, 0, failures(r.out));
   assert.ok(r.pass >= 4, `only ${r.pass} cases ran`);
@@ -107,7 +135,12 @@ test('bash completion from the archive: tspub --ti<TAB> offers nothing, --tls-v<
   };
   assert.deepEqual(complete('tspub', ['tspub', '--ti']), []);
   assert.deepEqual(complete('tspub', ['tspub', '--tls-v']), ['--tls-version']);
-  assert.deepEqual(complete('tspub', ['tspub', '--tl']), ['--tls-alpn', '--tls-keylog', '--tls-use-os-certs', '--tls-version']);
+  assert.deepEqual(complete('tspub', ['tspub', '--tl']), [
+    '--tls-alpn',
+    '--tls-keylog',
+    '--tls-use-os-certs',
+    '--tls-version',
+  ]);
   assert.deepEqual(complete('tssub', ['tssub', '-V', '']), ['31', '311', '5', 'mqttv31', 'mqttv311', 'mqttv5']);
   assert.deepEqual(complete('tssub', ['tssub', '--tls-version', 'tlsv1.']), ['tlsv1.1', 'tlsv1.2', 'tlsv1.3']);
   assert.deepEqual(complete('tspub', ['tspub', '--cafile', 'sh']), ['share']);

@@ -36,7 +36,9 @@ async function counter(broker: Broker, topic: string, count: number) {
   const session = ['-c', '-i', `counter-${topic}`, '-q', '0', '-t', topic];
   // Subscribed before the publisher starts (a persistent session): nothing can be missed.
   await new Promise((r) => spawn(MOSQUITTO_SUB!, [...conn, ...session, '-E'], { stdio: 'ignore' }).once('close', r));
-  const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', String(count), '-W', '600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', String(count), '-W', '600'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let got = 0;
   let wrong = '';
   let partial = '';
@@ -53,7 +55,10 @@ async function counter(broker: Broker, topic: string, count: number) {
   return { done, result: () => ({ got, wrong }), stop: () => sub.kill() };
 }
 
-test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivered in order, peak RSS flat and under 80 MiB`, { skip, timeout: 900000 }, async () => {
+test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivered in order, peak RSS flat and under 80 MiB`, {
+  skip,
+  timeout: 900000,
+}, async () => {
   const broker = await startBroker();
   try {
     const conn = ['-h', '127.0.0.1', '-p', String(broker.port)];
@@ -62,7 +67,9 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
       const pub = spawn(bin('tspub'), [...conn, '-t', topic, '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
       const peak = watchMemory(pub.pid!, 'VmHWM', 25);
       let stderr = '';
-      pub.stderr!.on('data', (d) => { stderr += d; });
+      pub.stderr!.on('data', (d) => {
+        stderr += d;
+      });
       numberedLines(n).pipe(pub.stdin!);
       const code = await new Promise<number | null>((r) => pub.once('close', r));
       const peakKb = peak();
@@ -71,7 +78,10 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
     };
     const small = await run(100_000, 'mem-small');
     const big = await run(LINES, 'mem-big');
-    for (const [r, n] of [[small, 100_000], [big, LINES]] as const) {
+    for (const [r, n] of [
+      [small, 100_000],
+      [big, LINES],
+    ] as const) {
       assert.equal(r.code, 0, `tspub acknowledged everything (status 0): ${r.stderr}`);
       assert.equal(r.stderr, '');
       assert.equal(r.wrong, '', 'delivered in order, none lost');
@@ -80,15 +90,23 @@ test(`${LINES} lines through tspub -l -q 1: every line acknowledged and delivere
     // Flat: twenty times the input may cost no more than a little (a leak of 6 bytes a line
     // would exceed it). Bounded: the issue's target is 50 MiB, which an idle Node (about
     // 40 MiB) and the tool's code do not leave room for; 80 MiB is asserted, the figure printed.
-    console.log(`# peak RSS tspub -l -q 1: ${(small.peakKb / 1024).toFixed(1)} MiB for 100k lines, ${(big.peakKb / 1024).toFixed(1)} MiB for ${LINES}`);
-    assert.ok(big.peakKb < small.peakKb + 12 * 1024, `peak RSS ${big.peakKb} kB for ${LINES} lines vs ${small.peakKb} kB for 100k`);
+    console.log(
+      `# peak RSS tspub -l -q 1: ${(small.peakKb / 1024).toFixed(1)} MiB for 100k lines, ${(big.peakKb / 1024).toFixed(1)} MiB for ${LINES}`,
+    );
+    assert.ok(
+      big.peakKb < small.peakKb + 12 * 1024,
+      `peak RSS ${big.peakKb} kB for ${LINES} lines vs ${small.peakKb} kB for 100k`,
+    );
     assert.ok(big.peakKb < 80 * 1024, `peak RSS ${big.peakKb} kB`);
   } finally {
     await broker.stop();
   }
 });
 
-test('one line of 100 MB: delivered intact, held once (peak RSS under its size + 80 MiB)', { skip, timeout: 120000 }, async () => {
+test('one line of 100 MB: delivered intact, held once (peak RSS under its size + 80 MiB)', {
+  skip,
+  timeout: 120000,
+}, async () => {
   const broker = await startBroker();
   try {
     const size = 100_000_000;
@@ -98,14 +116,20 @@ test('one line of 100 MB: delivered intact, held once (peak RSS under its size +
     const pub = spawn(bin('tspub'), [...conn, '-t', 'big', '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
     const peak = watchMemory(pub.pid!, 'VmHWM', 25);
     let stderr = '';
-    pub.stderr!.on('data', (d) => { stderr += d; });
+    pub.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     // Written 64 KiB at a time, as a pipe delivers it; the hash of what was sent is kept.
     const block = Buffer.alloc(65536, 'x');
     const sent = createHash('sha256');
     let left = size;
     const input = new Readable({
       read() {
-        if (left === 0) { this.push(Buffer.from('\n')); this.push(null); return; }
+        if (left === 0) {
+          this.push(Buffer.from('\n'));
+          this.push(null);
+          return;
+        }
         const b = left >= block.length ? block : block.subarray(0, left);
         left -= b.length;
         sent.update(b);
@@ -117,13 +141,18 @@ test('one line of 100 MB: delivered intact, held once (peak RSS under its size +
     const peakKb = peak();
     assert.equal(code, 0, stderr);
     // The message the broker took, as a subscriber gets it.
-    const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', '1', '-W', '60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', '1', '-W', '60'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const got = createHash('sha256');
     let length = 0;
-    sub.stdout!.on('data', (d: Buffer) => { got.update(d); length += d.length; });
+    sub.stdout!.on('data', (d: Buffer) => {
+      got.update(d);
+      length += d.length;
+    });
     await new Promise((r) => sub.once('close', r));
     got.update(Buffer.alloc(0));
-    assert.equal(length, size + 1, 'the message and mosquitto_sub\'s newline');
+    assert.equal(length, size + 1, "the message and mosquitto_sub's newline");
     const expected = sent.update('\n').digest('hex');
     assert.equal(got.digest('hex'), expected, 'the bytes sent are the bytes delivered');
     console.log(`# peak RSS tspub -l, one 100 MB line: ${(peakKb / 1024).toFixed(1)} MiB`);
@@ -133,7 +162,10 @@ test('one line of 100 MB: delivered intact, held once (peak RSS under its size +
   }
 });
 
-test('a line longer than any MQTT message: refused ("too large", status 9) after the lines before it are acknowledged; not kept past that size', { skip, timeout: 120000 }, async () => {
+test('a line longer than any MQTT message: refused ("too large", status 9) after the lines before it are acknowledged; not kept past that size', {
+  skip,
+  timeout: 120000,
+}, async () => {
   const broker = await startBroker();
   try {
     const conn = ['-h', '127.0.0.1', '-p', String(broker.port)];
@@ -142,7 +174,9 @@ test('a line longer than any MQTT message: refused ("too large", status 9) after
     const pub = spawn(bin('tspub'), [...conn, '-t', 'huge', '-l', '-q', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
     const peak = watchMemory(pub.pid!, 'VmHWM', 25);
     let stderr = '';
-    pub.stderr!.on('data', (d) => { stderr += d; });
+    pub.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     pub.stdin!.on('error', () => {});
     const block = Buffer.alloc(1 << 20, 'y');
     // 200 MiB past the largest message: kept whole, it would take 456 MiB.
@@ -150,8 +184,16 @@ test('a line longer than any MQTT message: refused ("too large", status 9) after
     let first = true;
     const input = new Readable({
       read() {
-        if (first) { first = false; this.push('1 a\n2 b\n'); return; }
-        if (left <= 0) { this.push('\n3 c\n'); this.push(null); return; }
+        if (first) {
+          first = false;
+          this.push('1 a\n2 b\n');
+          return;
+        }
+        if (left <= 0) {
+          this.push('\n3 c\n');
+          this.push(null);
+          return;
+        }
         const b = left >= block.length ? block : block.subarray(0, left);
         left -= b.length;
         this.push(b);
@@ -163,10 +205,16 @@ test('a line longer than any MQTT message: refused ("too large", status 9) after
     assert.equal(stderr, 'Error: Message payload is too large.\n');
     assert.equal(code, 9);
     // What the broker took, then a marker: the lines before the long one, and nothing after.
-    await new Promise((r) => spawn(bin('tspub'), [...conn, '-t', 'huge', '-q', '1', '-m', 'marker'], { stdio: 'ignore' }).once('close', r));
-    const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', '3', '-W', '20'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((r) =>
+      spawn(bin('tspub'), [...conn, '-t', 'huge', '-q', '1', '-m', 'marker'], { stdio: 'ignore' }).once('close', r),
+    );
+    const sub = spawn(MOSQUITTO_SUB!, [...conn, ...session, '-C', '3', '-W', '20'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
-    sub.stdout!.on('data', (d) => { out += d; });
+    sub.stdout!.on('data', (d) => {
+      out += d;
+    });
     await new Promise((r) => sub.once('close', r));
     assert.equal(out, '1 a\n2 b\nmarker\n');
     assert.ok(peakKb < (MAX_MESSAGE_BYTES >> 10) + 100 * 1024, `peak RSS ${peakKb} kB`);
@@ -188,7 +236,7 @@ function split(chunks: Buffer[]): Buffer[] {
   return out;
 }
 
-test('LineSplitter: mosquitto_pub -l\'s lines (\\n only, \\r kept, empty lines, a last line without \\n), wherever the reads split them', () => {
+test("LineSplitter: mosquitto_pub -l's lines (\\n only, \\r kept, empty lines, a last line without \\n), wherever the reads split them", () => {
   const text = Buffer.from('a\r\n\nbc\nd\n\n\nlast');
   const expected = ['a\r', '', 'bc', 'd', '', '', 'last'];
   for (let cut1 = 0; cut1 <= text.length; cut1++) {
@@ -214,7 +262,7 @@ test('LineSplitter: a line over 1 MiB spanning reads is gathered whole, in order
   assert.ok(tail[1]!.equals(line));
 });
 
-test('LineSplitter: a line longer than MQTT\'s largest message comes out as TOO_LONG, and the next line is whole', () => {
+test("LineSplitter: a line longer than MQTT's largest message comes out as TOO_LONG, and the next line is whole", () => {
   const s = new LineSplitter();
   const block = Buffer.alloc(1 << 24, 0x41);
   s.feed(Buffer.from('ok\nstart'));
@@ -237,7 +285,10 @@ function recorder(highWaterMark = 16384) {
   const stream = new Duplex({
     highWaterMark,
     read() {},
-    write(chunk: Buffer, _enc, cb) { writes.push(Buffer.from(chunk)); setImmediate(cb); },
+    write(chunk: Buffer, _enc, cb) {
+      writes.push(Buffer.from(chunk));
+      setImmediate(cb);
+    },
   });
   return { stream, writes };
 }
@@ -249,7 +300,12 @@ test('PacketWriter: the pieces of one turn leave in one write, in order; strings
   assert.equal((w as { cork?: unknown }).cork, undefined, 'mqtt-packet queues no uncork per packet');
   assert.equal(w.write(Buffer.from('ab')), true);
   assert.equal(w.write('cé'), true);
-  assert.equal(w.write(Buffer.from('d'), () => { called++; }), true);
+  assert.equal(
+    w.write(Buffer.from('d'), () => {
+      called++;
+    }),
+    true,
+  );
   assert.equal(writes.length, 0, 'nothing before the turn ends');
   await new Promise((r) => process.nextTick(r));
   assert.deepEqual(writes.map(String), ['abcéd']);
@@ -263,7 +319,7 @@ test('PacketWriter: the pieces of one turn leave in one write, in order; strings
   assert.deepEqual(writes.map(String), ['abcéd', 'last']);
 });
 
-test('PacketWriter: a high-water mark\'s worth goes at once; a large buffer is written uncopied; false only with a drain to follow', async () => {
+test("PacketWriter: a high-water mark's worth goes at once; a large buffer is written uncopied; false only with a drain to follow", async () => {
   const { stream, writes } = recorder(1000);
   const w = new PacketWriter(stream);
   const big = Buffer.alloc(5000, 1);

@@ -14,7 +14,10 @@ import { bin } from '../helpers/run.ts';
 const dir = mkdtempSync(join(tmpdir(), 'tsmqtt-startup-'));
 const hook = join(dir, 'hook.cjs');
 const list = join(dir, 'loaded');
-writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+writeFileSync(
+  hook,
+  `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`,
+);
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 /** The built-in modules `tool args` loaded (NativeModule names). */
@@ -26,7 +29,10 @@ function loaded(tool: string, args: string[], env: NodeJS.ProcessEnv = {}): stri
     stdio: ['ignore', openSync(join(dir, 'out'), 'w'), openSync(join(dir, 'err'), 'w')],
   });
   assert.notEqual(r.status, null);
-  return readFileSync(list, 'utf8').split('\n').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  return readFileSync(list, 'utf8')
+    .split('\n')
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice(13));
 }
 
 const NETWORK = ['net', 'tls', 'dns', '_tls_wrap', 'http'];
@@ -35,18 +41,35 @@ for (const tool of ['tspub', 'tssub', 'tsrr']) {
   for (const args of [['--help'], ['--version'], ['-t'], ['-q', '3', '-t', 't', '-m', 'm'], ['--bogus']]) {
     test(`${tool} ${args.join(' ')}: no MQTT.js, no network module`, () => {
       const mods = loaded(tool, args);
-      assert.deepEqual(mods.filter((m) => NETWORK.includes(m)), []);
+      assert.deepEqual(
+        mods.filter((m) => NETWORK.includes(m)),
+        [],
+      );
     });
   }
 }
 
 test('tspasswd: no network module', () => {
   const pw = join(dir, 'pw');
-  assert.deepEqual(loaded('tspasswd', ['-c', '-b', pw, 'u', 'p']).filter((m) => NETWORK.includes(m)), []);
-  assert.deepEqual(loaded('tspasswd', ['--help']).filter((m) => NETWORK.includes(m)), []);
+  assert.deepEqual(
+    loaded('tspasswd', ['-c', '-b', pw, 'u', 'p']).filter((m) => NETWORK.includes(m)),
+    [],
+  );
+  assert.deepEqual(
+    loaded('tspasswd', ['--help']).filter((m) => NETWORK.includes(m)),
+    [],
+  );
 });
 
 test('chalk and what it needs (tty, os) load only when colour is on', () => {
-  assert.deepEqual(loaded('tspub', ['-t']).filter((m) => m === 'tty' || m === 'os'), []);
-  assert.deepEqual(loaded('tspub', ['-t'], { FORCE_COLOR: '1' }).filter((m) => m === 'tty' || m === 'os').sort(), ['os', 'tty']);
+  assert.deepEqual(
+    loaded('tspub', ['-t']).filter((m) => m === 'tty' || m === 'os'),
+    [],
+  );
+  assert.deepEqual(
+    loaded('tspub', ['-t'], { FORCE_COLOR: '1' })
+      .filter((m) => m === 'tty' || m === 'os')
+      .sort(),
+    ['os', 'tty'],
+  );
 });

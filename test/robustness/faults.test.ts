@@ -26,7 +26,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startPersistentBroker, needMosquitto, MOSQUITTO_PUB, MOSQUITTO_SUB, type PersistentBroker } from '../helpers/broker.ts';
+import {
+  startPersistentBroker,
+  needMosquitto,
+  MOSQUITTO_PUB,
+  MOSQUITTO_SUB,
+  type PersistentBroker,
+} from '../helpers/broker.ts';
 import { FaultProxy, faultReport, formatNote, type Dir, type FaultReport } from '../helpers/faultproxy.ts';
 import { bin, run } from '../helpers/run.ts';
 
@@ -43,7 +49,9 @@ const IDLE_MS = 20_000;
  * land well before the end of the input. */
 const GAP = Math.floor(LINES / 10);
 
-const debug = (what: string) => { if (process.env.FAULT_DEBUG) process.stderr.write(`# ${new Date().toISOString().slice(11, 23)} ${what}\n`); };
+const debug = (what: string) => {
+  if (process.env.FAULT_DEBUG) process.stderr.write(`# ${new Date().toISOString().slice(11, 23)} ${what}\n`);
+};
 const line = (i: number) => String(i).padStart(6, '0');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,19 +90,32 @@ function launch(name: string, cmd: string, args: string[], stdin: 'pipe' | 'igno
       if (p === 'END') ends++;
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   child.stdin?.on('error', () => {});
   const p: Proc = {
-    name, child, lines, ends: () => ends, err: () => err, done: () => finished, hung: false,
-    exit: new Promise((resolve) => child.once('close', (code, signal) => {
-      finished = true;
-      if (partial) lines.push(partial);
-      clearTimeout(hard);
-      running.delete(p);
-      resolve({ code, signal });
-    })),
+    name,
+    child,
+    lines,
+    ends: () => ends,
+    err: () => err,
+    done: () => finished,
+    hung: false,
+    exit: new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        finished = true;
+        if (partial) lines.push(partial);
+        clearTimeout(hard);
+        running.delete(p);
+        resolve({ code, signal });
+      }),
+    ),
   };
-  const hard = setTimeout(() => { p.hung = true; child.kill('SIGKILL'); }, HARD_MS);
+  const hard = setTimeout(() => {
+    p.hung = true;
+    child.kill('SIGKILL');
+  }, HARD_MS);
   running.add(p);
   return p;
 }
@@ -111,7 +132,11 @@ async function stopAll(): Promise<void> {
  * Waits until `ready()` holds. Gives up (returns false) when `abort()` holds or when
  * `activity()` has not changed for IDLE_MS.
  */
-async function until(ready: () => boolean, activity: () => number, abort: () => boolean = () => false): Promise<boolean> {
+async function until(
+  ready: () => boolean,
+  activity: () => number,
+  abort: () => boolean = () => false,
+): Promise<boolean> {
   let last = activity();
   let since = Date.now();
   for (;;) {
@@ -152,7 +177,14 @@ interface Input {
 /** Calls `give(from, to)` for the lines due at RATE/s; `blocked()` pauses the pace (and the
  * pace starts again from where it stopped). Stops after `min` lines once `more()` is false,
  * or when `gone()`; `end(complete)` is called once. */
-function pace(min: number, more: () => boolean, give: (from: number, to: number) => void, blocked: () => boolean, gone: () => boolean, end: (complete: boolean) => void): Input {
+function pace(
+  min: number,
+  more: () => boolean,
+  give: (from: number, to: number) => void,
+  blocked: () => boolean,
+  gone: () => boolean,
+  end: (complete: boolean) => void,
+): Input {
   let given = 0;
   let over = false;
   let base = Date.now();
@@ -188,14 +220,23 @@ function pace(min: number, more: () => boolean, give: (from: number, to: number)
 function feed(p: Proc, min: number, more: () => boolean): Input {
   const stdin = p.child.stdin!;
   let full = false;
-  return pace(min, more, (from, to) => {
-    let chunk = '';
-    for (let i = from; i <= to; i++) chunk += line(i) + '\n';
-    if (!stdin.write(chunk)) {
-      full = true;
-      stdin.once('drain', () => { full = false; });
-    }
-  }, () => full, () => p.done() || stdin.destroyed, () => stdin.end());
+  return pace(
+    min,
+    more,
+    (from, to) => {
+      let chunk = '';
+      for (let i = from; i <= to; i++) chunk += line(i) + '\n';
+      if (!stdin.write(chunk)) {
+        full = true;
+        stdin.once('drain', () => {
+          full = false;
+        });
+      }
+    },
+    () => full,
+    () => p.done() || stdin.destroyed,
+    () => stdin.end(),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,13 +259,24 @@ class Source {
   private input: Input | null = null;
   acked = 0;
 
-  constructor(port: number, readonly topic: string) {
+  constructor(
+    port: number,
+    readonly topic: string,
+  ) {
     this.client = mqtt.connect({
-      host: '127.0.0.1', port, clientId: `source-${process.pid}`,
-      clean: false, protocolVersion: 4, reconnectPeriod: 1000, keepalive: 60, connectTimeout: 10000,
+      host: '127.0.0.1',
+      port,
+      clientId: `source-${process.pid}`,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      keepalive: 60,
+      connectTimeout: 10000,
     });
     this.client.on('error', () => {});
-    this.client.on('close', () => { if (this.pending.size > 0) this.resending = true; });
+    this.client.on('close', () => {
+      if (this.pending.size > 0) this.resending = true;
+    });
     this.client.on('connect', () => this.pump());
   }
 
@@ -233,15 +285,27 @@ class Source {
   }
 
   start(min: number, more: () => boolean): Input {
-    this.input = pace(min, more, (from, to) => {
-      for (let i = from; i <= to; i++) this.waiting.push(i);
-      this.pump();
-    }, () => false, () => false, () => {});
+    this.input = pace(
+      min,
+      more,
+      (from, to) => {
+        for (let i = from; i <= to; i++) this.waiting.push(i);
+        this.pump();
+      },
+      () => false,
+      () => false,
+      () => {},
+    );
     return this.input;
   }
 
   private pump(): void {
-    while (this.client.connected && !this.resending && this.pending.size < SOURCE_WINDOW && this.next < this.waiting.length) {
+    while (
+      this.client.connected &&
+      !this.resending &&
+      this.pending.size < SOURCE_WINDOW &&
+      this.next < this.waiting.length
+    ) {
       const i = this.waiting[this.next++]!;
       this.pending.add(i);
       this.client.publish(this.topic, line(i), { qos: 2 }, (e) => {
@@ -277,7 +341,9 @@ class Source {
 const conn = (port: number) => ['-h', '127.0.0.1', '-p', String(port)];
 
 async function counterSubscribe(port: number, id: string, topic: string): Promise<void> {
-  const r = await run(MOSQUITTO_SUB!, [...conn(port), '-c', '-i', id, '-q', '1', '-t', topic, '-E'], { timeoutMs: 30000 });
+  const r = await run(MOSQUITTO_SUB!, [...conn(port), '-c', '-i', id, '-q', '1', '-t', topic, '-E'], {
+    timeoutMs: 30000,
+  });
   assert.equal(r.code, 0, `counter ${id} subscribed: ${r.stderr}`);
 }
 
@@ -287,16 +353,34 @@ async function counterSubscribe(port: number, id: string, topic: string): Promis
  * stream is QoS 0 too: mosquitto 2.0.11 sends a resumed session its queued QoS 0 messages
  * but leaves a QoS 1 message queued behind them until something else arrives for it.
  */
-async function counterDrain(broker: PersistentBroker, id: string, topic: string, marker: 0 | 1 | null): Promise<string[]> {
+async function counterDrain(
+  broker: PersistentBroker,
+  id: string,
+  topic: string,
+  marker: 0 | 1 | null,
+): Promise<string[]> {
   const connected = new RegExp(`New client connected from .* as ${id} `);
   const before = broker.count(connected);
   const p = launch(`counter ${id}`, MOSQUITTO_SUB!, [...conn(broker.port), '-c', '-i', id, '-q', '1', '-t', topic]);
   if (marker !== null) {
-    assert.ok(await until(() => broker.count(connected) > before, () => p.lines.length, p.done), `counter ${id} connected (${p.err()})`);
-    const r = await run(MOSQUITTO_PUB!, [...conn(broker.port), '-q', String(marker), '-t', topic, '-m', 'END'], { timeoutMs: 30000 });
+    assert.ok(
+      await until(
+        () => broker.count(connected) > before,
+        () => p.lines.length,
+        p.done,
+      ),
+      `counter ${id} connected (${p.err()})`,
+    );
+    const r = await run(MOSQUITTO_PUB!, [...conn(broker.port), '-q', String(marker), '-t', topic, '-m', 'END'], {
+      timeoutMs: 30000,
+    });
     assert.equal(r.code, 0, `end marker published: ${r.stderr}`);
   }
-  const got = await until(() => p.ends() > 0, () => p.lines.length, p.done);
+  const got = await until(
+    () => p.ends() > 0,
+    () => p.lines.length,
+    p.done,
+  );
   p.child.kill(got ? 'SIGINT' : 'SIGKILL');
   await p.exit;
   assert.ok(got, `counter ${id} reached the end marker (${p.lines.length} lines; ${p.err()})`);
@@ -306,7 +390,14 @@ async function counterDrain(broker: PersistentBroker, id: string, topic: string,
 // ---------------------------------------------------------------------------------------
 // Figures: what was lost, duplicated, reordered (first occurrences out of order).
 
-interface Figures { got: number; lost: number; dup: number; reordered: number; other: number; ends: number }
+interface Figures {
+  got: number;
+  lost: number;
+  dup: number;
+  reordered: number;
+  other: number;
+  ends: number;
+}
 
 function figures(lines: string[], n: number): Figures {
   const seen = new Uint8Array(n + 1);
@@ -337,7 +428,8 @@ function figures(lines: string[], n: number): Figures {
   return { got, lost, dup, reordered, other, ends };
 }
 
-const show = (f: Figures, status: string) => `lost ${f.lost} dup ${f.dup} reord ${f.reordered}${f.other ? ` other ${f.other}` : ''}${f.ends ? ` END ${f.ends}` : ''} status ${status}`;
+const show = (f: Figures, status: string) =>
+  `lost ${f.lost} dup ${f.dup} reord ${f.reordered}${f.other ? ` other ${f.other}` : ''}${f.ends ? ` END ${f.ends}` : ''} status ${status}`;
 
 // ---------------------------------------------------------------------------------------
 // The faults.
@@ -381,9 +473,15 @@ function whenPublishes<T>(streams: Stream[], ready: (s: Stream) => boolean, acti
       for (const s of streams) s.proxy.off('packet', onPacket);
       resolve(action());
     };
-    const onPacket = (_c: unknown, _d: Dir, pk: { cmd: string }) => { if (pk.cmd === 'publish') check(); };
+    const onPacket = (_c: unknown, _d: Dir, pk: { cmd: string }) => {
+      if (pk.cmd === 'publish') check();
+    };
     for (const s of streams) s.proxy.on('packet', onPacket);
-    void until(() => over, () => streams.reduce((a, s) => a + s.activity(), 0), () => streams.some((s) => s.gone())).then(() => {
+    void until(
+      () => over,
+      () => streams.reduce((a, s) => a + s.activity(), 0),
+      () => streams.some((s) => s.gone()),
+    ).then(() => {
       if (over) return;
       over = true;
       for (const s of streams) s.proxy.off('packet', onPacket);
@@ -398,16 +496,20 @@ async function runCuts(s: Stream, fired: () => void): Promise<Landed[]> {
   const landed: Landed[] = [];
   let lastCut = 0;
   for (const kind of CUTS) {
-    const hit = await whenPublishes([s], (x) => {
-      const c = x.proxy.current();
-      return c !== undefined && c.id > lastCut && c.publishes[x.dir] >= GAP;
-    }, () => {
-      const live = s.live();
-      const refusing = kind.endsWith('+refuse');
-      const cut = s.proxy.cut(kind.startsWith('fin') ? 'fin' : 'rst');
-      if (refusing) void s.proxy.refuse(true);
-      return { live, cut, refusing, refusedBefore: s.proxy.refused, accepted: s.proxy.accepted };
-    });
+    const hit = await whenPublishes(
+      [s],
+      (x) => {
+        const c = x.proxy.current();
+        return c !== undefined && c.id > lastCut && c.publishes[x.dir] >= GAP;
+      },
+      () => {
+        const live = s.live();
+        const refusing = kind.endsWith('+refuse');
+        const cut = s.proxy.cut(kind.startsWith('fin') ? 'fin' : 'rst');
+        if (refusing) void s.proxy.refuse(true);
+        return { live, cut, refusing, refusedBefore: s.proxy.refused, accepted: s.proxy.accepted };
+      },
+    );
     if (!hit) break;
     fired();
     const reports = await hit.cut;
@@ -442,7 +544,15 @@ type Restart = 'SIGTERM' | 'SIGKILL';
  * stalled connections are reset: whatever the broker answered after the stall, it answered
  * into the void. The tools see a connection reset mid-stream with messages in flight.
  */
-async function runRestart(broker: PersistentBroker, how: Restart, streams: Stream[], extra: FaultProxy[], at: number, qos: number, fired: () => void): Promise<Landed[] | null> {
+async function runRestart(
+  broker: PersistentBroker,
+  how: Restart,
+  streams: Stream[],
+  extra: FaultProxy[],
+  at: number,
+  qos: number,
+  fired: () => void,
+): Promise<Landed[] | null> {
   const all = [...streams.map((s) => s.proxy), ...extra];
   // Every stream has carried `at` PUBLISHes and (QoS 1/2) has some in flight right now.
   const ready = (s: Stream) => {
@@ -450,7 +560,11 @@ async function runRestart(broker: PersistentBroker, how: Restart, streams: Strea
     return s.proxy.publishes[s.dir] >= at && c !== undefined && (qos === 0 || c.inflight[s.dir].size > 0);
   };
   const hit = await whenPublishes(streams, ready, () => {
-    const reports = streams.map((s) => ({ report: faultReport(s.proxy.current()!), live: s.live(), accepted: s.proxy.accepted }));
+    const reports = streams.map((s) => ({
+      report: faultReport(s.proxy.current()!),
+      live: s.live(),
+      accepted: s.proxy.accepted,
+    }));
     let stopped: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
     if (how === 'SIGKILL') {
       for (const p of all) {
@@ -475,7 +589,11 @@ async function runRestart(broker: PersistentBroker, how: Restart, streams: Strea
     exit = (await hit.stopped)!;
   }
   // mosquitto ends 0 on SIGTERM (database written); SIGKILL leaves no choice.
-  assert.deepEqual(exit, how === 'SIGKILL' ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null }, `mosquitto's exit on ${how}`);
+  assert.deepEqual(
+    exit,
+    how === 'SIGKILL' ? { code: null, signal: 'SIGKILL' } : { code: 0, signal: null },
+    `mosquitto's exit on ${how}`,
+  );
   await broker.start();
   const landed: Landed[] = [];
   for (const [i, s] of streams.entries()) {
@@ -496,11 +614,15 @@ async function runRestart(broker: PersistentBroker, how: Restart, streams: Strea
  * connects again; the frozen connection is then reset.
  */
 async function runStall(s: Stream, at: number, fired: () => void): Promise<Landed[]> {
-  const hit = await whenPublishes([s], (x) => (x.proxy.current()?.publishes[x.dir] ?? 0) >= at, () => {
-    const live = s.live();
-    const accepted = s.proxy.accepted;
-    return { live, accepted, frozen: s.proxy.stall(true) };
-  });
+  const hit = await whenPublishes(
+    [s],
+    (x) => (x.proxy.current()?.publishes[x.dir] ?? 0) >= at,
+    () => {
+      const live = s.live();
+      const accepted = s.proxy.accepted;
+      return { live, accepted, frozen: s.proxy.stall(true) };
+    },
+  );
   if (!hit) return [];
   fired();
   const [report] = await hit.frozen;
@@ -512,11 +634,18 @@ async function runStall(s: Stream, at: number, fired: () => void): Promise<Lande
 /** Every fault hit a stream that was flowing: PUBLISHes on the connection, ids in flight
  * (QoS 1/2), input not all given yet; and the tool connected again after it. */
 function landedLive(landed: Landed[], dir: Dir, qos: number): boolean {
-  return landed.every((l) => l.live && l.report.publishes[dir] > 0 && (qos === 0 || l.report.inflight[dir] > 0) && l.reconnected);
+  return landed.every(
+    (l) => l.live && l.report.publishes[dir] > 0 && (qos === 0 || l.report.inflight[dir] > 0) && l.reconnected,
+  );
 }
 
-const describeFaults = (landed: Landed[], dir: Dir) => landed.map((l) =>
-  `${l.kind}${l.refused ? `(${l.refused} refused)` : ''} on conn ${l.report.conn} after ${l.report.publishes[dir]} pub, ${l.report.inflight[dir]} in flight${l.live ? '' : ' [input over]'}${l.reconnected ? '' : ' [no reconnection]'}`).join('; ');
+const describeFaults = (landed: Landed[], dir: Dir) =>
+  landed
+    .map(
+      (l) =>
+        `${l.kind}${l.refused ? `(${l.refused} refused)` : ''} on conn ${l.report.conn} after ${l.report.publishes[dir]} pub, ${l.report.inflight[dir]} in flight${l.live ? '' : ' [input over]'}${l.reconnected ? '' : ' [no reconnection]'}`,
+    )
+    .join('; ');
 
 /** With FAULT_TRACE=dir: the proxy's packets in dir/name.trace, and what was counted
  * (tssub's stdout, or the counter's) in dir/name.out. */
@@ -533,64 +662,129 @@ function saveTrace(name: string, proxy: FaultProxy, lines?: string[]): void {
 // schedule on each.
 
 type Fault = 'cuts' | Restart | 'stall';
-const faultName: Record<Fault, string> = { cuts: '5 cuts', SIGTERM: 'broker SIGTERM + restart', SIGKILL: 'broker SIGKILL + restart', stall: 'stalled until keep-alive gives up' };
+const faultName: Record<Fault, string> = {
+  cuts: '5 cuts',
+  SIGTERM: 'broker SIGTERM + restart',
+  SIGKILL: 'broker SIGKILL + restart',
+  stall: 'stalled until keep-alive gives up',
+};
 
 /** The least input for a case: a restart or a stall needs one live fault, not five. */
 const lengthOf = (fault: Fault) => (fault === 'cuts' ? LINES : Math.max(2000, Math.floor(LINES / 2)));
 
 /** Starts the case's faults on the streams. `fired()` once every fault has been fired (or
  * the schedule gave up): the input need not go on for the faults' sake after that. */
-function schedule(fault: Fault, broker: PersistentBroker, streams: Stream[], extra: FaultProxy[], min: number, qos: number): { fired: () => boolean; landed: Promise<Landed[][]> } {
+function schedule(
+  fault: Fault,
+  broker: PersistentBroker,
+  streams: Stream[],
+  extra: FaultProxy[],
+  min: number,
+  qos: number,
+): { fired: () => boolean; landed: Promise<Landed[][]> } {
   let over = false;
   let count = 0;
-  const one = () => { count++; };
+  const one = () => {
+    count++;
+  };
   const faults = streams.length * (fault === 'cuts' ? CUTS.length : 1);
   let landed: Promise<Landed[][]>;
   if (fault === 'cuts') landed = Promise.all(streams.map((s) => runCuts(s, one)));
   else if (fault === 'stall') landed = Promise.all(streams.map((s) => runStall(s, Math.floor(min / 4), one)));
-  else landed = runRestart(broker, fault, streams, extra, Math.floor(min / 3), qos, one).then((l) => (l ? l.map((x) => [x]) : streams.map(() => [])));
-  landed = landed.finally(() => { over = true; });
+  else
+    landed = runRestart(broker, fault, streams, extra, Math.floor(min / 3), qos, one).then((l) =>
+      l ? l.map((x) => [x]) : streams.map(() => []),
+    );
+  landed = landed.finally(() => {
+    over = true;
+  });
   return { fired: () => over || count >= faults, landed };
 }
 
-interface Side { name: 'ours' | 'mosquitto'; label: string; proc: Proc; proxy: FaultProxy; stream: Stream }
+interface Side {
+  name: 'ours' | 'mosquitto';
+  label: string;
+  proc: Proc;
+  proxy: FaultProxy;
+  stream: Stream;
+}
 
 /** Launches each tool through a proxy of its own (added to `proxies`) and waits until it is
  * connected (and subscribed, for a subscriber). `input()` is the side's input once it exists. */
-async function startSides(broker: PersistentBroker, proxies: FaultProxy[], tools: Array<{ name: 'ours' | 'mosquitto'; label: string; cmd: string; args: string[] }>, dir: Dir, input: (name: string) => Input | null, prepare: (name: string) => Promise<void>): Promise<Side[]> {
-  const sides = await Promise.all(tools.map(async (tool) => {
-    await prepare(tool.name);
-    const proxy = await FaultProxy.start(broker.port, { trace: Boolean(TRACE_DIR) });
-    proxies.push(proxy);
-    const proc = launch(tool.label, tool.cmd, [...conn(proxy.port), ...tool.args], dir === 'up' ? 'pipe' : 'ignore');
-    const stream: Stream = {
-      proxy, dir,
-      live: () => !(input(tool.name)?.ended() ?? false),
-      gone: proc.done,
-      // What the tool does (not what it is given, which goes on regardless).
-      activity: () => proxy.activity() + proc.lines.length,
-    };
-    return { name: tool.name, label: tool.label, proc, proxy, stream };
-  }));
+async function startSides(
+  broker: PersistentBroker,
+  proxies: FaultProxy[],
+  tools: Array<{ name: 'ours' | 'mosquitto'; label: string; cmd: string; args: string[] }>,
+  dir: Dir,
+  input: (name: string) => Input | null,
+  prepare: (name: string) => Promise<void>,
+): Promise<Side[]> {
+  const sides = await Promise.all(
+    tools.map(async (tool) => {
+      await prepare(tool.name);
+      const proxy = await FaultProxy.start(broker.port, { trace: Boolean(TRACE_DIR) });
+      proxies.push(proxy);
+      const proc = launch(tool.label, tool.cmd, [...conn(proxy.port), ...tool.args], dir === 'up' ? 'pipe' : 'ignore');
+      const stream: Stream = {
+        proxy,
+        dir,
+        live: () => !(input(tool.name)?.ended() ?? false),
+        gone: proc.done,
+        // What the tool does (not what it is given, which goes on regardless).
+        activity: () => proxy.activity() + proc.lines.length,
+      };
+      return { name: tool.name, label: tool.label, proc, proxy, stream };
+    }),
+  );
   for (const s of sides) {
-    const ready = () => { const c = s.proxy.conns[0]; return c !== undefined && (dir === 'up' ? c.connacks : c.subacks) > 0; };
+    const ready = () => {
+      const c = s.proxy.conns[0];
+      return c !== undefined && (dir === 'up' ? c.connacks : c.subacks) > 0;
+    };
     const ok = await until(ready, s.stream.activity, s.proc.done);
     assert.ok(ok, `${s.label} ${dir === 'up' ? 'connected' : 'subscribed'} through the proxy (${s.proc.err()})`);
   }
   return sides;
 }
 
-interface Outcome { label: string; n: number; figures: Figures; status: string; landed: Landed[]; stderr: string }
+interface Outcome {
+  label: string;
+  n: number;
+  figures: Figures;
+  status: string;
+  landed: Landed[];
+  stderr: string;
+}
 
-async function collectOutcome(s: Side, n: number, lines: string[], status: string, landed: Landed[], tag: string): Promise<Outcome> {
+async function collectOutcome(
+  s: Side,
+  n: number,
+  lines: string[],
+  status: string,
+  landed: Landed[],
+  tag: string,
+): Promise<Outcome> {
   saveTrace(`${tag}-${s.name}`, s.proxy, lines);
   return { label: s.label, n, figures: figures(lines, n), status, landed, stderr: s.proc.err() };
 }
 
-interface Rules { lossless: boolean; exactlyOnce: boolean; faults: number; printed?: number }
+interface Rules {
+  lossless: boolean;
+  exactlyOnce: boolean;
+  faults: number;
+  printed?: number;
+}
 
 /** Prints both tools' figures, then asserts on ours. */
-function judge(t: TestContext, title: string, [ours, theirs]: Outcome[], dir: Dir, qos: number, rules: Rules, started: number): void {
+function judge(
+  t: TestContext,
+  title: string,
+  [ours, theirs]: Outcome[],
+  dir: Dir,
+  qos: number,
+  rules: Rules,
+  started: number,
+): void {
   const side = (o: Outcome) => `${o.label} ${show(o.figures, o.status)}`;
   const summary = `${title}, ${ours!.n}${ours!.n === theirs!.n ? '' : `/${theirs!.n}`} lines: ours ${side(ours!).replace(/^\S+ /, '')} | ${side(theirs!)}`;
   t.diagnostic(summary);
@@ -600,11 +794,20 @@ function judge(t: TestContext, title: string, [ours, theirs]: Outcome[], dir: Di
   if (process.env.FAULT_SUMMARY) process.stderr.write(`# ${summary}\n`);
   const f = ours!.figures;
   const want: Record<string, unknown> = { faultsLanded: rules.faults, allLive: true, status: '0' };
-  const got: Record<string, unknown> = { faultsLanded: ours!.landed.length, allLive: landedLive(ours!.landed, dir, qos), status: ours!.status };
-  if (rules.lossless) Object.assign(want, { lost: 0, reordered: 0 }), Object.assign(got, { lost: f.lost, reordered: f.reordered });
-  if (rules.exactlyOnce) want.dup = 0, got.dup = f.dup;
-  if (rules.printed !== undefined) want.printed = rules.printed, got.printed = f.got + f.ends + f.other;
-  assert.deepEqual(got, want, `${title}: ${show(f, ours!.status)}; faults: ${describeFaults(ours!.landed, dir)}; stderr: ${ours!.stderr.slice(0, 500)}`);
+  const got: Record<string, unknown> = {
+    faultsLanded: ours!.landed.length,
+    allLive: landedLive(ours!.landed, dir, qos),
+    status: ours!.status,
+  };
+  if (rules.lossless)
+    Object.assign(want, { lost: 0, reordered: 0 }), Object.assign(got, { lost: f.lost, reordered: f.reordered });
+  if (rules.exactlyOnce) (want.dup = 0), (got.dup = f.dup);
+  if (rules.printed !== undefined) (want.printed = rules.printed), (got.printed = f.got + f.ends + f.other);
+  assert.deepEqual(
+    got,
+    want,
+    `${title}: ${show(f, ours!.status)}; faults: ${describeFaults(ours!.landed, dir)}; stderr: ${ours!.stderr.slice(0, 500)}`,
+  );
 }
 
 async function pubCase(t: TestContext, qos: 0 | 1 | 2, session: boolean, fault: Fault): Promise<void> {
@@ -614,13 +817,39 @@ async function pubCase(t: TestContext, qos: 0 | 1 | 2, session: boolean, fault: 
   const proxies: FaultProxy[] = [];
   try {
     const inputs = new Map<string, Input>();
-    const args = (name: string) => ['-t', `faults/${name}`, '-l', '-q', String(qos), ...(session ? ['-c', '-i', `pub-${name}`] : []), ...(fault === 'stall' ? ['-k', '5'] : [])];
-    const sides = await startSides(broker, proxies, [
-      { name: 'ours', label: 'tspub', cmd: bin('tspub'), args: args('ours') },
-      { name: 'mosquitto', label: 'mosquitto_pub', cmd: MOSQUITTO_PUB!, args: args('mosquitto') },
-    ], 'up', (name) => inputs.get(name) ?? null, (name) => counterSubscribe(broker.port, `counter-${name}`, `faults/${name}`));
-    const plan = schedule(fault, broker, sides.map((s) => s.stream), [], min, qos);
-    for (const s of sides) inputs.set(s.name, feed(s.proc, min, () => !plan.fired()));
+    const args = (name: string) => [
+      '-t',
+      `faults/${name}`,
+      '-l',
+      '-q',
+      String(qos),
+      ...(session ? ['-c', '-i', `pub-${name}`] : []),
+      ...(fault === 'stall' ? ['-k', '5'] : []),
+    ];
+    const sides = await startSides(
+      broker,
+      proxies,
+      [
+        { name: 'ours', label: 'tspub', cmd: bin('tspub'), args: args('ours') },
+        { name: 'mosquitto', label: 'mosquitto_pub', cmd: MOSQUITTO_PUB!, args: args('mosquitto') },
+      ],
+      'up',
+      (name) => inputs.get(name) ?? null,
+      (name) => counterSubscribe(broker.port, `counter-${name}`, `faults/${name}`),
+    );
+    const plan = schedule(
+      fault,
+      broker,
+      sides.map((s) => s.stream),
+      [],
+      min,
+      qos,
+    );
+    for (const s of sides)
+      inputs.set(
+        s.name,
+        feed(s.proc, min, () => !plan.fired()),
+      );
     const landed = await plan.landed;
     const outcomes: Outcome[] = [];
     for (const [i, s] of sides.entries()) {
@@ -628,10 +857,26 @@ async function pubCase(t: TestContext, qos: 0 | 1 | 2, session: boolean, fault: 
       await until(() => input.ended(), s.stream.activity);
       const status = await finish(s.proc, s.stream.activity);
       const got = await counterDrain(broker, `counter-${s.name}`, `faults/${s.name}`, qos === 0 ? 0 : 1);
-      outcomes.push(await collectOutcome(s, Math.max(min, input.given()), got, status, landed[i]!, `pub-q${qos}${session ? '-c' : ''}-${fault}`));
+      outcomes.push(
+        await collectOutcome(
+          s,
+          Math.max(min, input.given()),
+          got,
+          status,
+          landed[i]!,
+          `pub-q${qos}${session ? '-c' : ''}-${fault}`,
+        ),
+      );
     }
-    judge(t, `${outcomes[0]!.label} -l -q ${qos}${session ? ' -c -i ID' : ''}, ${faultName[fault]}`, outcomes, 'up', qos,
-      { lossless: qos >= 1, exactlyOnce: qos === 2 && session, faults: fault === 'cuts' ? CUTS.length : 1 }, started);
+    judge(
+      t,
+      `${outcomes[0]!.label} -l -q ${qos}${session ? ' -c -i ID' : ''}, ${faultName[fault]}`,
+      outcomes,
+      'up',
+      qos,
+      { lossless: qos >= 1, exactlyOnce: qos === 2 && session, faults: fault === 'cuts' ? CUTS.length : 1 },
+      started,
+    );
   } finally {
     await stopAll();
     for (const p of proxies) await p.close();
@@ -659,27 +904,65 @@ async function subCase(t: TestContext, qos: 1 | 2, session: boolean, fault: Faul
   try {
     await counterSubscribe(broker.port, 'counter-source', topic);
     let input: Input | null = null;
-    const args = (name: string) => ['-t', topic, '-q', String(qos), ...(session ? ['-c', '-i', `sub-${name}`] : []), ...(count ? ['-C', String(min)] : []), ...(fault === 'stall' ? ['-k', '5'] : [])];
-    const sides = await startSides(broker, proxies, [
-      { name: 'ours', label: 'tssub', cmd: bin('tssub'), args: args('ours') },
-      { name: 'mosquitto', label: 'mosquitto_sub', cmd: MOSQUITTO_SUB!, args: args('mosquitto') },
-    ], 'down', () => input, async () => {});
+    const args = (name: string) => [
+      '-t',
+      topic,
+      '-q',
+      String(qos),
+      ...(session ? ['-c', '-i', `sub-${name}`] : []),
+      ...(count ? ['-C', String(min)] : []),
+      ...(fault === 'stall' ? ['-k', '5'] : []),
+    ];
+    const sides = await startSides(
+      broker,
+      proxies,
+      [
+        { name: 'ours', label: 'tssub', cmd: bin('tssub'), args: args('ours') },
+        { name: 'mosquitto', label: 'mosquitto_sub', cmd: MOSQUITTO_SUB!, args: args('mosquitto') },
+      ],
+      'down',
+      () => input,
+      async () => {},
+    );
     const srcProxy = await FaultProxy.start(broker.port, { trace: Boolean(TRACE_DIR) });
     proxies.push(srcProxy);
     const src = new Source(srcProxy.port, topic);
     source = src;
-    assert.ok(await until(() => src.connected(), () => srcProxy.activity()), 'the source connected');
-    const plan = schedule(fault, broker, sides.map((s) => s.stream), [srcProxy], min, qos);
+    assert.ok(
+      await until(
+        () => src.connected(),
+        () => srcProxy.activity(),
+      ),
+      'the source connected',
+    );
+    const plan = schedule(
+      fault,
+      broker,
+      sides.map((s) => s.stream),
+      [srcProxy],
+      min,
+      qos,
+    );
     input = src.start(min, () => !plan.fired());
     const landed = await plan.landed;
     debug(`faults done; source given ${input.given()} acked ${src.acked}`);
-    const srcDone = await until(() => src.done(), () => srcProxy.activity() + src.acked);
+    const srcDone = await until(
+      () => src.done(),
+      () => srcProxy.activity() + src.acked,
+    );
     assert.ok(srcDone, `the source published everything (${src.acked}/${input.given()} acknowledged)`);
     const n = count ? min : input.given();
     // The end marker goes out once each subscriber still running is connected and
     // subscribed again after its last fault (a clean session would miss it otherwise).
     for (const s of sides) {
-      await until(() => { const c = s.proxy.current(); return c !== undefined && c.subacks > 0; }, s.stream.activity, s.proc.done);
+      await until(
+        () => {
+          const c = s.proxy.current();
+          return c !== undefined && c.subacks > 0;
+        },
+        s.stream.activity,
+        s.proc.done,
+      );
     }
     debug('subscribers ready for the end marker');
     await src.end();
@@ -690,15 +973,40 @@ async function subCase(t: TestContext, qos: 1 | 2, session: boolean, fault: Faul
       if (!count && (await until(() => s.proc.ends() > 0, s.stream.activity, s.proc.done))) s.proc.child.kill('SIGINT');
       const status = await finish(s.proc, s.stream.activity);
       debug(`${s.label} finished: ${status}`);
-      outcomes.push(await collectOutcome(s, n, s.proc.lines, status, landed[i]!, `sub-q${qos}${session ? '-c' : ''}${count ? '-C' : ''}-${fault}`));
+      outcomes.push(
+        await collectOutcome(
+          s,
+          n,
+          s.proc.lines,
+          status,
+          landed[i]!,
+          `sub-q${qos}${session ? '-c' : ''}${count ? '-C' : ''}-${fault}`,
+        ),
+      );
     }
     // The source itself must be whole: what the broker took, exactly once and in order.
     const whole = figures(await counterDrain(broker, 'counter-source', topic, null), input.given());
-    assert.deepEqual(whole, { got: input.given(), lost: 0, dup: 0, reordered: 0, other: 0, ends: 0 }, 'the source stream as the broker took it');
+    assert.deepEqual(
+      whole,
+      { got: input.given(), lost: 0, dup: 0, reordered: 0, other: 0, ends: 0 },
+      'the source stream as the broker took it',
+    );
     // With -C N, a tool that lost m messages prints the end marker among its N lines (and
     // waits for ever if m > 1).
-    judge(t, `${outcomes[0]!.label} -q ${qos}${session ? ' -c -i ID' : ''}${count ? ` -C ${min}` : ''}, ${faultName[fault]}`, outcomes, 'down', qos,
-      { lossless: session, exactlyOnce: session && qos === 2, faults: fault === 'cuts' ? CUTS.length : 1, ...(count ? { printed: min } : {}) }, started);
+    judge(
+      t,
+      `${outcomes[0]!.label} -q ${qos}${session ? ' -c -i ID' : ''}${count ? ` -C ${min}` : ''}, ${faultName[fault]}`,
+      outcomes,
+      'down',
+      qos,
+      {
+        lossless: session,
+        exactlyOnce: session && qos === 2,
+        faults: fault === 'cuts' ? CUTS.length : 1,
+        ...(count ? { printed: min } : {}),
+      },
+      started,
+    );
   } finally {
     await source?.close();
     await stopAll();
@@ -711,14 +1019,30 @@ const opts = { skip, timeout: 300_000 };
 
 for (const session of [false, true]) {
   for (const qos of [0, 1, 2] as const) {
-    test(`tspub -l -q ${qos}${session ? ' -c -i ID' : ''} through 5 cuts: ${qos === 0 ? 'no hang, status 0' : `nothing lost${qos === 2 && session ? ' or repeated' : ''}, order kept, status 0`}`, opts, (t) => pubCase(t, qos, session, 'cuts'));
+    test(
+      `tspub -l -q ${qos}${session ? ' -c -i ID' : ''} through 5 cuts: ${qos === 0 ? 'no hang, status 0' : `nothing lost${qos === 2 && session ? ' or repeated' : ''}, order kept, status 0`}`,
+      opts,
+      (t) => pubCase(t, qos, session, 'cuts'),
+    );
   }
 }
 
-const subCases: Array<[1 | 2, boolean, boolean]> = [[1, false, false], [2, false, false], [1, true, false], [2, true, false], [2, true, true]];
+const subCases: Array<[1 | 2, boolean, boolean]> = [
+  [1, false, false],
+  [2, false, false],
+  [1, true, false],
+  [2, true, false],
+  [2, true, true],
+];
 for (const [qos, session, count] of subCases) {
-  const what = !session ? 'no hang, status 0' : count ? 'exits 0 by itself after each message once, in order' : `nothing lost${qos === 2 ? ' or repeated' : ''}, order kept, status 0`;
-  test(`tssub -q ${qos}${session ? ' -c -i ID' : ''}${count ? ' -C N' : ''} through 5 cuts: ${what}`, opts, (t) => subCase(t, qos, session, 'cuts', count));
+  const what = !session
+    ? 'no hang, status 0'
+    : count
+      ? 'exits 0 by itself after each message once, in order'
+      : `nothing lost${qos === 2 ? ' or repeated' : ''}, order kept, status 0`;
+  test(`tssub -q ${qos}${session ? ' -c -i ID' : ''}${count ? ' -C N' : ''} through 5 cuts: ${what}`, opts, (t) =>
+    subCase(t, qos, session, 'cuts', count),
+  );
 }
 
 const restarts: Array<['pub' | 'sub', 0 | 1 | 2, boolean, Restart, boolean]> = [
@@ -733,9 +1057,20 @@ const restarts: Array<['pub' | 'sub', 0 | 1 | 2, boolean, Restart, boolean]> = [
 ];
 for (const [tool, qos, session, how, count] of restarts) {
   const name = tool === 'pub' ? `tspub -l -q ${qos}` : `tssub -q ${qos}`;
-  test(`${name}${session ? ' -c -i ID' : ''}${count ? ' -C N' : ''}, broker ${how} and restarted mid-stream: ${qos === 0 ? 'no hang, status 0' : `nothing lost${qos === 2 && session ? ' or repeated' : ''}, order kept, status 0`}`, opts, (t) =>
-    tool === 'pub' ? pubCase(t, qos, session, how) : subCase(t, qos as 1 | 2, session, how, count));
+  test(
+    `${name}${session ? ' -c -i ID' : ''}${count ? ' -C N' : ''}, broker ${how} and restarted mid-stream: ${qos === 0 ? 'no hang, status 0' : `nothing lost${qos === 2 && session ? ' or repeated' : ''}, order kept, status 0`}`,
+    opts,
+    (t) => (tool === 'pub' ? pubCase(t, qos, session, how) : subCase(t, qos as 1 | 2, session, how, count)),
+  );
 }
 
-test('tspub -l -q 1 -c -i ID -k 5, connection stalled until keep-alive gives up on it: nothing lost, status 0', opts, (t) => pubCase(t, 1, true, 'stall'));
-test('tssub -q 2 -c -i ID -k 5, connection stalled until keep-alive gives up on it: nothing lost or repeated, status 0', opts, (t) => subCase(t, 2, true, 'stall'));
+test(
+  'tspub -l -q 1 -c -i ID -k 5, connection stalled until keep-alive gives up on it: nothing lost, status 0',
+  opts,
+  (t) => pubCase(t, 1, true, 'stall'),
+);
+test(
+  'tssub -q 2 -c -i ID -k 5, connection stalled until keep-alive gives up on it: nothing lost or repeated, status 0',
+  opts,
+  (t) => subCase(t, 2, true, 'stall'),
+);

@@ -11,8 +11,13 @@ import { waitFor } from '../helpers/wait.ts';
 
 const skip = needMosquitto;
 
-
-interface Outcome { code: number | null; stderr: string; peakKb: number; lines: string[]; collector: string }
+interface Outcome {
+  code: number | null;
+  stderr: string;
+  peakKb: number;
+  lines: string[];
+  collector: string;
+}
 
 /** Streams `seq 1 n` into tspub -l while a persistent-session subscriber collects everything. */
 async function stream(broker: Broker, n: number, qos: 1 | 2): Promise<Outcome> {
@@ -25,27 +30,44 @@ async function stream(broker: Broker, n: number, qos: 1 | 2): Promise<Outcome> {
   const setup = await run(MOSQUITTO_SUB!, [...conn, ...session, '-E']);
   assert.equal(setup.code, 0);
   const seq = spawn('seq', ['1', String(n)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pub = spawn(bin('tspub'), [...conn, '-t', 'noloss', '-l', '-q', String(qos)], { stdio: [seq.stdout!, 'ignore', 'pipe'] });
+  const pub = spawn(bin('tspub'), [...conn, '-t', 'noloss', '-l', '-q', String(qos)], {
+    stdio: [seq.stdout!, 'ignore', 'pipe'],
+  });
   const stopRss = watchMemory(pub.pid!);
   let stderr = '';
-  pub.stderr!.on('data', (d) => { stderr += d; });
+  pub.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   const code = await new Promise<number | null>((resolve) => pub.once('close', resolve));
   const peakKb = stopRss();
   // Every acknowledged message is now the broker's to deliver: drain the session. (Collecting
   // while a flood goes on is at the mercy of the broker's scheduling, which can starve a
   // subscriber for many seconds on a loaded machine.)
   const got = await run(MOSQUITTO_SUB!, [...conn, ...session, '-C', String(n), '-W', '120'], { timeoutMs: 300000 });
-  return { code, stderr, peakKb, lines: got.stdout.toString().split('\n').filter((l) => l !== ''), collector: `collector exit ${got.code} ${got.signal ?? ''} ${got.stderr}` };
+  return {
+    code,
+    stderr,
+    peakKb,
+    lines: got.stdout
+      .toString()
+      .split('\n')
+      .filter((l) => l !== ''),
+    collector: `collector exit ${got.code} ${got.signal ?? ''} ${got.stderr}`,
+  };
 }
 
 function assertComplete({ lines, collector }: Outcome, n: number) {
   assert.equal(lines.length, n, `every line arrived, none twice (${collector})`);
   for (let i = 0; i < n; i++) {
-    if (lines[i] !== String(i + 1)) assert.fail(`line ${i + 1} arrived as ${JSON.stringify(lines[i])}: out of order or lost`);
+    if (lines[i] !== String(i + 1))
+      assert.fail(`line ${i + 1} arrived as ${JSON.stringify(lines[i])}: out of order or lost`);
   }
 }
 
-test('seq 1 1000000 | tspub -l -q 1: all delivered in order, exit 0, memory flat', { skip, timeout: 600000 }, async () => {
+test('seq 1 1000000 | tspub -l -q 1: all delivered in order, exit 0, memory flat', {
+  skip,
+  timeout: 600000,
+}, async () => {
   const broker = await startBroker();
   try {
     const small = await stream(broker, 50000, 1);
@@ -56,7 +78,10 @@ test('seq 1 1000000 | tspub -l -q 1: all delivered in order, exit 0, memory flat
     assert.equal(big.stderr, '');
     assertComplete(big, 1000000);
     // Twenty times the input may not cost more than a little extra memory.
-    assert.ok(big.peakKb < small.peakKb + 40 * 1024, `peak RSS ${big.peakKb} kB for 1M lines vs ${small.peakKb} kB for 50k`);
+    assert.ok(
+      big.peakKb < small.peakKb + 40 * 1024,
+      `peak RSS ${big.peakKb} kB for 1M lines vs ${small.peakKb} kB for 50k`,
+    );
   } finally {
     await broker.stop();
   }
@@ -73,12 +98,21 @@ test('seq 1 1000000 | tspub -l -q 2: each delivered exactly once, in order', { s
   }
 });
 
-test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of unacknowledged messages once the time is up', { skip, timeout: 60000 }, async () => {
+test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of unacknowledged messages once the time is up', {
+  skip,
+  timeout: 60000,
+}, async () => {
   const broker = await startBroker();
   const seq = spawn('seq', ['1', '100000000'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pub = spawn(bin('tspub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'doomed', '-l', '-q', '1', '--reconnect-for', '2'], { stdio: [seq.stdout!, 'pipe', 'pipe'] });
+  const pub = spawn(
+    bin('tspub'),
+    ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'doomed', '-l', '-q', '1', '--reconnect-for', '2'],
+    { stdio: [seq.stdout!, 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  pub.stderr!.on('data', (d) => { stderr += d; });
+  pub.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   const closed = new Promise<number | null>((resolve) => pub.once('close', resolve));
   // Mid-stream: once the broker has the publisher's connection (and lines are flowing).
   await waitFor(() => broker.log().includes('New client connected'), 'tspub to connect');
@@ -89,5 +123,8 @@ test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of u
   await broker.stop();
   assert.notEqual(code, 'hung', 'tspub must not hang when the broker is gone');
   assert.equal(code, 7, `exit status (libmosquitto's "connection lost"); stderr: ${stderr}`);
-  assert.match(stderr, /^Error: The connection was lost\.\nError: \d+ messages? (was|were) not acknowledged by the broker\.\n$/);
+  assert.match(
+    stderr,
+    /^Error: The connection was lost\.\nError: \d+ messages? (was|were) not acknowledged by the broker\.\n$/,
+  );
 });

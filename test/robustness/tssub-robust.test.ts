@@ -24,7 +24,11 @@ after(async () => {
   if (!skip) await broker.stop();
 });
 
-const subscriptions = (b: Broker) => b.log().split('\n').filter((l) => /^\d+: \S+ \d+ /.test(l)).length;
+const subscriptions = (b: Broker) =>
+  b
+    .log()
+    .split('\n')
+    .filter((l) => /^\d+: \S+ \d+ /.test(l)).length;
 
 function subscribed(b: Broker, count: number): Promise<boolean> {
   return waitFor(() => subscriptions(b) >= count, `${count} subscriptions logged`);
@@ -34,19 +38,32 @@ function subscribed(b: Broker, count: number): Promise<boolean> {
 function stoppedReading(pid: number): Promise<boolean> {
   let last = -1;
   let same = 0;
-  return waitFor(() => {
-    const now = unreadBytes(pid);
-    same = now > 0 && now === last ? same + 1 : 0;
-    last = now;
-    return same >= 10;
-  }, `process ${pid} to stop reading its socket`, 60000);
+  return waitFor(
+    () => {
+      const now = unreadBytes(pid);
+      same = now > 0 && now === last ? same + 1 : 0;
+      last = now;
+      return same >= 10;
+    },
+    `process ${pid} to stop reading its socket`,
+    60000,
+  );
 }
 
 /** The process ids of a process's children that run `comm`. */
 function children(pid: number, comm: string): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
-      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number)
+      .filter((c) => {
+        try {
+          return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm;
+        } catch {
+          return false;
+        }
+      });
   } catch {
     return [];
   }
@@ -56,7 +73,8 @@ function pub(port: number, args: string[], input?: string): Promise<unknown> {
   return run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(port), ...args], { input, timeoutMs: 60000 });
 }
 
-const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${String(from + i).padStart(6, '0')}\n`).join('');
+const lines = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `m${String(from + i).padStart(6, '0')}\n`).join('');
 
 interface Child {
   pid: number;
@@ -73,27 +91,48 @@ function start(cmd: string, args: string[]): Child {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  p.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  p.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   let exited = false;
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.once('close', (code, signal) => { exited = true; resolve({ code, signal }); }));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    p.once('close', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    }),
+  );
   return {
-    pid: p.pid!, exited: () => exited, out: () => out, err: () => err, exit,
+    pid: p.pid!,
+    exited: () => exited,
+    out: () => out,
+    err: () => err,
+    exit,
     kill: (s) => p.kill(s),
     pause: () => p.stdout.pause(),
     resume: () => p.stdout.resume(),
   };
 }
 
-test('| head -1: mosquitto_sub and tssub both disconnect on the failed write and exit 0, quietly', { skip }, async () => {
+test('| head -1: mosquitto_sub and tssub both disconnect on the failed write and exit 0, quietly', {
+  skip,
+}, async () => {
   for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
     const n = subscriptions(broker);
-    const sh = start('bash', ['-c', `set -o pipefail; "${tool}" -h 127.0.0.1 -p ${broker.port} -t h/1 -v | head -1; echo "status \${PIPESTATUS[0]}" >&2`]);
+    const sh = start('bash', [
+      '-c',
+      `set -o pipefail; "${tool}" -h 127.0.0.1 -p ${broker.port} -t h/1 -v | head -1; echo "status \${PIPESTATUS[0]}" >&2`,
+    ]);
     await subscribed(broker, n + 1);
     // The first message, and once head has printed it and is gone, the next ones: the write
     // of the second fails.
     await pub(broker.port, ['-t', 'h/1', '-m', 'one']);
-    await waitFor(() => sh.out() === 'h/1 one\n' && children(sh.pid, 'head').length === 0, 'head to print a line and exit');
+    await waitFor(
+      () => sh.out() === 'h/1 one\n' && children(sh.pid, 'head').length === 0,
+      'head to print a line and exit',
+    );
     for (const m of ['two', 'three']) await pub(broker.port, ['-t', 'h/1', '-m', m]);
     const { code } = await sh.exit;
     assert.equal(sh.out(), 'h/1 one\n', tool);
@@ -106,10 +145,14 @@ test('stdout on a full disk: both exit 0 after the first failed write', { skip }
   await pub(broker.port, ['-t', 'h/full', '-m', 'kept', '-r']);
   for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
     const full = openSync('/dev/full', 'w');
-    const p = spawn(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'h/full', '-W', '5'], { stdio: ['ignore', full, 'pipe'] });
+    const p = spawn(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'h/full', '-W', '5'], {
+      stdio: ['ignore', full, 'pipe'],
+    });
     closeSync(full);
     let err = '';
-    p.stderr!.on('data', (d) => { err += d; });
+    p.stderr!.on('data', (d) => {
+      err += d;
+    });
     const code = await new Promise((resolve) => p.once('close', resolve));
     assert.equal(code, 0, tool);
     assert.equal(err, '', tool);
@@ -129,17 +172,34 @@ function checkTranscript(out: string, topic: string): number {
   for (let i = 0; i < rows.length; i++) {
     const m = /received PUBLISH \(d0, q(\d), r0, m(\d+),/.exec(rows[i]!);
     if (!m) continue;
-    if (m[1] === '1') assert.equal(rows[++i], `Client (null) sending PUBACK (m${m[2]}, rc0)`, `ack after trace line ${i - 1}`);
+    if (m[1] === '1')
+      assert.equal(rows[++i], `Client (null) sending PUBACK (m${m[2]}, rc0)`, `ack after trace line ${i - 1}`);
     assert.equal(rows[i + 1], `${topic} m${String(next).padStart(6, '0')}`, `message after trace line ${i}`);
     next++;
   }
   return next;
 }
 
-for (const [signal, qos] of [['SIGINT', '0'], ['SIGTERM', '1']] as const) {
-  test(`${signal} in the middle of a QoS ${qos} flood: DISCONNECT, status 0, everything received is printed, in order`, { skip }, async () => {
+for (const [signal, qos] of [
+  ['SIGINT', '0'],
+  ['SIGTERM', '1'],
+] as const) {
+  test(`${signal} in the middle of a QoS ${qos} flood: DISCONNECT, status 0, everything received is printed, in order`, {
+    skip,
+  }, async () => {
     const n = subscriptions(broker);
-    const sub = start(TSSUB, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `s/${signal}`, '-d', '-v', '-q', qos]);
+    const sub = start(TSSUB, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.port),
+      '-t',
+      `s/${signal}`,
+      '-d',
+      '-v',
+      '-q',
+      qos,
+    ]);
     await subscribed(broker, n + 1);
     const feed = pub(broker.port, ['-t', `s/${signal}`, '-l', '-q', qos], lines(20000));
     await waitFor(() => sub.out().includes('m001000'), 'a thousand messages printed', 60000, 5);
@@ -163,14 +223,19 @@ test('SIGINT while stdout is backed up: exits 0 once the reader has taken everyt
   await stoppedReading(sub.pid);
   sub.kill('SIGINT');
   // The signal taken (no longer pending) while stdout is still full, then the reader comes back.
-  await waitFor(() => sub.exited() || !(inMask(sub.pid, 'ShdPnd', 'SIGINT') || inMask(sub.pid, 'SigPnd', 'SIGINT')), 'SIGINT to be delivered');
+  await waitFor(
+    () => sub.exited() || !(inMask(sub.pid, 'ShdPnd', 'SIGINT') || inMask(sub.pid, 'SigPnd', 'SIGINT')),
+    'SIGINT to be delivered',
+  );
   sub.resume();
   const { code } = await sub.exit;
   assert.equal(code, 0);
   checkTranscript(sub.out(), 's/paused');
 });
 
-test('slow reader: 100k messages while stdout is paused; memory stays bounded, each printed once, in order', { skip }, async () => {
+test('slow reader: 100k messages while stdout is paused; memory stays bounded, each printed once, in order', {
+  skip,
+}, async () => {
   const COUNT = 100000;
   const pad = 'x'.repeat(500);
   const n = subscriptions(broker);
@@ -191,13 +256,22 @@ test('slow reader: 100k messages while stdout is paused; memory stays bounded, e
   const got = sub.out().split('\n');
   assert.equal(got.pop(), '');
   assert.equal(got.length, COUNT, 'every message printed once');
-  got.forEach((l, i) => { if (!l.startsWith(String(i).padStart(6, '0'))) assert.fail(`line ${i}: ${l.slice(0, 12)}`); });
+  got.forEach((l, i) => {
+    if (!l.startsWith(String(i).padStart(6, '0'))) assert.fail(`line ${i}: ${l.slice(0, 12)}`);
+  });
   // 100k messages are 50 MB: held in memory they would show; the broker holds them instead.
-  process.stderr.write(`# slow reader: RSS ${Math.round(base / 1024)} MB before, peak ${Math.round(pausedPeak / 1024)} MB while paused\n`);
-  assert.ok(pausedPeak - base < 30 * 1024, `memory grew by ${Math.round((pausedPeak - base) / 1024)} MB while stdout was paused`);
+  process.stderr.write(
+    `# slow reader: RSS ${Math.round(base / 1024)} MB before, peak ${Math.round(pausedPeak / 1024)} MB while paused\n`,
+  );
+  assert.ok(
+    pausedPeak - base < 30 * 1024,
+    `memory grew by ${Math.round((pausedPeak - base) / 1024)} MB while stdout was paused`,
+  );
 });
 
-test('broker restarted: both reconnect quietly, resubscribe (mids number on), and go on printing', { skip }, async () => {
+test('broker restarted: both reconnect quietly, resubscribe (mids number on), and go on printing', {
+  skip,
+}, async () => {
   const port = await freePort();
   const outputs: string[] = [];
   for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
@@ -240,7 +314,9 @@ test('-W while the broker is away: "Timed out", 27, no DISCONNECT traced', { ski
   assert.equal(outputs[1], outputs[0]);
 });
 
-test('every subscription denied (aedes broker): "All subscription requests were denied.", status 0', { skip }, async () => {
+test('every subscription denied (aedes broker): "All subscription requests were denied.", status 0', {
+  skip,
+}, async () => {
   const aedes = await Aedes.createBroker();
   aedes.authorizeSubscribe = (_client, sub, done) => done(null, sub.topic.startsWith('deny') ? null : sub);
   const server: Server = createServer(aedes.handle);
@@ -248,7 +324,12 @@ test('every subscription denied (aedes broker): "All subscription requests were 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   try {
     // (With -E and -d as well, mosquitto_sub 2.0.11 sends DISCONNECT twice; tssub once.)
-    for (const args of [['-t', 'deny/1', '-d'], ['-t', 'deny/1', '-t', 'deny/2', '-E'], ['-t', 'deny/1', '-E', '--quiet'], ['-t', 'deny/1', '-t', 'ok', '-d', '-W', '1']]) {
+    for (const args of [
+      ['-t', 'deny/1', '-d'],
+      ['-t', 'deny/1', '-t', 'deny/2', '-E'],
+      ['-t', 'deny/1', '-E', '--quiet'],
+      ['-t', 'deny/1', '-t', 'ok', '-d', '-W', '1'],
+    ]) {
       const ref = await run(MOSQUITTO_SUB!, ['-h', '127.0.0.1', '-p', String(port), ...args]);
       const ours = await run(TSSUB, ['-h', '127.0.0.1', '-p', String(port), ...args]);
       assert.equal(ours.code, ref.code, args.join(' '));
@@ -267,7 +348,23 @@ test('--remove-retained -C 2: same output, but tssub exits 0 once the clears are
   const results = [];
   for (const tool of [MOSQUITTO_SUB!, TSSUB]) {
     for (const t of topics) await pub(broker.port, ['-t', t, '-m', `kept ${t}`, '-r']);
-    results.push(await run(tool, ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'rr/#', '-v', '--remove-retained', '-C', '2', '-d', '-W', '3']));
+    results.push(
+      await run(tool, [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(broker.port),
+        '-t',
+        'rr/#',
+        '-v',
+        '--remove-retained',
+        '-C',
+        '2',
+        '-d',
+        '-W',
+        '3',
+      ]),
+    );
     for (const t of topics) await pub(broker.port, ['-t', t, '-r', '-n']);
   }
   const [ref, ours] = results;
@@ -277,9 +374,13 @@ test('--remove-retained -C 2: same output, but tssub exits 0 once the clears are
   assert.equal(ours!.stdout.toString(), ref!.stdout.toString());
 });
 
-test('-W against a broker that never answers CONNECT: status 255, nothing on stderr (as mosquitto_sub)', { skip }, async () => {
+test('-W against a broker that never answers CONNECT: status 255, nothing on stderr (as mosquitto_sub)', {
+  skip,
+}, async () => {
   const held: import('node:net').Socket[] = [];
-  const silent = createServer((s) => { held.push(s); });
+  const silent = createServer((s) => {
+    held.push(s);
+  });
   const port = await freePort();
   await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
   try {
@@ -297,14 +398,22 @@ test('-W against a broker that never answers CONNECT: status 255, nothing on std
 });
 
 for (const qos of ['1', '2']) {
-  test(`-C 1 -q ${qos} in a persistent session: the last message is acknowledged before DISCONNECT, so mosquitto does not deliver it again`, { skip }, async () => {
+  test(`-C 1 -q ${qos} in a persistent session: the last message is acknowledged before DISCONNECT, so mosquitto does not deliver it again`, {
+    skip,
+  }, async () => {
     const id = `robust-ack-${qos}-${process.pid}`;
     const session = ['-h', '127.0.0.1', '-p', String(broker.port), '-t', `ack/${qos}`, '-q', qos, '-c', '-i', id];
     assert.equal((await run(TSSUB, [...session, '-E'])).code, 0);
     await pub(broker.port, ['-t', `ack/${qos}`, '-q', qos, '-m', 'once']);
     const first = await run(TSSUB, [...session, '-C', '1', '-W', '10', '-d']);
-    assert.equal(normalise(first.stdout).split('\n').filter((l) => / sending /.test(l)).map((l) => l.split(' ')[3]).join(' '),
-      qos === '1' ? 'CONNECT SUBSCRIBE PUBACK DISCONNECT' : 'CONNECT SUBSCRIBE PUBREC PUBCOMP DISCONNECT');
+    assert.equal(
+      normalise(first.stdout)
+        .split('\n')
+        .filter((l) => / sending /.test(l))
+        .map((l) => l.split(' ')[3])
+        .join(' '),
+      qos === '1' ? 'CONNECT SUBSCRIBE PUBACK DISCONNECT' : 'CONNECT SUBSCRIBE PUBREC PUBCOMP DISCONNECT',
+    );
     const again = await run(TSSUB, [...session, '-C', '1', '-W', '2']);
     assert.equal(again.code, 27, `delivered again: ${again.stdout}`);
     assert.equal(again.stdout.toString(), '');

@@ -32,7 +32,10 @@ function outcome(f: () => unknown): unknown {
 
 test('the shim answers as bl: appends, consumes, reads in and out of range', () => {
   let seed = 7;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
   for (let round = 0; round < 300; round++) {
     const real = realBl();
     const shim = shimBl();
@@ -40,19 +43,32 @@ test('the shim answers as bl: appends, consumes, reads in and out of range', () 
       const len = real.length;
       // What the parser passes: whole numbers (past the end too), start before end.
       const at = () => [rnd(len + 6) - 1, undefined, 0, len, len - 1, len + 1][rnd(6)];
-      const range = (): [number | undefined, number | undefined] => { const a = at(); const b = at(); return a !== undefined && b !== undefined && b < a ? [b, a] : [a, b]; };
+      const range = (): [number | undefined, number | undefined] => {
+        const a = at();
+        const b = at();
+        return a !== undefined && b !== undefined && b < a ? [b, a] : [a, b];
+      };
       const op = rnd(9);
       const call = (l: ByteList) => {
         switch (op) {
-          case 0: return l.append(Buffer.from(Array.from({ length: rnd(12) }, () => rnd(256)))) && l.length;
-          case 1: return l.consume([rnd(len + 4), 0, -1, NaN, 1.7][rnd(5)]) && l.length;
-          case 2: return l.readUInt8(at());
-          case 3: return l.readUInt16BE(at());
-          case 4: return l.readUInt32BE(at());
-          case 5: return l.slice(...range());
-          case 6: return l.toString(['utf8', 'latin1', 'hex'][rnd(3)], ...range());
-          case 7: return l.slice();
-          default: return l.length;
+          case 0:
+            return l.append(Buffer.from(Array.from({ length: rnd(12) }, () => rnd(256)))) && l.length;
+          case 1:
+            return l.consume([rnd(len + 4), 0, -1, NaN, 1.7][rnd(5)]) && l.length;
+          case 2:
+            return l.readUInt8(at());
+          case 3:
+            return l.readUInt16BE(at());
+          case 4:
+            return l.readUInt32BE(at());
+          case 5:
+            return l.slice(...range());
+          case 6:
+            return l.toString(['utf8', 'latin1', 'hex'][rnd(3)], ...range());
+          case 7:
+            return l.slice();
+          default:
+            return l.length;
         }
       };
       // The same random choices for both: the generator is replayed.
@@ -69,7 +85,16 @@ test('mqtt-packet parses the same packets through the shim, whatever the reads',
   const opts = { protocolVersion: 5 as const };
   const packets: Array<Record<string, unknown>> = [
     { cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { topicAliasMaximum: 10 } },
-    ...Array.from({ length: 40 }, (_, i) => ({ cmd: 'publish', topic: `t/${i}/é`, payload: Buffer.alloc(i * 37, 65 + (i % 26)), qos: i % 3, messageId: i % 3 ? i + 1 : undefined, retain: i % 2 === 0, dup: false, properties: i % 5 ? undefined : { userProperties: { k: `v${i}` }, contentType: 'x' } })),
+    ...Array.from({ length: 40 }, (_, i) => ({
+      cmd: 'publish',
+      topic: `t/${i}/é`,
+      payload: Buffer.alloc(i * 37, 65 + (i % 26)),
+      qos: i % 3,
+      messageId: i % 3 ? i + 1 : undefined,
+      retain: i % 2 === 0,
+      dup: false,
+      properties: i % 5 ? undefined : { userProperties: { k: `v${i}` }, contentType: 'x' },
+    })),
     { cmd: 'pubrel', messageId: 9 },
     { cmd: 'suback', messageId: 2, granted: [0, 1, 2, 0x80] },
     { cmd: 'pingresp' },
@@ -80,7 +105,12 @@ test('mqtt-packet parses the same packets through the shim, whatever the reads',
     const Parser = (mqttPacket.parser(opts) as any).constructor;
     const parser = new Parser();
     parser.parser(opts);
-    parser._resetState = function () { this.packet = new (this.packet.constructor)(); this.error = null; this._list = (bl as () => unknown)(); this._stateCounter = 0; };
+    parser._resetState = function () {
+      this.packet = new this.packet.constructor();
+      this.error = null;
+      this._list = (bl as () => unknown)();
+      this._stateCounter = 0;
+    };
     parser._resetState();
     const got: unknown[] = [];
     parser.on('packet', (p: Packet) => got.push(JSON.parse(JSON.stringify(p))));

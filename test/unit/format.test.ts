@@ -298,7 +298,10 @@ test('%J nesting limit: 1000 levels are accepted, 1001 rejected', () => {
     `{"tst":"2026-11-23T16:17:11.000000+0000","topic":"t","qos":0,"retain":0,"payloadlen":2000,"payload":${ok}}\n`,
   );
   const errors: string[] = [];
-  const out = createFormatter(fullOpts({ format: '%J' }, errors))(packet({ topic: 't', payload: bad, qos: 0 }) as never, ts);
+  const out = createFormatter(fullOpts({ format: '%J' }, errors))(
+    packet({ topic: 't', payload: bad, qos: 0 }) as never,
+    ts,
+  );
   assert.equal(out.toString(), '\n');
   assert.deepEqual(errors, ['Error: Message payload is not valid JSON on topic t.']);
 });
@@ -306,14 +309,20 @@ test('%J nesting limit: 1000 levels are accepted, 1001 rejected', () => {
 test('@N is the nanoseconds, always 9 digits', () => {
   // mosquitto_sub printed e.g. "096405828" for @N
   assert.equal(fmt('@N', { topic: 't', payload: 'x', qos: 0 }, { sec: 1795450238, nsec: 96405828 }), '096405828\n');
-  assert.equal(fmt('@N|%U', { topic: 't', payload: 'x', qos: 0 }, { sec: 1795450238, nsec: 5 }), '000000005|1795450238.000000005\n');
+  assert.equal(
+    fmt('@N|%U', { topic: 't', payload: 'x', qos: 0 }, { sec: 1795450238, nsec: 5 }),
+    '000000005|1795450238.000000005\n',
+  );
 });
 
 test('time fields default to the current time', () => {
   const before = Date.now();
   const out = fmt('%I|%U|@N|%j', { topic: 't', payload: 'x', qos: 0 });
   const after = Date.now();
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000)\|(\d+)\.(\d{9})\|(\d{9})\|(\{"tst":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000",.*\})\n$/.exec(out);
+  const m =
+    /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000)\|(\d+)\.(\d{9})\|(\d{9})\|(\{"tst":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000",.*\})\n$/.exec(
+      out,
+    );
   assert.ok(m, out);
   const ms = Number(m[2]) * 1000 + Number(m[3]) / 1e6;
   assert.ok(ms >= before - 5 && ms <= after + 5, `${ms} not in [${before}, ${after}]`);
@@ -333,7 +342,7 @@ test('now() agrees with Date.now() to the millisecond, and never goes back', () 
   // (anchored at another moment it could be up to 1 ms behind), nor a tick ahead.
   let last = 0;
   const end = Date.now() + 20;
-  for (let wall = 0; wall < end;) {
+  for (let wall = 0; wall < end; ) {
     const before = Date.now();
     const t = now();
     wall = Date.now();
@@ -388,7 +397,8 @@ test('%f and %d: the payload as a 4- or 8-byte IEEE 754 number, printf-style (mo
       const double = spec.endsWith('d');
       if (!double && !Number.isFinite(Math.fround(v))) continue; // inf: below
       const payload = Buffer.alloc(double ? 8 : 4);
-      if (double) payload.writeDoubleLE(v); else payload.writeFloatLE(v);
+      if (double) payload.writeDoubleLE(v);
+      else payload.writeFloatLE(v);
       cases.push([spec, payload.toString('hex'), double ? 'd' : 'f']);
     }
   }
@@ -419,12 +429,18 @@ print(json.dumps(out))
   assert.equal(special(NaN, '[%012.3d]'), '[         nan]');
   // Not a float: mosquitto 2.1's message on stderr, nothing printed for the field.
   const errors: string[] = [];
-  const out = createFormatter(fullOpts({ format: '[%f|%d]' }, errors))(packet({ topic: 't', payload: 'abc', qos: 0 }) as never, now());
+  const out = createFormatter(fullOpts({ format: '[%f|%d]' }, errors))(
+    packet({ topic: 't', payload: 'abc', qos: 0 }) as never,
+    now(),
+  );
   assert.equal(out.toString(), '[|]\n');
-  assert.deepEqual(errors, ['requested float printing, but non-float data received', 'requested double printing, but non-double data received']);
+  assert.deepEqual(errors, [
+    'requested float printing, but non-float data received',
+    'requested double printing, but non-double data received',
+  ]);
 });
 
-test('%x and %X split by a separator: %.2:x (mosquitto 2.1); %.2x keeps 2.0.11\'s meaning', () => {
+test("%x and %X split by a separator: %.2:x (mosquitto 2.1); %.2x keeps 2.0.11's meaning", () => {
   const m = { topic: 't', payload: hex('1883abcd02'), qos: 0 as const };
   assert.equal(fmt('%.2:x|%.2-X|%.4/x', m), '18:83:ab:cd:02|18-83-AB-CD-02|1883/abcd/02\n');
   assert.equal(fmt('%.2:x', m), '18:83:ab:cd:02\n');
@@ -441,24 +457,57 @@ test('%x and %X split by a separator: %.2:x (mosquitto 2.1); %.2x keeps 2.0.11\'
 // the double -2.25 (-N). mosquitto_sub 2.0.11 refuses every one ("Invalid format specifier"),
 // so 2.1.2's way is taken.
 const SEPARATED: Array<[string, string, 't' | 'f' | 'd']> = [
-  ['%.2 x', '68 65 6c 6c 6f', 't'], ['%.2 X', '68 65 6C 6C 6F', 't'], ['% x', '68656c6c6f', 't'], ['%.0 x', '68656c6c6f', 't'],
-  ['%010.4 X', '6865 6C6C 6F', 't'], ['%-10 x|', '68656c6c6f|', 't'], ['%5..x', '68656c6c6f', 't'],
-  ['%:t', 'fmt/t', 't'], ['%-10:t|', 'fmt/t     |', 't'], ['%-:t', 'fmt/t', 't'], ['%5-t', 'fmt/t', 't'], ['%0-t', 'fmt/t', 't'],
-  ['%10:l', '         5', 't'], ['%05:l', '00005', 't'], ['%:p', 'hello', 't'], ['%:%', '%', 't'], ['%7 q', '0', 't'], ['%3 r', '1', 't'],
-  ['%.3:f', '1.500', 'f'], ['%10.2 f', '      1.50', 'f'], ['%5.2:d', '-2.25', 'd'], ['%-9.1|d|', '-2.2     |', 'd'],
+  ['%.2 x', '68 65 6c 6c 6f', 't'],
+  ['%.2 X', '68 65 6C 6C 6F', 't'],
+  ['% x', '68656c6c6f', 't'],
+  ['%.0 x', '68656c6c6f', 't'],
+  ['%010.4 X', '6865 6C6C 6F', 't'],
+  ['%-10 x|', '68656c6c6f|', 't'],
+  ['%5..x', '68656c6c6f', 't'],
+  ['%:t', 'fmt/t', 't'],
+  ['%-10:t|', 'fmt/t     |', 't'],
+  ['%-:t', 'fmt/t', 't'],
+  ['%5-t', 'fmt/t', 't'],
+  ['%0-t', 'fmt/t', 't'],
+  ['%10:l', '         5', 't'],
+  ['%05:l', '00005', 't'],
+  ['%:p', 'hello', 't'],
+  ['%:%', '%', 't'],
+  ['%7 q', '0', 't'],
+  ['%3 r', '1', 't'],
+  ['%.3:f', '1.500', 'f'],
+  ['%10.2 f', '      1.50', 'f'],
+  ['%5.2:d', '-2.25', 'd'],
+  ['%-9.1|d|', '-2.2     |', 'd'],
 ];
 // Refused by both: 2.0.11's message (2.1.2 names the character after the separator, or a NUL).
-const STILL_REFUSED: Array<[string, string]> = [['%::t', ':'], ['%.2  x', ' '], ['%:z', ':'], ['% .2x', ' '], ['%.2 ', ' '], ['%:', ':'], ['%0-5t', '-']];
+const STILL_REFUSED: Array<[string, string]> = [
+  ['%::t', ':'],
+  ['%.2  x', ' '],
+  ['%:z', ':'],
+  ['% .2x', ' '],
+  ['%.2 ', ' '],
+  ['%:', ':'],
+  ['%0-5t', '-'],
+];
 
 test('a separator before a conversion (mosquitto 2.1.2): a space splits %x too, before the others it is ignored', () => {
   const payloads = { t: Buffer.from('hello'), f: Buffer.alloc(4), d: Buffer.alloc(8) };
   payloads.f.writeFloatLE(1.5);
   payloads.d.writeDoubleLE(-2.25);
   for (const [format, want, kind] of SEPARATED) {
-    assert.equal(fmt(format, { topic: `fmt/${kind}`, payload: payloads[kind], qos: 0, retain: true }, undefined, { noEol: true }), want, format);
+    assert.equal(
+      fmt(format, { topic: `fmt/${kind}`, payload: payloads[kind], qos: 0, retain: true }, undefined, { noEol: true }),
+      want,
+      format,
+    );
   }
   for (const [format, ch] of STILL_REFUSED) {
-    assert.throws(() => fmt(format, { topic: 't', payload: 'x', qos: 0 }), (e: Error) => e instanceof FormatError && e.message === `Error: Invalid format specifier '${ch}'.`, format);
+    assert.throws(
+      () => fmt(format, { topic: 't', payload: 'x', qos: 0 }),
+      (e: Error) => e instanceof FormatError && e.message === `Error: Invalid format specifier '${ch}'.`,
+      format,
+    );
   }
 });
 
@@ -469,7 +518,8 @@ test('mosquitto_sub 2.0.11 refuses each of those formats (so 2.1.2 is followed),
     return;
   }
   // The format is checked before anything is connected.
-  const refusal = (format: string) => spawnSync('mosquitto_sub', ['-t', 'x', '-p', '1', '-F', format], { encoding: 'utf8' });
+  const refusal = (format: string) =>
+    spawnSync('mosquitto_sub', ['-t', 'x', '-p', '1', '-F', format], { encoding: 'utf8' });
   for (const [format] of SEPARATED) {
     const r = refusal(format);
     assert.equal(r.status, 1, format);

@@ -8,17 +8,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword, isHashed, parseStored, verifyPassword } from '../../src/passwd/hash.ts';
 import {
-  classify, editPasswordFile, FileError, PasswordFile, plainPassword, resolvePasswordPath, fileErrorWords, withLock,
-  writeFileAtomic, type WriteOps,
+  classify,
+  editPasswordFile,
+  FileError,
+  PasswordFile,
+  plainPassword,
+  resolvePasswordPath,
+  fileErrorWords,
+  withLock,
+  writeFileAtomic,
+  type WriteOps,
 } from '../../src/passwd/file.ts';
 import { atoi, parsePasswdArgs } from '../../src/passwd/options.ts';
 import { UsageError } from '../../src/errors.ts';
 
 // Written by mosquitto_passwd 2.0.11 (-b): user, password, line.
 const MOSQUITTO_MADE = [
-  ['a', 'pa', '$7$101$daLnQsNHj95Mj18L$A45UWppttseu3jsktibR7kaprdIyzfYtlxaMhi24FCFm3p26ypsPHXE4oGm+z5Mm83KpLvOPjTVqrYgPGm7CIQ=='],
-  ['c', 'pc', '$6$GUqBKwHRW2fdE7el$cgctYGJK/MhczYdF+B5ihaGrGYIpdV+7Y4GqDASb0uJK7nBNsiW/VDkOZbGL5wZlDo+1mhej8Tg47AYe2f2bNw=='],
-  ['u', 'p', '$7$7$rxpXjnPvXoFW/9Yx$2no8G18LMvjoATiyz5zNJMkFjteqlno7iWdmUB6bvzvfcVTB25CoqN9xLO5RkhYrL425TXTxOZ3QA2XOFGiISw=='],
+  [
+    'a',
+    'pa',
+    '$7$101$daLnQsNHj95Mj18L$A45UWppttseu3jsktibR7kaprdIyzfYtlxaMhi24FCFm3p26ypsPHXE4oGm+z5Mm83KpLvOPjTVqrYgPGm7CIQ==',
+  ],
+  [
+    'c',
+    'pc',
+    '$6$GUqBKwHRW2fdE7el$cgctYGJK/MhczYdF+B5ihaGrGYIpdV+7Y4GqDASb0uJK7nBNsiW/VDkOZbGL5wZlDo+1mhej8Tg47AYe2f2bNw==',
+  ],
+  [
+    'u',
+    'p',
+    '$7$7$rxpXjnPvXoFW/9Yx$2no8G18LMvjoATiyz5zNJMkFjteqlno7iWdmUB6bvzvfcVTB25CoqN9xLO5RkhYrL425TXTxOZ3QA2XOFGiISw==',
+  ],
 ] as const;
 
 function tempDir(): string {
@@ -40,7 +60,7 @@ test('the same salt gives the bytes mosquitto_passwd wrote', () => {
   assert.equal(hashPassword(Buffer.from(pw6), 'sha512', 101, Buffer.from('GUqBKwHRW2fdE7el', 'base64')), sha512);
 });
 
-test('new hashes have mosquitto_passwd\'s shape: 12-byte salt, 64-byte digest, base64', () => {
+test("new hashes have mosquitto_passwd's shape: 12-byte salt, 64-byte digest, base64", () => {
   const pb = hashPassword(Buffer.from('secret'), 'sha512-pbkdf2');
   assert.match(pb, /^\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/);
   assert.match(hashPassword(Buffer.from('secret'), 'sha512-pbkdf2', 5000), /^\$7\$5000\$/);
@@ -73,7 +93,9 @@ test('what counts as hashed: $6$, $7$, $2a/b/y$ and other crypt schemes; the res
 });
 
 test('lines are classified as the broker reads them', () => {
-  const kinds = ['a:b', ' b :x', '# c:d', ' #e:f', '', '   ', 'nocolon', ':nouser'].map((text) => classify({ text, eol: '\n' }));
+  const kinds = ['a:b', ' b :x', '# c:d', ' #e:f', '', '   ', 'nocolon', ':nouser'].map((text) =>
+    classify({ text, eol: '\n' }),
+  );
   assert.deepEqual(kinds, [
     { kind: 'entry', user: 'a', secret: 'b' },
     { kind: 'entry', user: 'b', secret: 'x' },
@@ -91,12 +113,16 @@ test('lines are classified as the broker reads them', () => {
 });
 
 test('parse and serialise give back every byte: CRLF, no final newline, non-UTF-8, NUL', () => {
-  const bytes = Buffer.concat([Buffer.from('# c\r\nA:x\n\n'), Buffer.from([0xff, 0x00, 0x3a, 0x41]), Buffer.from('\nlast')]);
+  const bytes = Buffer.concat([
+    Buffer.from('# c\r\nA:x\n\n'),
+    Buffer.from([0xff, 0x00, 0x3a, 0x41]),
+    Buffer.from('\nlast'),
+  ]);
   assert.deepEqual(PasswordFile.parse(bytes).toBuffer(), bytes);
   assert.deepEqual(PasswordFile.parse(Buffer.alloc(0)).toBuffer(), Buffer.alloc(0));
 });
 
-test('edits change only the named user\'s lines', () => {
+test("edits change only the named user's lines", () => {
   const f = PasswordFile.parse(Buffer.from('# head\na:1\r\nb:2\njunk\na:3\nlast:4'));
   assert.equal(f.setUser('a', 'N'), 2);
   assert.equal(f.toBuffer().toString(), '# head\na:N\r\nb:2\njunk\na:N\nlast:4');
@@ -109,7 +135,7 @@ test('edits change only the named user\'s lines', () => {
   assert.equal(f.find('last')?.secret, '4');
 });
 
-test('the broker\'s entry for a user appearing twice is the last one', () => {
+test("the broker's entry for a user appearing twice is the last one", () => {
   const f = PasswordFile.parse(Buffer.from('d:first\nd:second\n'));
   assert.equal(f.find('d')?.secret, 'second');
 });
@@ -143,20 +169,31 @@ test('atomic write: a failure at any step leaves the old file as it was and no t
     ];
     for (const [name, code, after] of cases) {
       const partial: WriteOps = { ...failing(name, code, after) };
-      if (name === 'writeSync') partial.writeSync = ((real) => (fd: number, d: Buffer, o: number, l: number) => real(fd, d, o, Math.min(l, 4096)))(partial.writeSync);
-      assert.throws(() => writeFileAtomic(file, big, { mode: 0o640, uid: process.getuid!(), gid: process.getgid!() }, partial),
-        (e: unknown) => e instanceof FileError && e.stage === 'write' && (e.cause as NodeJS.ErrnoException).code === code,
-        `${name} ${code}`);
+      if (name === 'writeSync')
+        partial.writeSync = (
+          (real) => (fd: number, d: Buffer, o: number, l: number) =>
+            real(fd, d, o, Math.min(l, 4096))
+        )(partial.writeSync);
+      assert.throws(
+        () => writeFileAtomic(file, big, { mode: 0o640, uid: process.getuid!(), gid: process.getgid!() }, partial),
+        (e: unknown) =>
+          e instanceof FileError && e.stage === 'write' && (e.cause as NodeJS.ErrnoException).code === code,
+        `${name} ${code}`,
+      );
       assert.deepEqual(fs.readFileSync(file), old, `${name}: old file intact`);
       assert.deepEqual(fs.readdirSync(dir), ['passwd'], `${name}: no temporary file left`);
     }
     // Failing to keep the owner is refused, not silently changed.
-    assert.throws(() => writeFileAtomic(file, big, { mode: 0o640, uid: 4242, gid: 4242 }, failing('fchownSync', 'EPERM')),
-      (e: unknown) => e instanceof FileError && e.stage === 'owner');
+    assert.throws(
+      () => writeFileAtomic(file, big, { mode: 0o640, uid: 4242, gid: 4242 }, failing('fchownSync', 'EPERM')),
+      (e: unknown) => e instanceof FileError && e.stage === 'owner',
+    );
     assert.deepEqual(fs.readdirSync(dir), ['passwd']);
     // Creating the temporary file fails: nothing happens.
-    assert.throws(() => writeFileAtomic(file, big, undefined, failing('openSync', 'EACCES')),
-      (e: unknown) => e instanceof FileError && e.stage === 'beside');
+    assert.throws(
+      () => writeFileAtomic(file, big, undefined, failing('openSync', 'EACCES')),
+      (e: unknown) => e instanceof FileError && e.stage === 'beside',
+    );
     assert.deepEqual(fs.readFileSync(file), old);
     // And without failures it replaces the file, keeping its mode.
     writeFileAtomic(file, big, { mode: fs.statSync(file).mode, uid: process.getuid!(), gid: process.getgid!() });
@@ -187,7 +224,10 @@ test('the lock: a live holder is waited for, a dead one is taken over', async ()
     // Held by a live process (this one's parent): we wait, then give up.
     fs.writeFileSync(`${file}.lock`, `${process.ppid}\n`);
     const t0 = Date.now();
-    await assert.rejects(withLock(file, () => 1, { timeoutMs: 150 }), (e: unknown) => e instanceof FileError && e.stage === 'locked');
+    await assert.rejects(
+      withLock(file, () => 1, { timeoutMs: 150 }),
+      (e: unknown) => e instanceof FileError && e.stage === 'locked',
+    );
     assert.ok(Date.now() - t0 >= 150);
     assert.equal(fs.readFileSync(`${file}.lock`, 'utf8'), `${process.ppid}\n`, 'a live lock is never removed');
     // Released while we wait: we get it.
@@ -198,7 +238,10 @@ test('the lock: a live holder is waited for, a dead one is taken over', async ()
     const dead = child.pid!;
     await new Promise((r) => child.once('exit', r));
     fs.writeFileSync(`${file}.lock`, `${dead}\n`);
-    assert.equal(await withLock(file, () => fs.readFileSync(`${file}.lock`, 'utf8'), { timeoutMs: 500 }), `${process.pid}\n`);
+    assert.equal(
+      await withLock(file, () => fs.readFileSync(`${file}.lock`, 'utf8'), { timeoutMs: 500 }),
+      `${process.pid}\n`,
+    );
     assert.deepEqual(fs.readdirSync(dir), [], 'lock released');
     // A lock file without a pid is stale only when old.
     fs.writeFileSync(`${file}.lock`, '');
@@ -215,12 +258,18 @@ test('concurrent edits in one process never lose a change', async () => {
     const file = join(dir, 'passwd');
     fs.writeFileSync(file, '# users\n');
     const path = resolvePasswordPath(file);
-    await Promise.all(Array.from({ length: 30 }, (_, i) =>
-      editPasswordFile(path, false, (f) => {
-        f.setUser(`u${i}`, `p${i}`);
-        return { changed: true, value: 0 };
-      })));
-    const users = PasswordFile.parse(fs.readFileSync(file)).entries().map((e) => e.user).sort();
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        editPasswordFile(path, false, (f) => {
+          f.setUser(`u${i}`, `p${i}`);
+          return { changed: true, value: 0 };
+        }),
+      ),
+    );
+    const users = PasswordFile.parse(fs.readFileSync(file))
+      .entries()
+      .map((e) => e.user)
+      .sort();
     assert.equal(users.length, 30);
     assert.ok(fs.readFileSync(file, 'utf8').startsWith('# users\n'));
   } finally {
@@ -232,7 +281,7 @@ test('atoi reads numbers the way C does', () => {
   assert.deepEqual(['7', ' 12x', '+3', '-5', 'abc', '', '4294967297'].map(atoi), [7, 12, 3, -5, 0, 0, 1]);
 });
 
-test('command line: options only before the operands, in mosquitto_passwd\'s order of checks', () => {
+test("command line: options only before the operands, in mosquitto_passwd's order of checks", () => {
   const parse = (...a: string[]) => parsePasswdArgs(a);
   const error = (a: string[]) => {
     try {
@@ -255,12 +304,18 @@ test('command line: options only before the operands, in mosquitto_passwd\'s ord
   assert.equal(error(['-H', 'bcrypt', '-I', '3', 'f', 'u']), 'Error: bcrypt cost (-I) must be between 4 and 31.\n');
   assert.equal(error(['--verify', '-U', 'f']), 'Error: --verify and -U cannot be used together.\n');
   assert.equal(error(['--verify', 'f']), 'Error: --verify argument given but password file or username missing.\n');
-  assert.equal(error(['-b', 'f', '#x', 'p']), "Error: Username must not start with '#': mosquitto reads such a line as a comment.\n");
+  assert.equal(
+    error(['-b', 'f', '#x', 'p']),
+    "Error: Username must not start with '#': mosquitto reads such a line as a comment.\n",
+  );
 });
 
-test('system error texts are C\'s strerror()', () => {
+test("system error texts are C's strerror()", () => {
   const err = (code: string, message: string) => Object.assign(new Error(message), { code });
-  assert.equal(fileErrorWords(err('ENOENT', "ENOENT: no such file or directory, open 'x'")), 'No such file or directory');
+  assert.equal(
+    fileErrorWords(err('ENOENT', "ENOENT: no such file or directory, open 'x'")),
+    'No such file or directory',
+  );
   assert.equal(fileErrorWords(err('EISDIR', 'EISDIR: illegal operation on a directory, read')), 'Is a directory');
   assert.equal(fileErrorWords(err('ENOTDIR', "ENOTDIR: not a directory, realpath 'a/b'")), 'Not a directory');
   assert.equal(fileErrorWords(err('EACCES', "EACCES: permission denied, open 'x'")), 'Permission denied');

@@ -8,7 +8,10 @@ import { PROPERTY_TABLE } from '../../src/properties.ts';
 
 test('every property of mqtt-packet, with its id and type, once in the table', () => {
   const ours = Object.fromEntries(PROPERTY_TABLE.map((p) => [p.id, p.key]));
-  assert.deepEqual(ours, Object.fromEntries(Object.entries(constants.propertiesCodes).map(([id, key]) => [Number(id), key])));
+  assert.deepEqual(
+    ours,
+    Object.fromEntries(Object.entries(constants.propertiesCodes).map(([id, key]) => [Number(id), key])),
+  );
   for (const p of PROPERTY_TABLE) {
     // mqtt-packet reads maximum-qos as 'int8': one byte, as libmosquitto reads every byte property.
     const theirs = constants.propertiesTypes[p.key] === 'int8' ? 'byte' : constants.propertiesTypes[p.key];

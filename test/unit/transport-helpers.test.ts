@@ -20,7 +20,9 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsmqtt-transport-'));
   if (!needOpenssl) certs = makeCerts(join(dir, 'certs'));
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Publishes a retained message with mosquitto_pub, then reads it back with mosquitto_sub. */
 async function roundTrip(conn: string[], topic: string, subConn: string[] = conn): Promise<void> {
@@ -36,11 +38,20 @@ async function roundTrip(conn: string[], topic: string, subConn: string[] = conn
   await run(MOSQUITTO_PUB!, [...conn, '-t', topic, '-r', '-n']);
 }
 
-test('makeCerts: every file is made, the expired cert is expired, capath is hashed', { skip: needOpenssl }, async () => {
+test('makeCerts: every file is made, the expired cert is expired, capath is hashed', {
+  skip: needOpenssl,
+}, async () => {
   const { OPENSSL } = await import('../helpers/tls.ts');
   const dates = await run(OPENSSL!, ['x509', '-in', certs.expiredCert, '-noout', '-enddate']);
   assert.match(dates.stdout.toString(), /notAfter=Jan {2}2 00:00:00 2020 GMT/);
-  const verify = await run(OPENSSL!, ['verify', '-CApath', certs.capath, certs.serverCert, certs.wrongNameCert, certs.clientCert]);
+  const verify = await run(OPENSSL!, [
+    'verify',
+    '-CApath',
+    certs.capath,
+    certs.serverCert,
+    certs.wrongNameCert,
+    certs.clientCert,
+  ]);
   assert.equal(verify.code, 0, verify.stderr.toString());
   const other = await run(OPENSSL!, ['verify', '-CAfile', certs.caFile, certs.otherServerCert]);
   assert.notEqual(other.code, 0);
@@ -53,8 +64,33 @@ test('TLS broker: --cafile (127.0.0.1 and localhost), --capath, client certifica
     await roundTrip(['-h', '127.0.0.1', '-p', String(b.port), '--cafile', certs.caFile], 'tls/a');
     await roundTrip(['-h', 'localhost', '-p', String(b.port), '--cafile', certs.caFile], 'tls/b');
     await roundTrip(['-h', '127.0.0.1', '-p', String(b.port), '--capath', certs.capath], 'tls/c');
-    await roundTrip(['-h', '127.0.0.1', '-p', String(rc.port), '--cafile', certs.caFile, '--cert', certs.clientCert, '--key', certs.clientKey], 'tls/d');
-    const noCert = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(rc.port), '--cafile', certs.caFile, '-t', 't', '-m', 'x']);
+    await roundTrip(
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(rc.port),
+        '--cafile',
+        certs.caFile,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      ],
+      'tls/d',
+    );
+    const noCert = await run(MOSQUITTO_PUB!, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(rc.port),
+      '--cafile',
+      certs.caFile,
+      '-t',
+      't',
+      '-m',
+      'x',
+    ]);
     assert.notEqual(noCert.code, 0, 'require_certificate refuses a client without a cert');
   } finally {
     await b.stop();
@@ -66,7 +102,18 @@ test('TLS broker: wrong-name, expired and other-CA server certs are refused by m
   for (const kind of ['wrongName', 'expired', 'otherCa'] as const) {
     const b = await startTlsBroker(certs, { serverCert: kind });
     try {
-      const r = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(b.port), '--cafile', certs.caFile, '-t', 't', '-m', 'x']);
+      const r = await run(MOSQUITTO_PUB!, [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(b.port),
+        '--cafile',
+        certs.caFile,
+        '-t',
+        't',
+        '-m',
+        'x',
+      ]);
       assert.notEqual(r.code, 0, kind);
       assert.match(r.stderr.toString(), /TLS error|certificate|tls/i, kind);
     } finally {
@@ -78,15 +125,33 @@ test('TLS broker: wrong-name, expired and other-CA server certs are refused by m
 test('PSK broker: --psk/--psk-identity round trip; a wrong key fails', { skip: needMosquitto }, async () => {
   const b = await startPskBroker({ keys: { 'test-id': 'deadbeef' } });
   try {
-    await roundTrip(['-h', '127.0.0.1', '-p', String(b.port), '--psk', 'deadbeef', '--psk-identity', 'test-id'], 'psk/a');
-    const bad = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(b.port), '--psk', 'beefdead', '--psk-identity', 'test-id', '-t', 't', '-m', 'x']);
+    await roundTrip(
+      ['-h', '127.0.0.1', '-p', String(b.port), '--psk', 'deadbeef', '--psk-identity', 'test-id'],
+      'psk/a',
+    );
+    const bad = await run(MOSQUITTO_PUB!, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(b.port),
+      '--psk',
+      'beefdead',
+      '--psk-identity',
+      'test-id',
+      '-t',
+      't',
+      '-m',
+      'x',
+    ]);
     assert.notEqual(bad.code, 0);
   } finally {
     await b.stop();
   }
 });
 
-test('unix-socket broker: --unix round trip, and its TCP listener is the same broker', { skip: needMosquitto }, async () => {
+test('unix-socket broker: --unix round trip, and its TCP listener is the same broker', {
+  skip: needMosquitto,
+}, async () => {
   const b = await startUnixBroker();
   try {
     await roundTrip(['--unix', b.path], 'unix/a');
@@ -96,7 +161,9 @@ test('unix-socket broker: --unix round trip, and its TCP listener is the same br
   }
 });
 
-test('SOCKS5 proxy (microsocks): --proxy socks5h:// without and with user:pass', { skip: needMosquitto || needMicrosocks }, async () => {
+test('SOCKS5 proxy (microsocks): --proxy socks5h:// without and with user:pass', {
+  skip: needMosquitto || needMicrosocks,
+}, async () => {
   const broker: Broker = await startBroker();
   const open = await startSocks();
   const authed = await startSocks({ user: 'puser', pass: 'ppass' });
@@ -106,7 +173,15 @@ test('SOCKS5 proxy (microsocks): --proxy socks5h:// without and with user:pass',
     await roundTrip([...conn, '--proxy', open.url], 'proxy/a');
     // (mosquitto 2.0.11 does not percent-decode the proxy URL's user:pass: keep them plain.)
     await roundTrip([...conn, '--proxy', authed.url], 'proxy/b');
-    const bad = await run(MOSQUITTO_PUB!, [...conn, '--proxy', `socks5h://puser:wrong@127.0.0.1:${authed.port}`, '-t', 't', '-m', 'x']);
+    const bad = await run(MOSQUITTO_PUB!, [
+      ...conn,
+      '--proxy',
+      `socks5h://puser:wrong@127.0.0.1:${authed.port}`,
+      '-t',
+      't',
+      '-m',
+      'x',
+    ]);
     assert.notEqual(bad.code, 0, 'wrong proxy credentials fail');
   } finally {
     await authed.stop();
@@ -120,8 +195,15 @@ test('SOCKS5 proxy (microsocks): --proxy socks5h:// without and with user:pass',
 function connect(url: string, opts: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-    const fail = (e?: Error) => { c.end(true); reject(e ?? new Error('connection closed before CONNACK')); };
-    c.once('connect', () => { c.removeListener('error', fail); c.removeListener('close', fail); resolve(c); });
+    const fail = (e?: Error) => {
+      c.end(true);
+      reject(e ?? new Error('connection closed before CONNACK'));
+    };
+    c.once('connect', () => {
+      c.removeListener('error', fail);
+      c.removeListener('close', fail);
+      resolve(c);
+    });
     c.once('error', fail);
     c.once('close', fail);
   });
@@ -130,7 +212,11 @@ function connect(url: string, opts: mqtt.IClientOptions = {}): Promise<mqtt.Mqtt
 async function wsRoundTrip(url: string, opts: mqtt.IClientOptions, topic: string): Promise<void> {
   const c = await connect(url, opts);
   try {
-    const got = new Promise<string>((resolve) => c.on('message', (t, p) => { if (t === topic) resolve(p.toString()); }));
+    const got = new Promise<string>((resolve) =>
+      c.on('message', (t, p) => {
+        if (t === topic) resolve(p.toString());
+      }),
+    );
     await c.subscribeAsync(topic, { qos: 1 });
     await c.publishAsync(topic, `ws ${topic}`, { qos: 1 });
     assert.equal(await got, `ws ${topic}`);
@@ -139,7 +225,9 @@ async function wsRoundTrip(url: string, opts: mqtt.IClientOptions, topic: string
   }
 }
 
-test('WebSocket broker: ws:// on /mqtt, any path, and mosquitto_pub on its TCP port reaches a ws subscriber', { skip: needOpenssl }, async () => {
+test('WebSocket broker: ws:// on /mqtt, any path, and mosquitto_pub on its TCP port reaches a ws subscriber', {
+  skip: needOpenssl,
+}, async () => {
   const b = await startWsBroker();
   const any = await startWsBroker({ path: null });
   try {
@@ -158,7 +246,18 @@ test('WebSocket broker: ws:// on /mqtt, any path, and mosquitto_pub on its TCP p
       try {
         const got = new Promise<string>((resolve) => c.on('message', (_t, p) => resolve(p.toString())));
         await c.subscribeAsync('ws/x', { qos: 1 });
-        const pub = await run(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(b.tcpPort), '-t', 'ws/x', '-m', 'from tcp', '-q', '1']);
+        const pub = await run(MOSQUITTO_PUB!, [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(b.tcpPort),
+          '-t',
+          'ws/x',
+          '-m',
+          'from tcp',
+          '-q',
+          '1',
+        ]);
         assert.equal(pub.code, 0, pub.stderr.toString());
         assert.equal(await got, 'from tcp');
       } finally {
@@ -183,7 +282,9 @@ test('WebSocket broker: wss:// with the test CA; an untrusted client is refused'
   }
 });
 
-test('WebSocket broker: aedes 1.x refuses MQTT v5 (CONNACK 1), so ws tests use v3.1.1', { skip: needOpenssl }, async () => {
+test('WebSocket broker: aedes 1.x refuses MQTT v5 (CONNACK 1), so ws tests use v3.1.1', {
+  skip: needOpenssl,
+}, async () => {
   const b = await startWsBroker();
   try {
     await assert.rejects(connect(b.url, { protocolVersion: 5 }));

@@ -7,9 +7,13 @@ import { bytesOf, commandLine, decodeBytes, isMqttUtf8, isWellFormed } from '../
 test('decodeBytes then bytesOf gives back any bytes', () => {
   let seed = 7;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  const pool = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f, 0x90];
+  const pool = [
+    0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f, 0x90,
+  ];
   for (let n = 0; n < 5000; n++) {
-    const b = Buffer.from(Array.from({ length: rand() % 10 }, () => (rand() % 3 ? pool[rand() % pool.length]! : rand() % 256)));
+    const b = Buffer.from(
+      Array.from({ length: rand() % 10 }, () => (rand() % 3 ? pool[rand() % pool.length]! : rand() % 256)),
+    );
     const s = decodeBytes(b);
     assert.deepEqual(bytesOf(s), b, b.toString('hex'));
     // Text that is UTF-8 decodes as Node decodes it; anything else keeps its bytes.
