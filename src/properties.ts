@@ -68,7 +68,7 @@ const MESSAGE: Packet[] = ['publish', 'will'];
 
 /**
  * MQTT v5's properties, each once: what -D accepts and what the session accepts from the
- * broker. test/properties.test.ts holds the ids, keys and types to mqtt-packet's own tables.
+ * broker. test/unit/properties.test.ts holds the ids, keys and types to mqtt-packet's own tables.
  */
 export const PROPERTY_TABLE: readonly PropertyInfo[] = [
   P(0x01, 'payload-format-indicator', 'payloadFormatIndicator', 'byte', ...MESSAGE),

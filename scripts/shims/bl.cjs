@@ -5,7 +5,7 @@
 // length), and reads them in place. It has what mqtt-packet's parser uses (bl(), append,
 // length, consume, readUInt8/16BE/32BE, slice, toString), with bl's results for the calls it
 // makes (whole-number offsets, a start before the end), out-of-range ones included: they go
-// through slice() as in bl and throw the same errors. test/bl-shim.test.ts compares the two.
+// through slice() as in bl and throw the same errors. test/unit/bl-shim.test.ts compares the two.
 'use strict';
 const EMPTY = Buffer.alloc(0);
 
