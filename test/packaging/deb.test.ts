@@ -7,7 +7,7 @@
 // The ARM packages are built alike (test/packaging/platforms.test.ts runs their executables).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,24 @@ after(() => {
 });
 
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 600000 });
+
+/**
+ * The installed package is the machine's, not the checkout's: a second copy of the suite
+ * (another clone, another CI job on this runner) would install, test and remove the same
+ * package at the same time. Until the returned function is called, a lock on a file of the
+ * machine's (flock, util-linux) keeps the other copy waiting; held by a child process that
+ * says so once it has it, and lets go when its input ends.
+ */
+async function machineLock(name: string): Promise<() => void> {
+  const holder = spawn('flock', [`/var/lock/${name}.lock`, 'sh', '-c', 'echo locked; exec cat'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`flock exited with ${code} before taking the lock`)));
+  });
+  return () => holder.stdin.end();
+}
 const apt = (...args: string[]) => sh('apt-get', ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300', ...args]);
 
 test("lintian on the .deb: no tag but the two overridden ones (Node's own build)", {
@@ -63,7 +81,8 @@ test("lintian on the .deb: no tag but the two overridden ones (Node's own build)
 test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, man pages, completion; no Node package; removed cleanly', {
   skip,
   timeout: 600000,
-}, () => {
+}, async (t) => {
+  t.after(await machineLock('tsmqtt-clients-deb-test'));
   const info = sh('dpkg-deb', ['--field', release.deb!, 'Depends', 'Architecture', 'Package']);
   assert.doesNotMatch(info.stdout, /node/i, 'depends on no Node.js package');
   assert.match(info.stdout, /Architecture: amd64/);
@@ -103,8 +122,9 @@ test('apt-get install ./tsmqtt-clients_<version>_amd64.deb: tools in /usr/bin, m
     const verify = sh('dpkg', ['--verify', 'tsmqtt-clients']);
     assert.equal(verify.stdout, '', 'dpkg --verify: every file as packaged');
   } finally {
-    const rm = sh('dpkg', ['-r', 'tsmqtt-clients']);
-    assert.equal(rm.status, 0, `dpkg -r: ${rm.stderr}`);
+    // (apt-get waits for dpkg's lock, which anything else installing may hold; dpkg -r does not.)
+    const rm = apt('remove', 'tsmqtt-clients');
+    assert.equal(rm.status, 0, `apt-get remove: ${rm.stderr}`);
   }
   // No configuration files: removed is purged, nothing of it known to dpkg.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's ${field} format

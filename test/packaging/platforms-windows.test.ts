@@ -31,6 +31,9 @@ let release: Release;
 let broker: Broker;
 let wineEnv: NodeJS.ProcessEnv;
 
+/** The wine server beside the wine that runs the Windows build. */
+const wineserver = () => join(runner('win-x64')[0], '..', 'wineserver');
+
 /** A path here as Windows programs under wine see it (drive Z: is /). */
 const win = (path: string) => `Z:${path.replace(/\//g, '\\')}`;
 
@@ -47,6 +50,14 @@ before(
       timeout: 300000,
     });
     assert.equal(cfg.status, 0, `winecfg: ${cfg.stderr}`);
+    // One wine server for the whole file, kept until after() stops it: a server that exits
+    // when its last program has (wine's default, a few seconds later) can be going away just
+    // as the next program connects ("wine client error:0: recvmsg: Connection reset by peer",
+    // seen with a second copy of the suite running). winecfg's server is waited out first.
+    const server = (arg: string) => spawnSync(wineserver(), [arg], { env: wineEnv, encoding: 'utf8', timeout: 120000 });
+    assert.equal(server('-w').status, 0, 'the wine server of winecfg has ended');
+    const kept = server('-p');
+    assert.equal(kept.status, 0, `wineserver -p: ${kept.stderr}`);
     broker = await startBroker();
   },
   { timeout: 900000 },
@@ -54,7 +65,7 @@ before(
 
 after(async () => {
   await broker?.stop();
-  if (wineEnv) spawnSync(join(runner('win-x64')[0], '..', 'wineserver'), ['-k'], { env: wineEnv });
+  if (wineEnv) spawnSync(wineserver(), ['-k'], { env: wineEnv });
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
