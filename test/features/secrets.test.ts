@@ -122,13 +122,24 @@ test('the process keeps its name (ps -o comm, pgrep) after the rewrite', { skip 
       resolve(undefined);
     }),
   );
-  // Once the command line has been rewritten (or the tool has ended, which fails below).
-  const cmdline = await waitFor(() => {
-    if (exited) return 'ended before its command line was read';
-    const now = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
-    return now.includes('-P ******') ? now : '';
-  }, 'tssub to star -P in its command line');
-  const comm = exited ? '' : readFileSync(`/proc/${sub.pid}/comm`, 'utf8').trim();
+  // Once the command line has been rewritten and the name put back (or the tool has ended,
+  // which fails below). The rewrite renames the thread for an instant (process.title) before
+  // the name is written back: read between the two, comm is the new title's start.
+  let comm = '';
+  const cmdline = await waitFor(
+    () => {
+      if (exited) return 'ended before its command line was read';
+      let now = '';
+      try {
+        now = readFileSync(`/proc/${sub.pid}/cmdline`, 'latin1');
+        comm = readFileSync(`/proc/${sub.pid}/comm`, 'utf8').trim();
+      } catch {
+        return ''; // gone: `exited` says so at the next look
+      }
+      return now.includes('-P ******') && comm === 'node' ? now : '';
+    },
+    () => `tssub to star -P in its command line and keep its name (comm now: ${JSON.stringify(comm)})`,
+  );
   await done;
   assert.ok(cmdline.includes('-P ******'), cmdline);
   assert.equal(comm, 'node');
