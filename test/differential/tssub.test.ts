@@ -19,6 +19,7 @@ import {
 import { argBytes as X, run, bin, tidy, withBytes } from '../helpers/run.ts';
 import { differential as compare, type Outcome } from '../helpers/differential.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { idleInLoop } from '../helpers/proc.ts';
 
 const skip = needMosquitto;
 // The broker logs each subscription, so a case knows when to start feeding.
@@ -122,6 +123,7 @@ async function side(tool: string, c: Case): Promise<Outcome> {
       () => exited || (c.until ?? []).every((re) => re.test(stdout())),
       `${tool} to print ${c.until?.join(' and ')}`,
     );
+    await waitFor(() => exited || idleInLoop(child.pid!), `${tool} to wait in its event loop`);
     child.kill(c.signal);
   }
   const code = await exit;

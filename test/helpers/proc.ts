@@ -43,6 +43,22 @@ export function signalReady(
   );
 }
 
+/**
+ * Whether the process's main thread is asleep in its event loop (poll, select, epoll: the
+ * kernel's wait channel names it), not in the middle of its own work. A signal sent then
+ * interrupts a wait; sent while it prints, it meets mosquitto's handlers that print from the
+ * handler (not safe against stdio: mosquitto_sub's "sending DISCONNECT" was lost once so).
+ * A kernel that does not say (wchan "0") counts as waiting.
+ */
+export function idleInLoop(pid: number): boolean {
+  try {
+    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
+    return wchan === '0' || /poll|select/.test(wchan);
+  } catch {
+    return false;
+  }
+}
+
 /** A TCP socket of a process, from /proc/<pid>/net/tcp and tcp6. */
 export interface TcpSocket {
   remotePort: number;
