@@ -102,7 +102,9 @@ test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of u
   skip,
   timeout: 60000,
 }, async () => {
-  const broker = await startBroker();
+  // The broker logs each PUBLISH it receives: the kill must come once tspub streams (a broker
+  // killed before its CONNACK reached tspub fails the first connection, which is not retried).
+  const broker = await startBroker({ extra: ['log_type all'] });
   const seq = spawn('seq', ['1', '100000000'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const pub = spawn(
     bin('tspub'),
@@ -114,8 +116,8 @@ test('broker killed mid-stream, --reconnect-for 2: tspub fails with a count of u
     stderr += d;
   });
   const closed = new Promise<number | null>((resolve) => pub.once('close', resolve));
-  // Mid-stream: once the broker has the publisher's connection (and lines are flowing).
-  await waitFor(() => broker.log().includes('New client connected'), 'tspub to connect');
+  // Mid-stream: once the broker has received a line from the publisher.
+  await waitFor(() => broker.log().includes('Received PUBLISH from'), 'tspub to stream');
   broker.proc.kill('SIGKILL');
   const code = await Promise.race([closed, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
   seq.kill();
