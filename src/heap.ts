@@ -22,10 +22,11 @@ export function sizeHeapForStreaming(): void {
  * collection frees them. A tool that makes little garbage of its own rarely has one (V8 waits
  * for 64 MiB of such buffers), so resident memory climbs by that much. The returned function,
  * told how many bytes of input were read, asks for a full collection (incremental, off the
- * main thread where V8 can) every `everyBytes` of input: for 8 MiB of 60-byte lines, one every
- * ~140,000 lines.
+ * main thread where V8 can) every `everyBytes` of input: for 2 MiB of 60-byte lines, one every
+ * ~35,000 lines (a few ms each on this heap of about 5 MiB live; every 8 MiB, the old
+ * generation and the buffers it held reached 6-7 MiB more at the peak).
  */
-export function reclaimInput(everyBytes = 8 << 20): (bytes: number) => void {
+export function reclaimInput(everyBytes = 2 << 20): (bytes: number) => void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (options?: { type: 'major'; execution: 'async' }) => void;
   let read = 0;

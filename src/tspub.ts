@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   // A replay makes garbage with every line it reads (the JSON, the message) besides the
   // payloads awaiting acknowledgement: a full collection every 2 MiB of input keeps it flat
   // (peak RSS 60.6, 63.2, 64.5 MiB for 20k, 100k, 300k QoS 1 lines; 57.8, 70.7, 101.1 without).
-  if (recording) await replayer!.publishReplay(publisher, cfg, recording, warn, pace, heap!.reclaimInput(2 << 20));
+  if (recording) await replayer!.publishReplay(publisher, cfg, recording, warn, pace, heap!.reclaimInput());
   // Lines wait for their acknowledgement in the buffers they were read into (heap.ts).
   else if (lines) await publishLines(publisher, cfg.qos > 0 ? heap!.reclaimInput() : undefined, pace);
   else await publishRepeated(publisher, cfg, payload!, pace);
