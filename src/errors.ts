@@ -35,6 +35,8 @@ export const MOSQ_ERR = {
   CONN_REFUSED: 5,
   CONN_LOST: 7,
   TLS: 8,
+  /** MOSQ_ERR_ERRNO: a system error, errno telling which (here always EPROTO, see below). */
+  ERRNO: 14,
   AUTH: 11,
   PROXY: 16,
   MALFORMED_UTF8: 18,
@@ -51,6 +53,9 @@ const MOSQ_STRERROR: Readonly<Record<number, string>> = {
   7: 'The connection was lost.',
   8: 'A TLS error occurred.',
   11: 'Authorisation failed.',
+  // mosquitto_strerror(MOSQ_ERR_ERRNO) is strerror(errno). The one errno a client ends with
+  // here is EPROTO: libmosquitto sets it when OpenSSL fails on an open connection.
+  14: 'Protocol error',
   16: 'Proxy error.',
   18: 'Malformed UTF-8',
   // 2.0.11 has no words for MOSQ_ERR_KEEPALIVE.

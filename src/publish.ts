@@ -85,11 +85,16 @@ export class Publisher {
     this.alias = this.properties?.topicAlias as number | undefined;
   }
 
-  /** The connection CONNACK had accepted is gone, with libmosquitto's code (session.ts). */
-  lost(code: number): void {
+  /**
+   * The connection CONNACK had accepted is gone, with libmosquitto's code (session.ts);
+   * `final`: TLS failed on it, where mosquitto_pub gives up even with -l (its next line then
+   * fails, "not connected", and the rest of the input is lost): a stream connects again.
+   */
+  lost(code: number, final = false): void {
     if (this.ending || this.failure || this.reconnecting) return;
     const disconnect = this.session.disconnectReason;
     const passing =
+      final ||
       code === MOSQ_ERR.CONN_LOST ||
       code === MOSQ_ERR.KEEPALIVE ||
       (code === MOSQ_ERR.NO_CONN && disconnect !== undefined && PASSING_DISCONNECTS.has(disconnect));

@@ -74,8 +74,10 @@ export class Requester {
       disconnectOnRefusal: true,
       onAccepted: () => this.subscribe(),
       onMessage: (packet) => this.consider(packet),
-      onLost: () => {
-        if (!this.stopping) this.finish(new ToolError(mosquittoError(MOSQ_ERR.CONN_LOST), MOSQ_ERR.CONN_LOST));
+      // mosquitto_rr ends on any loss; with the lost connection's words when TLS failed on it.
+      onLost: (code, final) => {
+        const why = final ? code : MOSQ_ERR.CONN_LOST;
+        if (!this.stopping) this.finish(new ToolError(mosquittoError(why), why));
       },
     });
   }

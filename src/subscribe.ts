@@ -129,7 +129,7 @@ export class Subscriber {
       onDisconnect: () => {
         this.serverDisconnected = true;
       },
-      onLost: (code) => this.closed(code),
+      onLost: (code, final) => this.closed(code, final),
     });
   }
 
@@ -331,12 +331,12 @@ export class Subscriber {
   }
 
   /** The connection CONNACK had accepted is gone. */
-  private closed(code: number): void {
+  private closed(code: number, final: boolean): void {
     if (this.state === 'ended') return;
     if (this.stopping || this.serverDisconnected) this.finish();
-    // The broker broke the protocol: mosquitto_sub gives up. Other failures (a silent broker,
-    // a malformed topic, a lost connection): it reconnects.
-    else if (fatal(code)) this.finish(new ToolError(mosquittoError(code), code));
+    // The broker broke the protocol, or TLS failed on the connection: mosquitto_sub gives up.
+    // Other failures (a silent broker, a malformed topic, a lost connection): it reconnects.
+    else if (fatal(code) || final) this.finish(new ToolError(mosquittoError(code), code));
     else this.retry();
   }
 

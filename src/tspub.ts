@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const session = await connectSession(cfg, {
     trace,
     tracePaint: trace && traceColours(),
-    onLost: (code) => lost?.lost(code),
+    onLost: (code, final) => lost?.lost(code, final),
   });
   // A stream of lines outlives a lost connection (publish.ts); one message does not, as
   // with mosquitto_pub: status 7 and a count, at once, for a script to try again.

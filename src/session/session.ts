@@ -68,8 +68,11 @@ export interface SessionOptions {
   onMessage?: (packet: IPublishPacket) => void;
   /** The broker said DISCONNECT (MQTT v5); the connection ends after this. */
   onDisconnect?: (packet: Packet) => void;
-  /** The connection CONNACK had accepted is gone, with libmosquitto's error code. */
-  onLost?: (code: number) => void;
+  /**
+   * The connection CONNACK had accepted is gone, with libmosquitto's error code; `final`: one
+   * after which mosquitto's clients give up rather than reconnect (TLS failed on it).
+   */
+  onLost?: (code: number, final: boolean) => void;
 }
 
 export class Session {
@@ -183,7 +186,7 @@ export class Session {
               );
             } else if (this.link === link && this.accepted) {
               this.accepted = false;
-              this.options.onLost?.(lostCode(end));
+              this.options.onLost?.(lostCode(end), end.transport?.final ?? false);
             }
           },
         },
@@ -472,5 +475,5 @@ export class Session {
 
 /** libmosquitto's code for how an accepted connection ended. */
 function lostCode(end: LinkEnd): number {
-  return end.code ?? MOSQ_ERR.CONN_LOST;
+  return end.code ?? (end.transport?.final ? end.transport.status : MOSQ_ERR.CONN_LOST);
 }

@@ -328,13 +328,21 @@ const VERIFY_CODES = new Set([
 ]);
 
 /**
- * A TLS error after the handshake (a TLS 1.3 broker refuses a client certificate only then):
- * the connection was lost, as libmosquitto sees it (errno EPROTO), with OpenSSL's reason on
- * the -d trace; mosquitto_sub does not reconnect after it.
+ * A TLS error after the handshake, with OpenSSL's reason on the -d trace. libmosquitto sets
+ * errno to EPROTO for any OpenSSL failure on an open connection, and mosquitto's clients give
+ * up after it (mosquitto_loop_forever returns on EPROTO), before CONNACK or after it. What
+ * they say depends on what OpenSSL's read returned: 0 for a fatal alert the broker sent (a
+ * TLS 1.3 broker refuses a client certificate only then), which libmosquitto takes for a
+ * closed connection ("The connection was lost.", status 7); -1 for a failure of its own (a
+ * record that fails to decrypt: "Protocol error", strerror(EPROTO), status 14).
  */
 export function lostAfterHandshake(err: Error & { code?: string }): ConnectError {
-  return tlsSessionFailed(MOSQ_ERR.CONN_LOST, reasons(err));
+  return tlsSessionFailed(alertReceived(err) ? MOSQ_ERR.CONN_LOST : MOSQ_ERR.ERRNO, reasons(err));
 }
+
+/** OpenSSL failed because the peer sent a fatal alert (Node: ERR_SSL_TLSV13_ALERT_..., ERR_SSL_SSLV3_ALERT_...). */
+const alertReceived = (err: Error & { code?: string }): boolean =>
+  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/.test(err.code ?? '');
 
 /**
  * --tls-keylog: each secret of the session appended to the file as it is made, one line each
