@@ -8,7 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, normalise, run, ROOT, type RunResult } from '../helpers/run.ts';
-import { MOSQUITTO_PASSWD, MOSQUITTO_PUB, MOSQUITTO_SUB, needMosquitto, startBroker } from '../helpers/broker.ts';
+import {
+  loginArgs,
+  MOSQUITTO_PASSWD,
+  MOSQUITTO_PUB,
+  MOSQUITTO_SUB,
+  needMosquitto,
+  startBroker,
+} from '../helpers/broker.ts';
 import { hashPassword, verifyPassword } from '../../src/passwd/hash.ts';
 import { needPty, onTerminal } from '../helpers/pty.ts';
 
@@ -469,21 +476,7 @@ test('tspasswd -c as root: 0600, owned by user mosquitto and its group; read by 
     assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [brokerUser!.uid, brokerUser!.gid, 0o600]);
     const broker = await startBroker({ passwordFile: f, dropPrivileges: true });
     try {
-      const login = (password: string) =>
-        run(MOSQUITTO_PUB!, [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(broker.port),
-          '-u',
-          'zg',
-          '-P',
-          password,
-          '-t',
-          't',
-          '-m',
-          'x',
-        ]);
+      const login = (password: string) => run(MOSQUITTO_PUB!, loginArgs(broker.port, 'zg', password));
       assert.equal((await login('secret')).code, 0, 'logged in with the password');
       assert.equal((await login('wrong')).code, 5, 'a wrong password is refused: the file was read');
       assert.match(
@@ -656,21 +649,7 @@ test('-H argon2id: mosquitto 2.0.11 drops the user, as the warning says; the oth
     }
     const broker = await startBroker({ passwordFile: f, extra: ['log_dest stderr'] });
     try {
-      const login = (user: string) =>
-        run(MOSQUITTO_PUB!, [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(broker.port),
-          '-u',
-          user,
-          '-P',
-          'pw',
-          '-t',
-          't',
-          '-m',
-          'x',
-        ]);
+      const login = (user: string) => run(MOSQUITTO_PUB!, loginArgs(broker.port, user, 'pw'));
       assert.deepEqual(
         [(await login('argon')).code, (await login('pbkdf2')).code, (await login('sha')).code],
         [5, 0, 0],

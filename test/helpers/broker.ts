@@ -29,6 +29,13 @@ export const needMosquitto: string | false =
     : 'mosquitto and mosquitto-clients are not installed (apt-get install -y mosquitto mosquitto-clients)';
 if (needMosquitto) process.stderr.write(`# SKIPPING broker tests: ${needMosquitto}\n`);
 
+/** A one-shot publish that logs in to the broker on 127.0.0.1:port (for password-file tests). */
+export const loginArgs = (port: number, user: string, password: string): string[] => [
+  ...['-h', '127.0.0.1', '-p', String(port)],
+  ...['-u', user, '-P', password],
+  ...['-t', 't', '-m', 'x'],
+];
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

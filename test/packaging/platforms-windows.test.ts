@@ -16,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
+import { loginArgs, needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
 import { collect, retainedOn } from '../helpers/collector.ts';
 import { buildRelease, cannotRun, type Release } from '../helpers/release.ts';
 import { bin, run } from '../helpers/run.ts';
@@ -273,22 +273,7 @@ test('win-x64 under wine: tspasswd files (made, then changed in place) are accep
       ['alice', 'wonder land'],
       ['bob', 'secret'],
     ]) {
-      const ok = await run(bin('tspub'), [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(auth.port),
-        '-u',
-        user!,
-        '-P',
-        pw!,
-        '-t',
-        't',
-        '-m',
-        'x',
-        '-q',
-        '1',
-      ]);
+      const ok = await run(bin('tspub'), [...loginArgs(auth.port, user!, pw!), '-q', '1']);
       assert.equal(ok.code, 0, `${user}: ${ok.stderr}`);
     }
   } finally {

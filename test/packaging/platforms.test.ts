@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
+import { loginArgs, needMosquitto, startBroker, type Broker } from '../helpers/broker.ts';
 import { buildRelease, cannotRun, onTarget, type Release } from '../helpers/release.ts';
 import { run, type RunResult } from '../helpers/run.ts';
 
@@ -134,25 +134,10 @@ for (const target of ARM) {
         ['alice', 'wonder land'],
         ['bob', 'secret'],
       ]) {
-        const ok = await tool(target, 'tspub', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(auth.port),
-          '-u',
-          user!,
-          '-P',
-          pw!,
-          '-t',
-          't',
-          '-m',
-          'x',
-          '-q',
-          '1',
-        ]);
+        const ok = await tool(target, 'tspub', [...loginArgs(auth.port, user!, pw!), '-q', '1']);
         assert.equal(ok.code, 0, `${user}: ${ok.stderr}`);
       }
-      const wrong = ['-h', '127.0.0.1', '-p', String(auth.port), '-u', 'alice', '-P', 'wrong', '-t', 't', '-m', 'x'];
+      const wrong = loginArgs(auth.port, 'alice', 'wrong');
       const refused = await tool(target, 'tspub', wrong);
       assert.match(refused.stderr.toString(), /^Connection error: Connection Refused: not authorised\.\n/);
       assert.equal(refused.code, 5);
