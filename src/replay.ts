@@ -6,7 +6,7 @@
 // line stops the replay before anything after it is sent, once what went before it is
 // acknowledged.
 import { createReadStream, fstatSync, openSync } from 'node:fs';
-import type { ClientConfig } from './config.ts';
+import { protocolName, type ClientConfig } from './config.ts';
 import { errnoWords, ToolError } from './errors.ts';
 import { RecordReader, type Replayed } from './format/record-read.ts';
 import { LineSplitter } from './input.ts';
@@ -85,7 +85,7 @@ export async function publishReplay(
         warned = true;
         if (!cfg.quiet)
           warn(
-            `Warning: ${name} has MQTT v5 properties; they are not sent on an MQTT v${cfg.protocolVersion === 3 ? '3.1' : '3.1.1'} connection (use -V 5).\n`,
+            `Warning: ${name} has MQTT v5 properties; they are not sent on an ${protocolName(cfg.protocolVersion)} connection (use -V 5).\n`,
           );
       }
       const message = m;

@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { ToolError } from '../errors.ts';
 import { checkPublishTopic } from '../topic.ts';
 import { isMqttUtf8, isWellFormed } from '../words.ts';
+import { JSON_UNESCAPE } from './json-write.ts';
 import { CORRELATION_BASE64, PAYLOAD_BASE64 } from './message-json.ts';
 
 /** A JSON object: its members in order, repeated names kept. */
@@ -25,7 +26,6 @@ type Json = string | number | boolean | null | Json[] | Members;
 class Bad extends Error {}
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 /** RFC 8259 JSON, objects as Members. */
 class JsonText {
@@ -143,9 +143,10 @@ class JsonText {
         text += String.fromCharCode(parseInt(hex, 16));
         this.i += 5;
       } else {
-        const plain = ESCAPES[e];
-        if (plain === undefined) this.fail();
-        text += plain;
+        // \" \\ \/ \b \f \n \r \t (0: no such escape; past 255: undefined)
+        const byte = JSON_UNESCAPE[s.charCodeAt(this.i)];
+        if (!byte) this.fail();
+        text += String.fromCharCode(byte!);
         this.i++;
       }
       run = this.i;
